@@ -1,0 +1,19 @@
+#pragma once
+// nats-server's command line (Go `flag` package rules: `-x` and `--x` are the same flag,
+// `--x=v` or `--x v`, boolean flags take a value only with `=`).
+
+#include "absl/status/statusor.h"
+#include "ringnats/config/options.h"
+
+namespace ringnats::config {
+
+// Parses argv into options on top of `base` (flags override the config file, so the caller
+// loads the file first and re-applies the flags). InvalidArgument carries the message that
+// nats-server would print.
+absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv,
+                                               ServerOptions base = {});
+
+// The text printed for -h/--help.
+const char* UsageText();
+
+}  // namespace ringnats::config

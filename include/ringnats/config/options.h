@@ -1,0 +1,51 @@
+#pragma once
+// Everything the server is told to do, from the command line and the config file. A plain
+// value: built on the control thread, then copied (or shared as an immutable snapshot) into
+// the workers.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace ringnats::config {
+
+struct ServerOptions {
+  // Client listener.
+  std::string host = "0.0.0.0";
+  int port = 4222;                 // -1: pick a random free port
+  std::string server_name;         // empty: the server id
+  std::string client_advertise;
+
+  // Limits, with nats-server 2.9's defaults.
+  int64_t max_payload = 1024 * 1024;
+  int64_t max_pending = 64 * 1024 * 1024;
+  int64_t max_control_line = 4096;
+  int max_connections = 64 * 1024;
+  int max_subscriptions = 0;       // 0: unlimited
+  absl::Duration ping_interval = absl::Minutes(2);
+  int ping_max = 2;
+  absl::Duration write_deadline = absl::Seconds(10);
+  bool no_header_support = false;
+
+  // Logging.
+  bool debug = false;
+  bool trace = false;
+  bool logtime = true;
+  std::string log_file;
+
+  // Files.
+  std::string pid_file;
+  std::string ports_file_dir;
+  std::string config_file;
+
+  // ringnats' own.
+  int workers = 0;                 // 0: one per online CPU
+
+  // Actions instead of serving.
+  bool show_help = false;
+  bool show_version = false;
+  bool check_config = false;       // -t
+};
+
+}  // namespace ringnats::config

@@ -1,0 +1,157 @@
+#include "ringnats/config/command_line.h"
+
+#include <string>
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace ringnats::config {
+namespace {
+
+// Splits `-name=value` / `--name=value` / `-name` into its parts.
+struct FlagWord {
+  std::string_view name;
+  std::string_view value;
+  bool has_value = false;
+};
+
+FlagWord SplitFlag(std::string_view word) {
+  FlagWord flag;
+  word.remove_prefix(word.starts_with("--") ? 2 : 1);
+  const size_t eq = word.find('=');
+  flag.name = word.substr(0, eq);
+  if (eq != std::string_view::npos) {
+    flag.value = word.substr(eq + 1);
+    flag.has_value = true;
+  }
+  return flag;
+}
+
+absl::StatusOr<bool> ParseBool(std::string_view text) {
+  if (text == "1" || text == "t" || text == "T" || text == "true" || text == "TRUE" ||
+      text == "True") {
+    return true;
+  }
+  if (text == "0" || text == "f" || text == "F" || text == "false" || text == "FALSE" ||
+      text == "False") {
+    return false;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("invalid boolean value \"", text, "\""));
+}
+
+}  // namespace
+
+const char* UsageText() {
+  return R"(Usage: ringnats [options]
+
+Server Options:
+    -a, --addr, --net <host>         Bind to host address (default: 0.0.0.0)
+    -p, --port <port>                Use port for clients (default: 4222, -1 picks a free port)
+    -n, --name, --server_name <name> Server name (default: auto)
+    -P, --pid <file>                 File to store PID
+    -c, --config <file>              Configuration file
+    -t                               Test configuration and exit
+        --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+        --workers <n>                Ring threads, one per core (default: online CPUs)
+
+Logging Options:
+    -l, --log <file>                 File to redirect log output
+    -T, --logtime                    Timestamp log entries (default: true)
+    -D, --debug                      Enable debugging output
+    -V, --trace                      Trace the raw protocol
+    -DV                              Debug and trace
+
+Common Options:
+    -h, --help                       Show this message
+    -v, --version                    Show version
+)";
+}
+
+absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv,
+                                               ServerOptions base) {
+  ServerOptions options = std::move(base);
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "version") {
+      options.show_version = true;
+      continue;
+    }
+    if (word == "help") {
+      options.show_help = true;
+      continue;
+    }
+    if (word.size() < 2 || word[0] != '-') {
+      return absl::InvalidArgumentError(absl::StrCat("unrecognized command: \"", word, "\""));
+    }
+    const FlagWord flag = SplitFlag(word);
+    auto take_value = [&]() -> absl::StatusOr<std::string> {
+      if (flag.has_value) return std::string(flag.value);
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("flag needs an argument: -", flag.name));
+      }
+      return std::string(argv[++i]);
+    };
+    auto take_bool = [&]() -> absl::StatusOr<bool> {
+      if (!flag.has_value) return true;
+      return ParseBool(flag.value);
+    };
+    auto take_int = [&]() -> absl::StatusOr<int64_t> {
+      absl::StatusOr<std::string> text = take_value();
+      if (!text.ok()) return text.status();
+      int64_t value = 0;
+      if (!absl::SimpleAtoi(*text, &value)) {
+        return absl::InvalidArgumentError(absl::StrCat("invalid value \"", *text,
+                                                       "\" for flag -", flag.name));
+      }
+      return value;
+    };
+#define RN_ASSIGN_OR_RETURN(lhs, expr) \
+  {                                    \
+    auto result_ = (expr);             \
+    if (!result_.ok()) return result_.status(); \
+    lhs = *std::move(result_);         \
+  }
+    const std::string_view name = flag.name;
+    if (name == "a" || name == "addr" || name == "net") {
+      RN_ASSIGN_OR_RETURN(options.host, take_value());
+    } else if (name == "p" || name == "port") {
+      RN_ASSIGN_OR_RETURN(options.port, take_int());
+    } else if (name == "n" || name == "name" || name == "server_name") {
+      RN_ASSIGN_OR_RETURN(options.server_name, take_value());
+    } else if (name == "P" || name == "pid") {
+      RN_ASSIGN_OR_RETURN(options.pid_file, take_value());
+    } else if (name == "c" || name == "config") {
+      RN_ASSIGN_OR_RETURN(options.config_file, take_value());
+    } else if (name == "t") {
+      RN_ASSIGN_OR_RETURN(options.check_config, take_bool());
+    } else if (name == "ports_file_dir") {
+      RN_ASSIGN_OR_RETURN(options.ports_file_dir, take_value());
+    } else if (name == "workers") {
+      RN_ASSIGN_OR_RETURN(options.workers, take_int());
+    } else if (name == "l" || name == "log") {
+      RN_ASSIGN_OR_RETURN(options.log_file, take_value());
+    } else if (name == "T" || name == "logtime") {
+      RN_ASSIGN_OR_RETURN(options.logtime, take_bool());
+    } else if (name == "D" || name == "debug") {
+      RN_ASSIGN_OR_RETURN(options.debug, take_bool());
+    } else if (name == "V" || name == "trace") {
+      RN_ASSIGN_OR_RETURN(options.trace, take_bool());
+    } else if (name == "DV") {
+      RN_ASSIGN_OR_RETURN(options.debug, take_bool());
+      options.trace = options.debug;
+    } else if (name == "h" || name == "help") {
+      options.show_help = true;
+    } else if (name == "v" || name == "version") {
+      options.show_version = true;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("flag provided but not defined: -", flag.name));
+    }
+#undef RN_ASSIGN_OR_RETURN
+  }
+  return options;
+}
+
+}  // namespace ringnats::config
