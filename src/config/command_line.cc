@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace ringnats::config {
 namespace {
@@ -37,7 +37,7 @@ absl::StatusOr<bool> ParseBool(std::string_view text) {
       text == "False") {
     return false;
   }
-  return absl::InvalidArgumentError(absl::StrCat("invalid boolean value \"", text, "\""));
+  return absl::InvalidArgumentError(absl::StrFormat("invalid boolean value \"%s\"", text));
 }
 
 }  // namespace
@@ -82,14 +82,14 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       continue;
     }
     if (word.size() < 2 || word[0] != '-') {
-      return absl::InvalidArgumentError(absl::StrCat("unrecognized command: \"", word, "\""));
+      return absl::InvalidArgumentError(absl::StrFormat("unrecognized command: \"%s\"", word));
     }
     const FlagWord flag = SplitFlag(word);
     auto take_value = [&]() -> absl::StatusOr<std::string> {
       if (flag.has_value) return std::string(flag.value);
       if (i + 1 >= argc) {
         return absl::InvalidArgumentError(
-            absl::StrCat("flag needs an argument: -", flag.name));
+            absl::StrFormat("flag needs an argument: -%s", flag.name));
       }
       return std::string(argv[++i]);
     };
@@ -102,8 +102,7 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       if (!text.ok()) return text.status();
       int64_t value = 0;
       if (!absl::SimpleAtoi(*text, &value)) {
-        return absl::InvalidArgumentError(absl::StrCat("invalid value \"", *text,
-                                                       "\" for flag -", flag.name));
+        return absl::InvalidArgumentError(absl::StrFormat("invalid value \"%s\" for flag -%s", *text, flag.name));
       }
       return value;
     };
@@ -147,7 +146,7 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       options.show_version = true;
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("flag provided but not defined: -", flag.name));
+          absl::StrFormat("flag provided but not defined: -%s", flag.name));
     }
 #undef RN_ASSIGN_OR_RETURN
   }
