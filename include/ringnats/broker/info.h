@@ -1,0 +1,27 @@
+#pragma once
+// The INFO line a client gets on connect, in nats-server's field order.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ringnats/config/options.h"
+
+namespace ringnats::broker {
+
+// A fresh 56-character server id in nats-server's shape ('N' + base32).
+std::string NewServerId();
+
+struct InfoFacts {
+  std::string_view server_id;
+  int port = 0;
+  bool auth_required = false;
+};
+
+// `INFO {...` up to and including the comma before the per-client fields.
+std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFacts& facts);
+
+// Completes the prefix for one client: `"client_id":N,"client_ip":"..."} \r\n`.
+void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip);
+
+}  // namespace ringnats::broker

@@ -1,0 +1,62 @@
+#pragma once
+// One client connection's protocol state. Owned by the worker that accepted it.
+
+#include <cstdint>
+#include <string>
+
+#include "ringnats/proto/connect_options.h"
+#include "ringnats/proto/parser.h"
+#include "ringnats/ring/event_loop.h"
+#include "ringnats/util/string_map.h"
+
+namespace ringnats::broker {
+
+// Why a connection closed, with nats-server's wording (logs, and later /connz).
+enum class CloseReason : uint8_t {
+  kClientClosed,
+  kReadError,
+  kWriteError,
+  kParseError,
+  kProtocolViolation,
+  kStaleConnection,
+  kSlowConsumerPendingBytes,
+  kSlowConsumerWriteDeadline,
+  kMaxConnectionsExceeded,
+  kMaxPayloadExceeded,
+  kMaxControlLineExceeded,
+  kBadClientProtocolVersion,
+  kNoRespondersRequiresHeaders,
+  kAuthenticationViolation,
+  kServerShutdown,
+};
+
+std::string_view CloseReasonText(CloseReason reason);
+
+struct Session {
+  ring::ConnId conn;
+  uint64_t client_id = 0;
+  std::string peer_ip;
+  int peer_port = 0;
+  std::string log_prefix;  // "ip:port - cid:N"
+
+  proto::Parser parser;
+  proto::ConnectOptions connect;  // defaults until CONNECT arrives
+  bool connect_received = false;
+  bool closing = false;
+
+  StringMap<uint32_t> subs_by_sid;  // sid -> slot in the worker's SubscriptionTable
+
+  // Keep-alive.
+  int64_t next_ping_ns = 0;
+  int64_t last_activity_ns = 0;
+  int64_t last_ping_sent_ns = 0;
+  int pings_out = 0;
+  bool rtt_known = false;
+
+  uint64_t in_msgs = 0;
+  uint64_t in_bytes = 0;
+  uint64_t out_msgs = 0;
+  uint64_t out_bytes = 0;
+};
+
+}  // namespace ringnats::broker

@@ -1,0 +1,60 @@
+#pragma once
+// What all workers of one server share. Everything here is either immutable after start-up,
+// internally synchronised (the trie), or an atomic counter; the comment on each member says
+// which.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ringnats/broker/delivery_batch.h"
+#include "ringnats/config/options.h"
+#include "ringnats/ring/spsc_queue.h"
+#include "ringnats/sublist/trie.h"
+
+namespace ringnats::ring {
+class EventLoop;
+}
+
+namespace ringnats::broker {
+
+// Server-wide counters (relaxed atomics: they are statistics, not synchronisation).
+struct ServerCounters {
+  std::atomic<uint64_t> in_msgs{0};
+  std::atomic<uint64_t> out_msgs{0};
+  std::atomic<uint64_t> in_bytes{0};
+  std::atomic<uint64_t> out_bytes{0};
+  std::atomic<uint64_t> slow_consumers{0};
+  std::atomic<uint64_t> total_connections{0};
+};
+
+// The queues between every ordered pair of workers: `to_worker[src][dst]` carries filled
+// batches from src to dst, `returned[dst][src]` carries them back to src for reuse.
+// Each queue has exactly one producer thread and one consumer thread.
+struct WorkerMesh {
+  explicit WorkerMesh(size_t workers);
+  size_t size() const { return to_worker.size(); }
+  std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> to_worker;
+  std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> returned;
+};
+
+struct SharedState {
+  SharedState(config::ServerOptions opts, size_t workers);
+
+  const config::ServerOptions options;  // immutable after start-up
+  const std::string server_id;          // immutable
+  std::string info_prefix;              // immutable after start-up: INFO up to the client fields
+
+  sublist::Trie trie;                   // internally synchronised
+  WorkerMesh mesh;                      // see WorkerMesh
+  // Set before any worker runs, then read-only: lets a worker wake another.
+  std::vector<ring::EventLoop*> loops;
+
+  std::atomic<uint64_t> next_client_id{1};
+  std::atomic<int64_t> connections{0};  // open client connections, for max_connections
+  ServerCounters counters;
+};
+
+}  // namespace ringnats::broker

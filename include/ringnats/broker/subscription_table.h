@@ -1,0 +1,69 @@
+#pragma once
+// The subscriptions of one worker's sessions, by slot. The shared trie names them by
+// SubRef{worker, slot, generation}; a delivery checks the generation, so a message that
+// raced an UNSUB on another worker is dropped instead of reaching a reused slot.
+// Owned by one worker.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ringnats/ring/event_loop.h"
+#include "ringnats/sublist/sub_ref.h"
+
+namespace ringnats::broker {
+
+struct Subscription {
+  uint32_t generation = 0;
+  bool in_use = false;
+  ring::ConnId owner;        // the session's connection
+  std::string subject;
+  std::string queue;         // empty: plain subscription
+  std::string sid;
+  int64_t max_msgs = 0;      // 0: no auto-unsubscribe
+  int64_t delivered = 0;
+};
+
+class SubscriptionTable {
+ public:
+  // Returns the new slot; fields other than generation/in_use are the caller's to fill.
+  uint32_t Allocate() {
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(entries_.size());
+      entries_.emplace_back();
+    }
+    Subscription& sub = entries_[slot];
+    ++sub.generation;
+    sub.in_use = true;
+    sub.max_msgs = sub.delivered = 0;
+    return slot;
+  }
+
+  void Free(uint32_t slot) {
+    Subscription& sub = entries_[slot];
+    sub.in_use = false;
+    sub.subject.clear();
+    sub.queue.clear();
+    sub.sid.clear();
+    free_.push_back(slot);
+  }
+
+  Subscription& at(uint32_t slot) { return entries_[slot]; }
+
+  // The live subscription a ref names, or null if it is gone.
+  Subscription* Resolve(sublist::SubRef ref) {
+    if (ref.slot >= entries_.size()) return nullptr;
+    Subscription& sub = entries_[ref.slot];
+    return sub.in_use && sub.generation == ref.generation ? &sub : nullptr;
+  }
+
+ private:
+  std::vector<Subscription> entries_;
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace ringnats::broker

@@ -1,0 +1,104 @@
+#pragma once
+// A worker: one ring thread and everything it owns, i.e. its client sessions, their
+// subscriptions, its match cache and its outgoing batches to other workers. It speaks the
+// NATS client protocol on top of its EventLoop.
+//
+// Owned by one thread: every member is touched only from the worker's own thread, except
+// the cross-worker queues in SharedState, which are SPSC and documented there.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "ringnats/broker/delivery_batch.h"
+#include "ringnats/broker/session.h"
+#include "ringnats/broker/shared_state.h"
+#include "ringnats/broker/subscription_table.h"
+#include "ringnats/ring/event_loop.h"
+#include "ringnats/sublist/trie.h"
+
+namespace ringnats::broker {
+
+class Worker final : public ring::LoopHandler {
+ public:
+  Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop);
+  ~Worker() override;
+
+  // ring::LoopHandler
+  void OnAccepted(ring::ConnId id, const sockaddr_storage& peer) override;
+  void OnReceived(ring::ConnId id, std::string_view data) override;
+  void OnPeerGone(ring::ConnId id, ring::PeerGone why) override;
+  void OnConnClosed(ring::ConnId id) override;
+  void OnWake() override;
+  void OnIterationEnd() override;
+  void OnTick(int64_t now_ns) override;
+  bool HasPendingWork() override;
+
+ private:
+  // client_session.cc: one parsed operation from a client.
+  void HandleOp(Session& session, const proto::Op& op);
+  void HandleConnect(Session& session, const proto::Op& op);
+  void HandleSub(Session& session, const proto::Op& op);
+  void HandleUnsub(Session& session, const proto::Op& op);
+  void HandlePing(Session& session);
+  void HandlePong(Session& session);
+  void SendOk(Session& session);
+  // Sends `-ERR '<text>'`; the connection stays open.
+  void SendErr(Session& session, std::string_view text);
+  // Sends `-ERR '<text>'` and closes once it is flushed.
+  void CloseWithError(Session& session, std::string_view text, CloseReason reason);
+  // Closes without a word; what is already queued is still flushed unless the reason says
+  // the socket cannot take it.
+  void Close(Session& session, CloseReason reason);
+  void Write(Session& session, std::string_view bytes);
+
+  // publish.cc: routing a PUB/HPUB to every matching subscription.
+  void HandlePublish(Session& publisher, const proto::Op& op);
+  // Returns whether the message was delivered (false for a stale or echo-suppressed ref).
+  bool DeliverLocal(sublist::SubRef ref, const Message& message, const Session* publisher);
+  void QueueRemote(sublist::SubRef ref);
+  void FlushRemoteRefs(const Message& message);
+  void SendNoResponders(Session& publisher, std::string_view reply);
+  void ReceiveBatches();
+  void SendBatches();
+
+  // subscriptions
+  void RemoveSubscription(uint32_t sub_slot);
+
+  // timers.cc
+  void CheckTimers(Session& session, int64_t now_ns);
+
+  Session* Find(ring::ConnId id);
+
+  const uint32_t index_;
+  SharedState& shared_;
+  ring::EventLoop& loop_;
+  const config::ServerOptions& options_;
+  sublist::MatchCache match_cache_;
+  SubscriptionTable subs_;
+  std::vector<std::unique_ptr<Session>> sessions_;  // by loop slot
+  std::vector<Session*> live_sessions_;              // for timers
+  int64_t now_ns_ = 0;
+
+  // Per destination worker: the batch being filled this iteration, batches the queue had no
+  // room for, and spare batches returned by the destination.
+  struct Outgoing {
+    DeliveryBatch* filling = nullptr;
+    std::vector<DeliveryBatch*> overflow;
+    size_t overflow_bytes = 0;
+  };
+  std::vector<Outgoing> outgoing_;
+  std::vector<DeliveryBatch*> spare_batches_;
+  // Scratch for one publish: matched refs grouped by destination worker.
+  std::vector<std::vector<sublist::SubRef>> remote_refs_;
+  std::vector<uint32_t> remote_touched_;
+  // Publishers paused because a destination worker is not keeping up.
+  std::vector<ring::ConnId> paused_publishers_;
+
+  absl::InsecureBitGen random_;
+  std::string scratch_;
+};
+
+}  // namespace ringnats::broker

@@ -1,0 +1,115 @@
+#pragma once
+// One worker's io_uring event loop: multishot accept on the worker's own SO_REUSEPORT
+// listener, multishot recv into a provided-buffer ring, one sendmsg in flight per socket
+// over the connection's outbound chunks, outbound flushed once per loop iteration, and two
+// doorbells (MSG_RING from other worker rings, an eventfd for every other thread).
+//
+// Owned by one worker thread: create it on that thread and call everything except the
+// members marked "any thread" only from there. Connection I/O state never leaves it.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ringnats/ring/outbound_buffer.h"
+
+namespace ringnats::ring {
+
+// Names a connection of one loop. `generation` tells a reused slot from its previous owner.
+struct ConnId {
+  uint32_t slot = 0;
+  uint32_t generation = 0;
+  friend bool operator==(const ConnId&, const ConnId&) = default;
+};
+
+enum class CloseMode : uint8_t {
+  kAfterFlush,  // send what is queued (e.g. a final -ERR), then close
+  kNow,         // drop what is queued and close
+};
+
+// Why the peer side went away, for the close reason in logs.
+enum class PeerGone : uint8_t { kClosedByPeer, kReadError };
+
+// What the loop reports to the protocol layer. Called on the loop's thread only.
+class LoopHandler {
+ public:
+  virtual ~LoopHandler() = default;
+  virtual void OnAccepted(ConnId id, const sockaddr_storage& peer) = 0;
+  // `data` is valid during the call only.
+  virtual void OnReceived(ConnId id, std::string_view data) = 0;
+  // The peer closed or the socket failed; the loop closes the connection next.
+  virtual void OnPeerGone(ConnId id, PeerGone why) = 0;
+  // The socket is closed and the id is dead; forget it.
+  virtual void OnConnClosed(ConnId id) = 0;
+  // Start of each iteration: drain inboxes from other threads.
+  virtual void OnWake() = 0;
+  // End of each iteration, before outbound is flushed: hand batches to other workers.
+  virtual void OnIterationEnd() = 0;
+  // About every tick interval: timers.
+  virtual void OnTick(int64_t now_ns) = 0;
+  // True if work is waiting that must not be slept through (checked after the loop has
+  // announced it is going to sleep).
+  virtual bool HasPendingWork() = 0;
+};
+
+struct LoopSettings {
+  int listen_fd = -1;              // owned by the loop from Create() on
+  unsigned buffer_count = 512;     // provided receive buffers (power of two)
+  unsigned buffer_size = 16 * 1024;
+  int64_t tick_ns = 50'000'000;
+};
+
+struct LoopStats {
+  uint64_t iterations = 0;
+  uint64_t accepts = 0;
+  uint64_t recv_enobufs = 0;
+  uint64_t doorbells_sent = 0;
+  uint64_t doorbells_skipped = 0;
+};
+
+class EventLoop {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventLoop>> Create(const LoopSettings& settings);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Runs until RequestStop(); then closes the listener and every connection.
+  void Run(LoopHandler& handler);
+
+  // Any thread.
+  void RequestStop();
+  // Any thread except other ring threads (they use WakeFrom): wakes this loop via eventfd.
+  void WakeFromForeignThread();
+  // From another loop's thread: wakes this loop with MSG_RING from `from`'s ring, skipped
+  // when this loop is not asleep.
+  void WakeFrom(EventLoop& from);
+
+  bool IsLive(ConnId id) const;
+  OutboundBuffer& outbound(ConnId id);
+  // Queue the outbound bytes for sending at the end of this iteration.
+  void ScheduleSend(ConnId id);
+  void Close(ConnId id, CloseMode mode);
+  // Stop / restart reading this connection (TCP then pushes back on the peer).
+  void PauseReceive(ConnId id);
+  void ResumeReceive(ConnId id);
+  // Nanoseconds the current send has been waiting for the socket, or 0 if none is blocked.
+  int64_t SendBlockedFor(ConnId id, int64_t now_ns) const;
+
+  const LoopStats& stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  explicit EventLoop(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  LoopStats stats_;
+};
+
+int64_t MonotonicNowNs();
+
+}  // namespace ringnats::ring

@@ -1,0 +1,32 @@
+#include "ringnats/broker/delivery_batch.h"
+
+namespace ringnats::broker {
+
+void DeliveryBatch::Add(std::span<const sublist::SubRef> refs, const Message& message) {
+  RecordHeader header{static_cast<uint32_t>(refs.size()),
+                      static_cast<uint32_t>(message.subject.size()),
+                      static_cast<uint32_t>(message.reply.size()), message.header_len,
+                      static_cast<uint32_t>(message.data.size())};
+  const size_t refs_bytes = refs.size() * sizeof(sublist::SubRef);
+  // Text is padded so the next record's header and refs stay 4-byte aligned.
+  const size_t text = message.subject.size() + message.reply.size() + message.data.size();
+  const size_t start = bytes_.size();
+  bytes_.resize(start + sizeof header + refs_bytes + Padded(text));
+  char* at = bytes_.data() + start;
+  std::memcpy(at, &header, sizeof header);
+  at += sizeof header;
+  std::memcpy(at, refs.data(), refs_bytes);
+  at += refs_bytes;
+  std::memcpy(at, message.subject.data(), message.subject.size());
+  at += message.subject.size();
+  std::memcpy(at, message.reply.data(), message.reply.size());
+  at += message.reply.size();
+  std::memcpy(at, message.data.data(), message.data.size());
+}
+
+void DeliveryBatch::Reset() {
+  bytes_.clear();
+  if (bytes_.capacity() > (8u << 20)) bytes_.shrink_to_fit();
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,44 @@
+#include "ringnats/broker/info.h"
+
+#include <openssl/rand.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_format.h"
+#include "ringnats/util/check.h"
+
+namespace ringnats::broker {
+
+std::string NewServerId() {
+  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  unsigned char random[55];
+  RN_CHECK(RAND_bytes(random, sizeof random) == 1);
+  std::string id = "N";
+  for (unsigned char byte : random) id.push_back(kBase32[byte % 32]);
+  return id;
+}
+
+std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFacts& facts) {
+  nlohmann::ordered_json info;
+  info["server_id"] = facts.server_id;
+  info["server_name"] = options.server_name.empty() ? std::string(facts.server_id)
+                                                    : options.server_name;
+  info["version"] = RINGNATS_NATS_COMPAT_VERSION;
+  info["proto"] = 1;
+  info["host"] = options.host;
+  info["port"] = facts.port;
+  info["headers"] = !options.no_header_support;
+  if (facts.auth_required) info["auth_required"] = true;
+  info["max_payload"] = options.max_payload;
+  info["ringnats_version"] = RINGNATS_VERSION;
+  std::string text = "INFO " + info.dump();
+  text.back() = ',';  // replace the closing brace; client fields follow
+  return text;
+}
+
+void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip) {
+  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"} \r\n", client_id,
+                        client_ip);
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,133 @@
+// Publishing: match on the publisher's worker, write local deliveries straight into the
+// subscribers' outbound buffers, batch the rest per destination worker.
+
+#include <charconv>
+
+#include "ringnats/broker/worker.h"
+#include "ringnats/sublist/subject.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+// Formats `n` into `buffer`; returns the digits.
+std::string_view Digits(size_t n, char (&buffer)[24]) {
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, n);
+  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
+}
+
+}  // namespace
+
+void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
+  // HPUB without "headers":true never gets here: the parser refuses it.
+  const bool has_headers = op.type == proto::OpType::kHpub;
+  publisher.last_activity_ns = now_ns_;
+  ++publisher.in_msgs;
+  publisher.in_bytes += op.payload.size();
+  shared_.counters.in_msgs.fetch_add(1, std::memory_order_relaxed);
+  shared_.counters.in_bytes.fetch_add(op.payload.size(), std::memory_order_relaxed);
+
+  if (publisher.connect.pedantic && !sublist::IsValidPublishSubject(op.subject)) {
+    // Reported, yet still routed, as nats-server does.
+    SendErr(publisher, "Invalid Publish Subject");
+  }
+
+  const Message message{op.subject, op.reply, has_headers ? op.header_len : 0u, op.payload};
+  const sublist::MatchResult& result = match_cache_.Match(op.subject);
+  bool delivered = false;
+  for (const sublist::SubRef& ref : result.plain) {
+    if (ref.worker == index_) {
+      delivered |= DeliverLocal(ref, message, &publisher);
+    } else {
+      QueueRemote(ref);
+      delivered = true;
+    }
+  }
+  for (const sublist::QueueGroupMatch& group : result.queues) {
+    const size_t count = group.members.size();
+    if (count == 0) continue;
+    const size_t start = absl::Uniform<size_t>(random_, 0, count);
+    for (size_t i = 0; i < count; ++i) {
+      const sublist::SubRef& ref = group.members[(start + i) % count];
+      if (ref.worker != index_) {
+        QueueRemote(ref);
+        delivered = true;
+        break;
+      }
+      if (DeliverLocal(ref, message, &publisher)) {
+        delivered = true;
+        break;
+      }
+    }
+  }
+  if (!remote_touched_.empty()) {
+    for (uint32_t dst : remote_touched_) {
+      if (outgoing_[dst].overflow_bytes > (64u << 20) && !publisher.closing) {
+        // The destination is not keeping up: stop reading this publisher until it drains.
+        loop_.PauseReceive(publisher.conn);
+        paused_publishers_.push_back(publisher.conn);
+        break;
+      }
+    }
+    FlushRemoteRefs(message);
+  }
+
+  if (!delivered && !op.reply.empty() && publisher.connect.no_responders) {
+    SendNoResponders(publisher, op.reply);
+  }
+  if (publisher.connect.verbose && !publisher.closing) SendOk(publisher);
+}
+
+bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Session* publisher) {
+  Subscription* sub = subs_.Resolve(ref);
+  if (sub == nullptr) return false;
+  Session* target = Find(sub->owner);
+  if (target == nullptr || target->closing) return false;
+  if (target == publisher && !publisher->connect.echo) return false;
+
+  char size_buf[24];
+  char header_buf[24];
+  ring::OutboundBuffer& out = loop_.outbound(target->conn);
+  const std::string_view reply_sep = message.reply.empty() ? "" : " ";
+  std::string_view body = message.data;
+  if (message.header_len > 0 && target->connect.headers) {
+    out.Append({"HMSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
+                Digits(message.header_len, header_buf), " ", Digits(body.size(), size_buf),
+                "\r\n", body, "\r\n"});
+  } else {
+    // A subscriber that did not announce headers gets the payload alone.
+    body.remove_prefix(std::min<size_t>(message.header_len, body.size()));
+    out.Append({"MSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
+                Digits(body.size(), size_buf), "\r\n", body, "\r\n"});
+  }
+  loop_.ScheduleSend(target->conn);
+  ++target->out_msgs;
+  target->out_bytes += body.size();
+  shared_.counters.out_msgs.fetch_add(1, std::memory_order_relaxed);
+  shared_.counters.out_bytes.fetch_add(body.size(), std::memory_order_relaxed);
+
+  ++sub->delivered;
+  if (sub->max_msgs > 0 && sub->delivered >= sub->max_msgs) {
+    RemoveSubscription(ref.slot);
+  }
+  if (out.pending_bytes() > static_cast<size_t>(options_.max_pending)) {
+    shared_.counters.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    log::Info("%s - Slow Consumer Detected: MaxPending of %d Exceeded", target->log_prefix,
+              options_.max_pending);
+    Close(*target, CloseReason::kSlowConsumerPendingBytes);
+  }
+  return true;
+}
+
+void Worker::SendNoResponders(Session& publisher, std::string_view reply) {
+  for (const auto& [sid, slot] : publisher.subs_by_sid) {
+    const Subscription& sub = subs_.at(slot);
+    if (!sub.queue.empty() || !sublist::SubjectMatches(sub.subject, reply)) continue;
+    ring::OutboundBuffer& out = loop_.outbound(publisher.conn);
+    out.Append({"HMSG ", reply, " ", sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
+    loop_.ScheduleSend(publisher.conn);
+    return;
+  }
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,178 @@
+#include "ringnats/broker/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "ringnats/broker/info.h"
+#include "ringnats/broker/shared_state.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/ring/event_loop.h"
+#include "ringnats/ring/listener.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+constexpr int kListenBacklog = 4096;
+
+int ResolveWorkerCount(int requested) {
+  if (requested > 0) return requested;
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? static_cast<int>(online) : 1;
+}
+
+absl::Status WriteFile(const std::string& path, std::string_view contents) {
+  FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) {
+    return absl::InternalError(absl::StrFormat("can not write %s: %s", path, strerror(errno)));
+  }
+  const bool ok = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
+  if (std::fclose(file) != 0 || !ok) {
+    return absl::InternalError(absl::StrFormat("can not write %s", path));
+  }
+  return absl::OkStatus();
+}
+
+std::string PortsFilePath(const config::ServerOptions& options) {
+  return absl::StrFormat("%s/ringnats_%d.ports", options.ports_file_dir, getpid());
+}
+
+// A host for client URLs: a wildcard listen address is reached through loopback locally.
+std::string AdvertisedHost(const std::string& host) {
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "[::1]";
+  return host;
+}
+
+}  // namespace
+
+absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
+  const int worker_count = ResolveWorkerCount(options.workers);
+
+  // Every worker gets its own SO_REUSEPORT listener on the same address; the first one
+  // resolves a random port (-1) for the rest.
+  std::vector<int> listen_fds;
+  int port = options.port < 0 ? 0 : options.port;
+  for (int i = 0; i < worker_count; ++i) {
+    absl::StatusOr<ring::BoundListener> listener =
+        ring::ListenReusePort(options.host, port, kListenBacklog);
+    if (!listener.ok()) {
+      for (int fd : listen_fds) ::close(fd);
+      return listener.status();
+    }
+    port = listener->port;
+    listen_fds.push_back(listener->fd);
+  }
+
+  SharedState shared(options, worker_count);
+  shared.info_prefix =
+      BuildInfoPrefix(options, InfoFacts{shared.server_id, port, /*auth_required=*/false});
+
+  // Signals are taken synchronously by this thread; block them everywhere first so worker
+  // threads inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::latch loops_created(worker_count);
+  std::latch start(1);
+  absl::Mutex errors_mu;
+  std::vector<std::string> errors;  // guarded by errors_mu
+  std::vector<std::unique_ptr<ring::EventLoop>> loops(worker_count);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < worker_count; ++i) {
+    threads.emplace_back([&, i] {
+      // The ring must be created by the thread that submits to it (SINGLE_ISSUER).
+      ring::LoopSettings settings;
+      settings.listen_fd = listen_fds[i];
+      absl::StatusOr<std::unique_ptr<ring::EventLoop>> loop = ring::EventLoop::Create(settings);
+      if (loop.ok()) {
+        loops[i] = *std::move(loop);
+        shared.loops[i] = loops[i].get();
+      } else {
+        ::close(listen_fds[i]);
+        absl::MutexLock lock(&errors_mu);
+        errors.emplace_back(loop.status().message());
+      }
+      loops_created.count_down();
+      start.wait();
+      if (loops[i] == nullptr) return;
+      Worker worker(static_cast<uint32_t>(i), shared, *loops[i]);
+      loops[i]->Run(worker);
+    });
+  }
+  loops_created.wait();
+  auto stop_all = [&] {
+    for (auto& loop : loops) {
+      if (loop != nullptr) loop->RequestStop();
+    }
+    start.count_down();
+    for (std::thread& thread : threads) thread.join();
+  };
+  std::string first_error;
+  {
+    absl::MutexLock lock(&errors_mu);
+    if (!errors.empty()) first_error = errors.front();
+  }
+  if (!first_error.empty()) {
+    stop_all();
+    return absl::UnavailableError(first_error);
+  }
+
+  log::Info("Starting ringnats");
+  log::Info("  Version:  %s (nats-server %s protocol)", RINGNATS_VERSION,
+            RINGNATS_NATS_COMPAT_VERSION);
+  log::Info("  Name:     %s", options.server_name.empty() ? shared.server_id
+                                                          : options.server_name);
+  log::Info("  ID:       %s", shared.server_id);
+  log::Info("  Workers:  %d io_uring rings", worker_count);
+  if (!options.pid_file.empty()) {
+    if (absl::Status st = WriteFile(options.pid_file, std::to_string(getpid())); !st.ok()) {
+      log::Error("%s", st.message());
+    }
+  }
+  log::Info("Listening for client connections on %s:%d", options.host, port);
+  if (!options.ports_file_dir.empty()) {
+    const std::string ports = absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]}",
+                                              AdvertisedHost(options.host), port);
+    if (absl::Status st = WriteFile(PortsFilePath(options), ports); !st.ok()) {
+      log::Error("%s", st.message());
+    }
+  }
+  log::Info("Server is ready");
+  start.count_down();
+
+  int exit_code = 0;
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGINT || sig == SIGTERM) {
+      log::Info("Trapped \"%s\" signal", sig == SIGINT ? "interrupt" : "terminated");
+      exit_code = sig == SIGTERM ? 1 : 0;
+      break;
+    }
+    log::Warn("Signal %s is not handled yet", strsignal(sig));
+  }
+  log::Info("Initiating Shutdown...");
+  for (auto& loop : loops) loop->RequestStop();
+  for (std::thread& thread : threads) thread.join();
+  if (!options.ports_file_dir.empty()) ::unlink(PortsFilePath(options).c_str());
+  if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
+  log::Info("Server Exiting..");
+  return exit_code;
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,25 @@
+#include "ringnats/broker/shared_state.h"
+
+#include "ringnats/broker/info.h"
+
+namespace ringnats::broker {
+namespace {
+// Batches in flight per worker pair; each holds one loop iteration's messages.
+constexpr size_t kBatchQueueDepth = 256;
+}  // namespace
+
+WorkerMesh::WorkerMesh(size_t workers) : to_worker(workers), returned(workers) {
+  for (size_t src = 0; src < workers; ++src) {
+    for (size_t dst = 0; dst < workers; ++dst) {
+      to_worker[src].push_back(
+          std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
+      returned[src].push_back(
+          std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
+    }
+  }
+}
+
+SharedState::SharedState(config::ServerOptions opts, size_t workers)
+    : options(std::move(opts)), server_id(NewServerId()), mesh(workers), loops(workers, nullptr) {}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,291 @@
+#include "ringnats/broker/worker.h"
+
+#include <arpa/inet.h>
+
+#include "absl/strings/str_format.h"
+#include "ringnats/broker/info.h"
+#include "ringnats/util/check.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+// Cross-worker bytes a destination may owe before publishers feeding it are paused.
+constexpr size_t kOverflowPauseBytes = 64u << 20;
+constexpr size_t kMaxSpareBatches = 64;
+
+std::string PeerIp(const sockaddr_storage& peer, int* port) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (peer.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(peer);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    *port = ntohs(in6.sin6_port);
+  } else {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    *port = ntohs(in.sin_port);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string_view CloseReasonText(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kClientClosed: return "Client Closed";
+    case CloseReason::kReadError: return "Read Error";
+    case CloseReason::kWriteError: return "Write Error";
+    case CloseReason::kParseError: return "Parse Error";
+    case CloseReason::kProtocolViolation: return "Protocol Violation";
+    case CloseReason::kStaleConnection: return "Stale Connection";
+    case CloseReason::kSlowConsumerPendingBytes: return "Slow Consumer (Pending Bytes)";
+    case CloseReason::kSlowConsumerWriteDeadline: return "Slow Consumer (Write Deadline)";
+    case CloseReason::kMaxConnectionsExceeded: return "Maximum Connections Exceeded";
+    case CloseReason::kMaxPayloadExceeded: return "Maximum Message Payload Exceeded";
+    case CloseReason::kMaxControlLineExceeded: return "Maximum Control Line Exceeded";
+    case CloseReason::kBadClientProtocolVersion: return "Bad Client Protocol Version";
+    case CloseReason::kNoRespondersRequiresHeaders: return "No Responders Requires Headers";
+    case CloseReason::kAuthenticationViolation: return "Authentication Failure";
+    case CloseReason::kServerShutdown: return "Server Shutdown";
+  }
+  return "Unknown";
+}
+
+Worker::Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop)
+    : index_(index),
+      shared_(shared),
+      loop_(loop),
+      options_(shared.options),
+      match_cache_(shared.trie),
+      outgoing_(shared.mesh.size()),
+      remote_refs_(shared.mesh.size()) {}
+
+Worker::~Worker() {
+  for (Outgoing& out : outgoing_) {
+    delete out.filling;
+    for (DeliveryBatch* batch : out.overflow) delete batch;
+  }
+  for (DeliveryBatch* batch : spare_batches_) delete batch;
+}
+
+Session* Worker::Find(ring::ConnId id) {
+  if (id.slot >= sessions_.size()) return nullptr;
+  Session* session = sessions_[id.slot].get();
+  if (session == nullptr || session->conn.generation != id.generation) return nullptr;
+  return session;
+}
+
+void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
+  if (id.slot >= sessions_.size()) sessions_.resize(id.slot + 1);
+  auto session = std::make_unique<Session>();
+  session->conn = id;
+  session->client_id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  session->peer_ip = PeerIp(peer, &session->peer_port);
+  session->log_prefix = absl::StrFormat("%s:%d - cid:%d", session->peer_ip, session->peer_port,
+                                        session->client_id);
+  session->parser.set_limits(proto::ParserLimits{
+      static_cast<size_t>(options_.max_control_line), options_.max_payload});
+  session->parser.set_headers_allowed(false);
+  session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_.ping_interval);
+  session->last_activity_ns = now_ns_;
+  Session& s = *session;
+  sessions_[id.slot] = std::move(session);
+  shared_.counters.total_connections.fetch_add(1, std::memory_order_relaxed);
+  log::Debug("%s - Client connection created", s.log_prefix);
+
+  std::string info = shared_.info_prefix;
+  AppendInfoClientFields(&info, s.client_id, s.peer_ip);
+  Write(s, info);
+  const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (open > options_.max_connections) {
+    log::Error("%s - maximum connections exceeded", s.log_prefix);
+    CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
+  }
+}
+
+void Worker::OnReceived(ring::ConnId id, std::string_view data) {
+  Session* session = Find(id);
+  if (session == nullptr || session->closing) return;
+  std::string_view input = data;
+  while (true) {
+    const proto::ParseStep step = session->parser.Next(input);
+    if (step.status == proto::ParseStatus::kNeedMore) return;
+    if (step.status == proto::ParseStatus::kError) {
+      switch (step.error) {
+        case proto::ParseError::kUnknownOperation:
+          CloseWithError(*session, "Unknown Protocol Operation", CloseReason::kParseError);
+          break;
+        case proto::ParseError::kMaxControlLine:
+          CloseWithError(*session, "maximum control line exceeded",
+                         CloseReason::kMaxControlLineExceeded);
+          break;
+        case proto::ParseError::kMaxPayload:
+          CloseWithError(*session, "Maximum Payload Violation",
+                         CloseReason::kMaxPayloadExceeded);
+          break;
+        case proto::ParseError::kBadArguments:
+          Close(*session, CloseReason::kProtocolViolation);
+          break;
+        case proto::ParseError::kClientSentError:
+          log::Error("%s - Client Error %s", session->log_prefix, step.op.json);
+          Close(*session, CloseReason::kParseError);
+          break;
+        case proto::ParseError::kAuthViolation:
+          CloseWithError(*session, "Authorization Violation",
+                         CloseReason::kAuthenticationViolation);
+          break;
+      }
+      return;
+    }
+    HandleOp(*session, step.op);
+    if (session->closing) return;
+  }
+}
+
+void Worker::OnPeerGone(ring::ConnId id, ring::PeerGone why) {
+  Session* session = Find(id);
+  if (session == nullptr || session->closing) return;
+  Close(*session, why == ring::PeerGone::kClosedByPeer ? CloseReason::kClientClosed
+                                                          : CloseReason::kReadError);
+}
+
+void Worker::OnConnClosed(ring::ConnId id) {
+  Session* session = Find(id);
+  if (session == nullptr) return;
+  shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+  sessions_[id.slot].reset();
+}
+
+void Worker::Write(Session& session, std::string_view bytes) {
+  loop_.outbound(session.conn).Append(bytes);
+  loop_.ScheduleSend(session.conn);
+}
+
+void Worker::CloseWithError(Session& session, std::string_view text, CloseReason reason) {
+  if (session.closing) return;
+  scratch_ = absl::StrFormat("-ERR '%s'\r\n", text);
+  Write(session, scratch_);
+  Close(session, reason);
+}
+
+void Worker::Close(Session& session, CloseReason reason) {
+  if (session.closing) return;
+  session.closing = true;
+  while (!session.subs_by_sid.empty()) RemoveSubscription(session.subs_by_sid.begin()->second);
+  log::Debug("%s - Client connection closed: %s", session.log_prefix, CloseReasonText(reason));
+  // As nats-server: what is already queued (a final -ERR, earlier replies) still goes out,
+  // except to a slow consumer or a broken socket.
+  const bool flush = reason != CloseReason::kSlowConsumerPendingBytes &&
+                     reason != CloseReason::kSlowConsumerWriteDeadline &&
+                     reason != CloseReason::kWriteError && reason != CloseReason::kReadError &&
+                     reason != CloseReason::kClientClosed;
+  loop_.Close(session.conn, flush ? ring::CloseMode::kAfterFlush : ring::CloseMode::kNow);
+}
+
+void Worker::RemoveSubscription(uint32_t sub_slot) {
+  Subscription& sub = subs_.at(sub_slot);
+  shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, sub_slot, sub.generation});
+  if (Session* owner = Find(sub.owner)) owner->subs_by_sid.erase(sub.sid);
+  subs_.Free(sub_slot);
+}
+
+void Worker::OnWake() {
+  now_ns_ = ring::MonotonicNowNs();
+  ReceiveBatches();
+}
+
+void Worker::OnIterationEnd() { SendBatches(); }
+
+bool Worker::HasPendingWork() {
+  for (size_t src = 0; src < shared_.mesh.size(); ++src) {
+    if (src != index_ && !shared_.mesh.to_worker[src][index_]->LooksEmpty()) return true;
+  }
+  for (const Outgoing& out : outgoing_) {
+    if (!out.overflow.empty()) return true;
+  }
+  return false;
+}
+
+void Worker::OnTick(int64_t now_ns) {
+  now_ns_ = now_ns;
+  for (auto& session : sessions_) {
+    if (session != nullptr && !session->closing) CheckTimers(*session, now_ns);
+  }
+}
+
+// ---- cross-worker batches ----
+
+void Worker::ReceiveBatches() {
+  for (uint32_t src = 0; src < shared_.mesh.size(); ++src) {
+    if (src == index_) continue;
+    auto& inbox = *shared_.mesh.to_worker[src][index_];
+    while (DeliveryBatch* batch = inbox.TryPop()) {
+      batch->ForEach([&](std::span<const sublist::SubRef> refs, const Message& message) {
+        for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, nullptr);
+      });
+      batch->Reset();
+      if (!shared_.mesh.returned[index_][src]->TryPush(batch)) delete batch;
+    }
+  }
+}
+
+void Worker::SendBatches() {
+  bool congested = false;
+  for (uint32_t dst = 0; dst < outgoing_.size(); ++dst) {
+    if (dst == index_) continue;
+    // Reclaim batches the destination has finished with.
+    auto& returns = *shared_.mesh.returned[dst][index_];
+    while (DeliveryBatch* spare = returns.TryPop()) {
+      if (spare_batches_.size() < kMaxSpareBatches) {
+        spare_batches_.push_back(spare);
+      } else {
+        delete spare;
+      }
+    }
+    Outgoing& out = outgoing_[dst];
+    if (out.filling != nullptr) {
+      out.overflow_bytes += out.filling->size_bytes();
+      out.overflow.push_back(out.filling);
+      out.filling = nullptr;
+    }
+    if (out.overflow.empty()) continue;
+    auto& queue = *shared_.mesh.to_worker[index_][dst];
+    size_t pushed = 0;
+    while (pushed < out.overflow.size() && queue.TryPush(out.overflow[pushed])) {
+      out.overflow_bytes -= out.overflow[pushed]->size_bytes();
+      ++pushed;
+    }
+    out.overflow.erase(out.overflow.begin(), out.overflow.begin() + pushed);
+    if (pushed > 0) shared_.loops[dst]->WakeFrom(loop_);
+    if (out.overflow_bytes > kOverflowPauseBytes / 2) congested = true;
+  }
+  if (!congested && !paused_publishers_.empty()) {
+    for (ring::ConnId id : paused_publishers_) loop_.ResumeReceive(id);
+    paused_publishers_.clear();
+  }
+}
+
+void Worker::QueueRemote(sublist::SubRef ref) {
+  std::vector<sublist::SubRef>& refs = remote_refs_[ref.worker];
+  if (refs.empty()) remote_touched_.push_back(ref.worker);
+  refs.push_back(ref);
+}
+
+void Worker::FlushRemoteRefs(const Message& message) {
+  for (uint32_t dst : remote_touched_) {
+    Outgoing& out = outgoing_[dst];
+    if (out.filling == nullptr) {
+      if (!spare_batches_.empty()) {
+        out.filling = spare_batches_.back();
+        spare_batches_.pop_back();
+      } else {
+        out.filling = new DeliveryBatch;
+      }
+    }
+    out.filling->Add(remote_refs_[dst], message);
+    remote_refs_[dst].clear();
+  }
+  remote_touched_.clear();
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,564 @@
+#include "ringnats/ring/event_loop.h"
+
+#include <liburing.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "ringnats/util/check.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::ring {
+namespace {
+
+// user_data layout: tag in the top byte, connection generation (24 bits), slot (32 bits).
+enum class Tag : uint8_t { kAccept = 1, kRecv, kSend, kWakeEventfd, kDoorbell, kIgnore };
+
+uint64_t Pack(Tag tag, uint32_t slot = 0, uint32_t generation = 0) {
+  return (uint64_t{static_cast<uint8_t>(tag)} << 56) |
+         (uint64_t{generation & 0xffffff} << 32) | slot;
+}
+Tag TagOf(uint64_t data) { return static_cast<Tag>(data >> 56); }
+uint32_t SlotOf(uint64_t data) { return static_cast<uint32_t>(data); }
+
+constexpr unsigned kBufferGroup = 0;
+constexpr size_t kMaxIovecs = 64;
+
+}  // namespace
+
+int64_t MonotonicNowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+struct Conn {
+  explicit Conn(ChunkPool* pool) : out(pool) {}
+  int fd = -1;
+  uint32_t generation = 0;
+  bool in_use = false;
+  bool recv_armed = false;
+  bool recv_paused = false;
+  bool send_in_flight = false;
+  bool send_scheduled = false;
+  bool closing = false;
+  bool flush_before_close = false;
+  bool shut_down = false;
+  int64_t send_started_ns = 0;
+  OutboundBuffer out;
+  iovec iov[kMaxIovecs];
+  msghdr msg{};
+};
+
+struct EventLoop::Impl {
+  io_uring ring{};
+  int listen_fd = -1;
+  int wake_fd = -1;
+  uint64_t wake_counter = 0;
+  LoopSettings settings;
+  LoopStats* stats = nullptr;
+
+  io_uring_buf_ring* buf_ring = nullptr;
+  size_t buf_ring_bytes = 0;
+  char* buffers = nullptr;
+  unsigned buffers_out = 0;  // buffers handed to us and not yet returned
+
+  ChunkPool chunk_pool;
+  std::vector<std::unique_ptr<Conn>> conns;
+  std::vector<uint32_t> free_slots;
+  std::vector<uint32_t> send_queue;    // slots with bytes to send this iteration
+  std::vector<uint32_t> close_queue;   // slots waiting for their close to finish
+  std::vector<uint32_t> rearm_queue;   // slots whose recv ended early (ENOBUFS etc.)
+  bool accept_armed = false;
+  bool accept_failed = false;
+  size_t live_conns = 0;
+
+  std::atomic<bool> stop_requested{false};
+  // Doorbell de-duplication, shared with the other workers: true while this loop is (about
+  // to be) blocked in io_uring_enter. Senders clear it with an exchange and ring only if it
+  // was set; the sleeper re-checks its inboxes after setting it (seq_cst on both sides).
+  std::atomic<bool> sleeping{false};
+
+  io_uring_sqe* GetSqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    if (sqe == nullptr) {
+      const int rc = io_uring_submit(&ring);
+      if (rc < 0) log::Error("io_uring_submit: %s", strerror(-rc));
+      sqe = io_uring_get_sqe(&ring);
+      RN_CHECK(sqe != nullptr);
+    }
+    return sqe;
+  }
+
+  Conn* Find(ConnId id) {
+    if (id.slot >= conns.size()) return nullptr;
+    Conn* conn = conns[id.slot].get();
+    if (!conn->in_use || conn->generation != id.generation) return nullptr;
+    return conn;
+  }
+
+  void ArmAccept() {
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_multishot_accept(sqe, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kAccept));
+    accept_armed = true;
+  }
+
+  void ArmWakeEventfd() {
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_poll_multishot(sqe, wake_fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kWakeEventfd));
+  }
+
+  void ArmRecv(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_recv_multishot(sqe, conn.fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = kBufferGroup;
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kRecv, slot, conn.generation));
+    conn.recv_armed = true;
+  }
+
+  void CancelRecv(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_cancel64(sqe, Pack(Tag::kRecv, slot, conn.generation), 0);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+  }
+
+  void ReturnBuffer(unsigned bid) {
+    io_uring_buf_ring_add(buf_ring, buffers + size_t{bid} * settings.buffer_size,
+                          settings.buffer_size, bid, io_uring_buf_ring_mask(settings.buffer_count),
+                          0);
+    io_uring_buf_ring_advance(buf_ring, 1);
+    --buffers_out;
+  }
+
+  uint32_t AllocSlot(int fd) {
+    uint32_t slot;
+    if (!free_slots.empty()) {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(conns.size());
+      conns.push_back(std::make_unique<Conn>(&chunk_pool));
+    }
+    Conn& conn = *conns[slot];
+    conn.fd = fd;
+    conn.generation = (conn.generation + 1) & 0xffffff;
+    conn.in_use = true;
+    conn.recv_armed = conn.recv_paused = conn.send_in_flight = conn.send_scheduled = false;
+    conn.closing = conn.flush_before_close = conn.shut_down = false;
+    conn.send_started_ns = 0;
+    ++live_conns;
+    return slot;
+  }
+
+  void SubmitSend(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    const size_t count = conn.out.FillIovecs(conn.iov, kMaxIovecs);
+    if (count == 0) return;
+    conn.msg = msghdr{};
+    conn.msg.msg_iov = conn.iov;
+    conn.msg.msg_iovlen = count;
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_sendmsg(sqe, conn.fd, &conn.msg, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kSend, slot, conn.generation));
+    conn.send_in_flight = true;
+    conn.send_started_ns = MonotonicNowNs();
+  }
+
+  // Moves a closing connection forward: shut the socket down once nothing is left to send,
+  // free the slot once no operation is in flight.
+  void AdvanceClose(uint32_t slot, LoopHandler& handler) {
+    Conn& conn = *conns[slot];
+    if (!conn.shut_down) {
+      const bool must_wait =
+          conn.flush_before_close && (conn.send_in_flight || !conn.out.empty());
+      if (must_wait) {
+        if (!conn.send_in_flight) SubmitSend(slot);
+        return;
+      }
+      // shutdown() ends the multishot recv and any blocked send on this socket.
+      if (::shutdown(conn.fd, SHUT_RDWR) != 0 && errno != ENOTCONN) {
+        log::Debug("shutdown: %s", strerror(errno));
+      }
+      conn.shut_down = true;
+      if (conn.recv_armed) CancelRecv(slot);
+    }
+    if (conn.recv_armed || conn.send_in_flight) return;
+    if (::close(conn.fd) != 0) log::Debug("close: %s", strerror(errno));
+    conn.fd = -1;
+    conn.in_use = false;
+    conn.out.Clear();
+    --live_conns;
+    free_slots.push_back(slot);
+    handler.OnConnClosed(ConnId{slot, conn.generation});
+  }
+
+  void HandleAccept(const io_uring_cqe& cqe, LoopHandler& handler) {
+    if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed = false;
+    if (cqe.res < 0) {
+      if (cqe.res != -ECANCELED) {
+        log::Error("Error accepting client connection: %s", strerror(-cqe.res));
+        accept_failed = true;  // re-armed on the next tick, not in a tight loop
+      }
+      return;
+    }
+    const int fd = cqe.res;
+    if (stop_requested.load(std::memory_order_relaxed)) {
+      ::close(fd);
+      return;
+    }
+    const int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+      log::Debug("TCP_NODELAY: %s", strerror(errno));
+    }
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+      // The peer is already gone.
+      ::close(fd);
+      return;
+    }
+    ++stats->accepts;
+    const uint32_t slot = AllocSlot(fd);
+    ArmRecv(slot);
+    handler.OnAccepted(ConnId{slot, conns[slot]->generation}, peer);
+  }
+
+  void HandleRecv(const io_uring_cqe& cqe, LoopHandler& handler) {
+    const uint32_t slot = SlotOf(cqe.user_data);
+    Conn& conn = *conns[slot];
+    const bool more = cqe.flags & IORING_CQE_F_MORE;
+    if (!more) conn.recv_armed = false;
+    const ConnId id{slot, conn.generation};
+    if (cqe.res > 0) {
+      RN_CHECK(cqe.flags & IORING_CQE_F_BUFFER);
+      const unsigned bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
+      ++buffers_out;
+      if (!conn.closing) {
+        handler.OnReceived(id, std::string_view(buffers + size_t{bid} * settings.buffer_size,
+                                                static_cast<size_t>(cqe.res)));
+      }
+      ReturnBuffer(bid);
+    } else if (cqe.res == -ENOBUFS) {
+      // Buffers come back as soon as this iteration's data is parsed; re-arm below.
+      ++stats->recv_enobufs;
+    } else if (cqe.res == -ECANCELED) {
+      // Paused or closing.
+    } else if (!conn.closing) {
+      handler.OnPeerGone(id, cqe.res == 0 ? PeerGone::kClosedByPeer : PeerGone::kReadError);
+      RequestClose(slot, CloseMode::kNow);
+    }
+    if (!conn.recv_armed) {
+      if (conn.closing) {
+        AdvanceClose(slot, handler);
+      } else if (!conn.recv_paused) {
+        rearm_queue.push_back(slot);
+      }
+    }
+  }
+
+  void HandleSend(const io_uring_cqe& cqe, LoopHandler& handler) {
+    const uint32_t slot = SlotOf(cqe.user_data);
+    Conn& conn = *conns[slot];
+    conn.send_in_flight = false;
+    conn.send_started_ns = 0;
+    if (cqe.res < 0) {
+      conn.out.Clear();
+      if (!conn.closing) {
+        handler.OnPeerGone(ConnId{slot, conn.generation}, PeerGone::kReadError);
+        RequestClose(slot, CloseMode::kNow);
+      }
+    } else {
+      conn.out.Consume(static_cast<size_t>(cqe.res));
+      if (!conn.out.empty() && !conn.shut_down) QueueSend(slot);
+    }
+    if (conn.closing) AdvanceClose(slot, handler);
+  }
+
+  void QueueSend(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    if (conn.send_scheduled) return;
+    conn.send_scheduled = true;
+    send_queue.push_back(slot);
+  }
+
+  void RequestClose(uint32_t slot, CloseMode mode) {
+    Conn& conn = *conns[slot];
+    if (mode == CloseMode::kNow) {
+      conn.flush_before_close = false;
+      conn.out.Clear();
+    }
+    if (conn.closing) return;
+    conn.closing = true;
+    conn.flush_before_close = mode == CloseMode::kAfterFlush;
+    close_queue.push_back(slot);
+  }
+
+  void DrainWakeEventfd() {
+    uint64_t value;
+    if (::read(wake_fd, &value, sizeof value) < 0 && errno != EAGAIN) {
+      log::Error("eventfd read: %s", strerror(errno));
+    }
+  }
+
+  void ProcessCompletions(LoopHandler& handler) {
+    io_uring_cqe* cqe;
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      switch (TagOf(cqe->user_data)) {
+        case Tag::kAccept: HandleAccept(*cqe, handler); break;
+        case Tag::kRecv: HandleRecv(*cqe, handler); break;
+        case Tag::kSend: HandleSend(*cqe, handler); break;
+        case Tag::kWakeEventfd:
+          DrainWakeEventfd();
+          if (!(cqe->flags & IORING_CQE_F_MORE)) ArmWakeEventfd();
+          break;
+        case Tag::kDoorbell:
+        case Tag::kIgnore:
+          break;
+      }
+    }
+    io_uring_cq_advance(&ring, seen);
+  }
+
+  void FlushSends() {
+    for (uint32_t slot : send_queue) {
+      Conn& conn = *conns[slot];
+      conn.send_scheduled = false;
+      if (!conn.in_use || conn.shut_down || conn.send_in_flight) continue;
+      SubmitSend(slot);
+    }
+    send_queue.clear();
+  }
+
+  void AdvanceCloses(LoopHandler& handler) {
+    // AdvanceClose may finish a close; keep the ones still pending.
+    std::vector<uint32_t> pending;
+    pending.swap(close_queue);
+    for (uint32_t slot : pending) {
+      Conn& conn = *conns[slot];
+      if (!conn.in_use || !conn.closing) continue;
+      AdvanceClose(slot, handler);
+      if (conn.in_use) close_queue.push_back(slot);
+    }
+  }
+
+  void RearmReceives() {
+    for (uint32_t slot : rearm_queue) {
+      Conn& conn = *conns[slot];
+      if (conn.in_use && !conn.closing && !conn.recv_paused && !conn.recv_armed) ArmRecv(slot);
+    }
+    rearm_queue.clear();
+  }
+};
+
+EventLoop::EventLoop(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  impl_->stats = &stats_;
+}
+
+EventLoop::~EventLoop() {
+  Impl& s = *impl_;
+  for (auto& conn : s.conns) {
+    if (conn->in_use && conn->fd >= 0) ::close(conn->fd);
+  }
+  io_uring_queue_exit(&s.ring);
+  if (s.buf_ring != nullptr) munmap(s.buf_ring, s.buf_ring_bytes);
+  free(s.buffers);
+  if (s.listen_fd >= 0) ::close(s.listen_fd);
+  if (s.wake_fd >= 0) ::close(s.wake_fd);
+}
+
+absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings& settings) {
+  auto impl = std::make_unique<Impl>();
+  impl->settings = settings;
+  impl->listen_fd = settings.listen_fd;
+
+  io_uring_params params{};
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+                 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE;
+  params.cq_entries = 16384;
+  int rc = io_uring_queue_init_params(1024, &impl->ring, &params);
+  if (rc == -EINVAL) {
+    // Kernels before 6.1 lack DEFER_TASKRUN; the plain ring still works.
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE;
+    params.cq_entries = 16384;
+    rc = io_uring_queue_init_params(1024, &impl->ring, &params);
+  }
+  if (rc < 0) {
+    return absl::UnavailableError(absl::StrFormat(
+        "io_uring_setup failed: %s (is io_uring disabled by kernel.io_uring_disabled or a "
+        "seccomp profile?)",
+        strerror(-rc)));
+  }
+
+  // Provided-buffer ring for multishot recv.
+  const unsigned count = settings.buffer_count;
+  impl->buf_ring_bytes = sizeof(io_uring_buf) * count;
+  void* ring_mem = mmap(nullptr, impl->buf_ring_bytes, PROT_READ | PROT_WRITE,
+                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (ring_mem == MAP_FAILED) return absl::ResourceExhaustedError("mmap for buffer ring failed");
+  impl->buf_ring = static_cast<io_uring_buf_ring*>(ring_mem);
+  io_uring_buf_ring_init(impl->buf_ring);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(impl->buf_ring);
+  reg.ring_entries = count;
+  reg.bgid = kBufferGroup;
+  rc = io_uring_register_buf_ring(&impl->ring, &reg, 0);
+  if (rc < 0) {
+    return absl::UnavailableError(
+        absl::StrFormat("io_uring_register_buf_ring: %s (kernel 5.19+ needed)", strerror(-rc)));
+  }
+  impl->buffers = static_cast<char*>(aligned_alloc(4096, size_t{count} * settings.buffer_size));
+  RN_CHECK(impl->buffers != nullptr);
+  for (unsigned bid = 0; bid < count; ++bid) {
+    io_uring_buf_ring_add(impl->buf_ring, impl->buffers + size_t{bid} * settings.buffer_size,
+                          settings.buffer_size, bid, io_uring_buf_ring_mask(count), bid);
+  }
+  io_uring_buf_ring_advance(impl->buf_ring, count);
+
+  impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->wake_fd < 0) return absl::InternalError("eventfd failed");
+  return std::unique_ptr<EventLoop>(new EventLoop(std::move(impl)));
+}
+
+void EventLoop::Run(LoopHandler& handler) {
+  Impl& s = *impl_;
+  if (s.listen_fd >= 0) s.ArmAccept();
+  s.ArmWakeEventfd();
+  int64_t next_tick = MonotonicNowNs() + s.settings.tick_ns;
+  bool stopping = false;
+  while (true) {
+    ++stats_.iterations;
+    handler.OnWake();
+    s.ProcessCompletions(handler);
+    if (!stopping && s.stop_requested.load(std::memory_order_acquire)) {
+      stopping = true;
+      if (s.listen_fd >= 0) {
+        ::close(s.listen_fd);  // the multishot accept then ends with an error
+        s.listen_fd = -1;
+      }
+      for (uint32_t slot = 0; slot < s.conns.size(); ++slot) {
+        if (s.conns[slot]->in_use) s.RequestClose(slot, CloseMode::kAfterFlush);
+      }
+    }
+    handler.OnIterationEnd();
+    s.FlushSends();
+    s.AdvanceCloses(handler);
+    s.RearmReceives();
+    const int64_t now = MonotonicNowNs();
+    if (now >= next_tick) {
+      handler.OnTick(now);
+      if (s.accept_failed && !s.accept_armed && s.listen_fd >= 0 && !stopping) {
+        s.accept_failed = false;
+        s.ArmAccept();
+      }
+      next_tick = now + s.settings.tick_ns;
+    }
+    if (stopping && s.live_conns == 0) break;
+
+    // Sleep unless something is already waiting.
+    s.sleeping.store(true, std::memory_order_seq_cst);
+    const bool busy = handler.HasPendingWork() || !s.send_queue.empty() ||
+                      !s.close_queue.empty() || io_uring_cq_ready(&s.ring) > 0;
+    int rc;
+    if (busy) {
+      s.sleeping.store(false, std::memory_order_relaxed);
+      rc = io_uring_submit(&s.ring);
+    } else {
+      const int64_t wait_ns = stopping ? 10'000'000 : std::max<int64_t>(next_tick - now, 0);
+      __kernel_timespec timeout{};
+      timeout.tv_sec = wait_ns / 1'000'000'000;
+      timeout.tv_nsec = wait_ns % 1'000'000'000;
+      io_uring_cqe* cqe = nullptr;
+      rc = io_uring_submit_and_wait_timeout(&s.ring, &cqe, 1, &timeout, nullptr);
+      s.sleeping.store(false, std::memory_order_relaxed);
+    }
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
+      log::Error("io_uring_enter: %s", strerror(-rc));
+    }
+  }
+  io_uring_submit(&s.ring);
+}
+
+void EventLoop::RequestStop() {
+  impl_->stop_requested.store(true, std::memory_order_release);
+  WakeFromForeignThread();
+}
+
+void EventLoop::WakeFromForeignThread() {
+  const uint64_t one = 1;
+  if (::write(impl_->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN) {
+    log::Error("eventfd write: %s", strerror(errno));
+  }
+}
+
+void EventLoop::WakeFrom(EventLoop& from) {
+  if (!impl_->sleeping.exchange(false, std::memory_order_seq_cst)) {
+    ++from.stats_.doorbells_skipped;
+    return;
+  }
+  ++from.stats_.doorbells_sent;
+  io_uring_sqe* sqe = from.impl_->GetSqe();
+  io_uring_prep_msg_ring(sqe, impl_->ring.ring_fd, 0, Pack(Tag::kDoorbell), 0);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+}
+
+bool EventLoop::IsLive(ConnId id) const {
+  Conn* conn = impl_->Find(id);
+  return conn != nullptr && !conn->closing;
+}
+
+OutboundBuffer& EventLoop::outbound(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  RN_CHECK(conn != nullptr);
+  return conn->out;
+}
+
+void EventLoop::ScheduleSend(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->shut_down) return;
+  impl_->QueueSend(id.slot);
+}
+
+void EventLoop::Close(ConnId id, CloseMode mode) {
+  if (impl_->Find(id) == nullptr) return;
+  impl_->RequestClose(id.slot, mode);
+}
+
+void EventLoop::PauseReceive(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->recv_paused || conn->closing) return;
+  conn->recv_paused = true;
+  if (conn->recv_armed) impl_->CancelRecv(id.slot);
+}
+
+void EventLoop::ResumeReceive(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || !conn->recv_paused || conn->closing) return;
+  conn->recv_paused = false;
+  if (!conn->recv_armed) impl_->rearm_queue.push_back(id.slot);
+}
+
+int64_t EventLoop::SendBlockedFor(ConnId id, int64_t now_ns) const {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || !conn->send_in_flight) return 0;
+  return now_ns - conn->send_started_ns;
+}
+
+}  // namespace ringnats::ring
