@@ -83,7 +83,9 @@ void Worker::HandleOp(Session& session, const proto::Op& op) {
   }
 }
 
-void Worker::SendOk(Session& session) { Write(session, "+OK\r\n"); }
+void Worker::SendOk(Session& session) {
+  Write(session, "+OK\r\n");
+}
 
 void Worker::SendErr(Session& session, std::string_view text) {
   scratch_ = absl::StrFormat("-ERR '%s'\r\n", text);
@@ -115,11 +117,10 @@ void Worker::HandleConnect(Session& session, const proto::Op& op) {
                    CloseReason::kNoRespondersRequiresHeaders);
     return;
   }
-  const int64_t first =
-      std::min(absl::ToInt64Nanoseconds(options_.ping_interval), kFirstPingNs);
+  const int64_t first = std::min(absl::ToInt64Nanoseconds(options_.ping_interval), kFirstPingNs);
   session.next_ping_ns =
-      now_ns_ + first + static_cast<int64_t>(
-                            absl::uniform_real_distribution<double>(0, 0.2)(random_) * first);
+      now_ns_ + first +
+      static_cast<int64_t>(absl::uniform_real_distribution<double>(0, 0.2)(random_) * first);
   if (session.connect.verbose) SendOk(session);
 }
 
@@ -196,7 +197,7 @@ void Worker::CheckTimers(Session& session, int64_t now_ns) {
   }
   const int64_t blocked = loop_.SendBlockedFor(session.conn, now_ns);
   if (blocked > absl::ToInt64Nanoseconds(options_.write_deadline)) {
-    shared_.counters.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    WorkerCounters::Add(counters_.slow_consumers, 1);
     log::Info("%s - Slow Consumer Detected: WriteDeadline of %s exceeded with %d total bytes.",
               session.log_prefix, absl::FormatDuration(options_.write_deadline),
               loop_.outbound(session.conn).pending_bytes());

@@ -21,8 +21,8 @@ std::string NewServerId() {
 std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFacts& facts) {
   nlohmann::ordered_json info;
   info["server_id"] = facts.server_id;
-  info["server_name"] = options.server_name.empty() ? std::string(facts.server_id)
-                                                    : options.server_name;
+  info["server_name"] =
+      options.server_name.empty() ? std::string(facts.server_id) : options.server_name;
   info["version"] = RINGNATS_NATS_COMPAT_VERSION;
   info["proto"] = 1;
   info["host"] = options.host;
@@ -37,8 +37,7 @@ std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFact
 }
 
 void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip) {
-  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"} \r\n", client_id,
-                        client_ip);
+  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"} \r\n", client_id, client_ip);
 }
 
 }  // namespace ringnats::broker

@@ -24,8 +24,8 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   publisher.last_activity_ns = now_ns_;
   ++publisher.in_msgs;
   publisher.in_bytes += op.payload.size();
-  shared_.counters.in_msgs.fetch_add(1, std::memory_order_relaxed);
-  shared_.counters.in_bytes.fetch_add(op.payload.size(), std::memory_order_relaxed);
+  WorkerCounters::Add(counters_.in_msgs, 1);
+  WorkerCounters::Add(counters_.in_bytes, op.payload.size());
 
   if (publisher.connect.pedantic && !sublist::IsValidPublishSubject(op.subject)) {
     // Reported, yet still routed, as nats-server does.
@@ -92,8 +92,8 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
   std::string_view body = message.data;
   if (message.header_len > 0 && target->connect.headers) {
     out.Append({"HMSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
-                Digits(message.header_len, header_buf), " ", Digits(body.size(), size_buf),
-                "\r\n", body, "\r\n"});
+                Digits(message.header_len, header_buf), " ", Digits(body.size(), size_buf), "\r\n",
+                body, "\r\n"});
   } else {
     // A subscriber that did not announce headers gets the payload alone.
     body.remove_prefix(std::min<size_t>(message.header_len, body.size()));
@@ -103,15 +103,15 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
   loop_.ScheduleSend(target->conn);
   ++target->out_msgs;
   target->out_bytes += body.size();
-  shared_.counters.out_msgs.fetch_add(1, std::memory_order_relaxed);
-  shared_.counters.out_bytes.fetch_add(body.size(), std::memory_order_relaxed);
+  WorkerCounters::Add(counters_.out_msgs, 1);
+  WorkerCounters::Add(counters_.out_bytes, body.size());
 
   ++sub->delivered;
   if (sub->max_msgs > 0 && sub->delivered >= sub->max_msgs) {
     RemoveSubscription(ref.slot);
   }
   if (out.pending_bytes() > static_cast<size_t>(options_.max_pending)) {
-    shared_.counters.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    WorkerCounters::Add(counters_.slow_consumers, 1);
     log::Info("%s - Slow Consumer Detected: MaxPending of %d Exceeded", target->log_prefix,
               options_.max_pending);
     Close(*target, CloseReason::kSlowConsumerPendingBytes);

@@ -135,8 +135,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
   log::Info("Starting ringnats");
   log::Info("  Version:  %s (nats-server %s protocol)", RINGNATS_VERSION,
             RINGNATS_NATS_COMPAT_VERSION);
-  log::Info("  Name:     %s", options.server_name.empty() ? shared.server_id
-                                                          : options.server_name);
+  log::Info("  Name:     %s", options.server_name.empty() ? shared.server_id : options.server_name);
   log::Info("  ID:       %s", shared.server_id);
   log::Info("  Workers:  %d io_uring rings", worker_count);
   if (!options.pid_file.empty()) {
@@ -146,8 +145,8 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
   }
   log::Info("Listening for client connections on %s:%d", options.host, port);
   if (!options.ports_file_dir.empty()) {
-    const std::string ports = absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]}",
-                                              AdvertisedHost(options.host), port);
+    const std::string ports =
+        absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]}", AdvertisedHost(options.host), port);
     if (absl::Status st = WriteFile(PortsFilePath(options), ports); !st.ok()) {
       log::Error("%s", st.message());
     }

@@ -11,15 +11,16 @@ constexpr size_t kBatchQueueDepth = 256;
 WorkerMesh::WorkerMesh(size_t workers) : to_worker(workers), returned(workers) {
   for (size_t src = 0; src < workers; ++src) {
     for (size_t dst = 0; dst < workers; ++dst) {
-      to_worker[src].push_back(
-          std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
-      returned[src].push_back(
-          std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
+      to_worker[src].push_back(std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
+      returned[src].push_back(std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
     }
   }
 }
 
 SharedState::SharedState(config::ServerOptions opts, size_t workers)
-    : options(std::move(opts)), server_id(NewServerId()), mesh(workers), loops(workers, nullptr) {}
+    : options(std::move(opts)), server_id(NewServerId()), mesh(workers), loops(workers, nullptr) {
+  for (size_t i = 0; i < workers; ++i)
+    worker_counters.push_back(std::make_unique<WorkerCounters>());
+}
 
 }  // namespace ringnats::broker

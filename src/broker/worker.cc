@@ -56,6 +56,7 @@ Worker::Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop)
       shared_(shared),
       loop_(loop),
       options_(shared.options),
+      counters_(*shared.worker_counters[index]),
       match_cache_(shared.trie),
       outgoing_(shared.mesh.size()),
       remote_refs_(shared.mesh.size()) {}
@@ -81,16 +82,16 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   session->conn = id;
   session->client_id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
   session->peer_ip = PeerIp(peer, &session->peer_port);
-  session->log_prefix = absl::StrFormat("%s:%d - cid:%d", session->peer_ip, session->peer_port,
-                                        session->client_id);
-  session->parser.set_limits(proto::ParserLimits{
-      static_cast<size_t>(options_.max_control_line), options_.max_payload});
+  session->log_prefix =
+      absl::StrFormat("%s:%d - cid:%d", session->peer_ip, session->peer_port, session->client_id);
+  session->parser.set_limits(
+      proto::ParserLimits{static_cast<size_t>(options_.max_control_line), options_.max_payload});
   session->parser.set_headers_allowed(false);
   session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_.ping_interval);
   session->last_activity_ns = now_ns_;
   Session& s = *session;
   sessions_[id.slot] = std::move(session);
-  shared_.counters.total_connections.fetch_add(1, std::memory_order_relaxed);
+  shared_.total_connections.fetch_add(1, std::memory_order_relaxed);
   log::Debug("%s - Client connection created", s.log_prefix);
 
   std::string info = shared_.info_prefix;
@@ -120,8 +121,7 @@ void Worker::OnReceived(ring::ConnId id, std::string_view data) {
                          CloseReason::kMaxControlLineExceeded);
           break;
         case proto::ParseError::kMaxPayload:
-          CloseWithError(*session, "Maximum Payload Violation",
-                         CloseReason::kMaxPayloadExceeded);
+          CloseWithError(*session, "Maximum Payload Violation", CloseReason::kMaxPayloadExceeded);
           break;
         case proto::ParseError::kBadArguments:
           Close(*session, CloseReason::kProtocolViolation);
@@ -146,7 +146,7 @@ void Worker::OnPeerGone(ring::ConnId id, ring::PeerGone why) {
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
   Close(*session, why == ring::PeerGone::kClosedByPeer ? CloseReason::kClientClosed
-                                                          : CloseReason::kReadError);
+                                                       : CloseReason::kReadError);
 }
 
 void Worker::OnConnClosed(ring::ConnId id) {
@@ -194,7 +194,9 @@ void Worker::OnWake() {
   ReceiveBatches();
 }
 
-void Worker::OnIterationEnd() { SendBatches(); }
+void Worker::OnIterationEnd() {
+  SendBatches();
+}
 
 bool Worker::HasPendingWork() {
   for (size_t src = 0; src < shared_.mesh.size(); ++src) {

@@ -23,11 +23,15 @@ namespace {
 enum class Tag : uint8_t { kAccept = 1, kRecv, kSend, kWakeEventfd, kDoorbell, kIgnore };
 
 uint64_t Pack(Tag tag, uint32_t slot = 0, uint32_t generation = 0) {
-  return (uint64_t{static_cast<uint8_t>(tag)} << 56) |
-         (uint64_t{generation & 0xffffff} << 32) | slot;
+  return (uint64_t{static_cast<uint8_t>(tag)} << 56) | (uint64_t{generation & 0xffffff} << 32) |
+         slot;
 }
-Tag TagOf(uint64_t data) { return static_cast<Tag>(data >> 56); }
-uint32_t SlotOf(uint64_t data) { return static_cast<uint32_t>(data); }
+Tag TagOf(uint64_t data) {
+  return static_cast<Tag>(data >> 56);
+}
+uint32_t SlotOf(uint64_t data) {
+  return static_cast<uint32_t>(data);
+}
 
 constexpr unsigned kBufferGroup = 0;
 constexpr size_t kMaxIovecs = 64;
@@ -74,9 +78,9 @@ struct EventLoop::Impl {
   ChunkPool chunk_pool;
   std::vector<std::unique_ptr<Conn>> conns;
   std::vector<uint32_t> free_slots;
-  std::vector<uint32_t> send_queue;    // slots with bytes to send this iteration
-  std::vector<uint32_t> close_queue;   // slots waiting for their close to finish
-  std::vector<uint32_t> rearm_queue;   // slots whose recv ended early (ENOBUFS etc.)
+  std::vector<uint32_t> send_queue;   // slots with bytes to send this iteration
+  std::vector<uint32_t> close_queue;  // slots waiting for their close to finish
+  std::vector<uint32_t> rearm_queue;  // slots whose recv ended early (ENOBUFS etc.)
   bool accept_armed = false;
   bool accept_failed = false;
   size_t live_conns = 0;
@@ -182,8 +186,7 @@ struct EventLoop::Impl {
   void AdvanceClose(uint32_t slot, LoopHandler& handler) {
     Conn& conn = *conns[slot];
     if (!conn.shut_down) {
-      const bool must_wait =
-          conn.flush_before_close && (conn.send_in_flight || !conn.out.empty());
+      const bool must_wait = conn.flush_before_close && (conn.send_in_flight || !conn.out.empty());
       if (must_wait) {
         if (!conn.send_in_flight) SubmitSend(slot);
         return;
@@ -328,8 +331,7 @@ struct EventLoop::Impl {
           if (!(cqe->flags & IORING_CQE_F_MORE)) ArmWakeEventfd();
           break;
         case Tag::kDoorbell:
-        case Tag::kIgnore:
-          break;
+        case Tag::kIgnore: break;
       }
     }
     io_uring_cq_advance(&ring, seen);
@@ -388,8 +390,8 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
   impl->listen_fd = settings.listen_fd;
 
   io_uring_params params{};
-  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-                 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE;
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL |
+                 IORING_SETUP_CQSIZE;
   params.cq_entries = 16384;
   int rc = io_uring_queue_init_params(1024, &impl->ring, &params);
   if (rc == -EINVAL) {
@@ -473,8 +475,8 @@ void EventLoop::Run(LoopHandler& handler) {
 
     // Sleep unless something is already waiting.
     s.sleeping.store(true, std::memory_order_seq_cst);
-    const bool busy = handler.HasPendingWork() || !s.send_queue.empty() ||
-                      !s.close_queue.empty() || io_uring_cq_ready(&s.ring) > 0;
+    const bool busy = handler.HasPendingWork() || !s.send_queue.empty() || !s.close_queue.empty() ||
+                      io_uring_cq_ready(&s.ring) > 0;
     int rc;
     if (busy) {
       s.sleeping.store(false, std::memory_order_relaxed);

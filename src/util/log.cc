@@ -36,10 +36,16 @@ void Configure(const Settings& settings) {
   g_logtime.store(settings.logtime, std::memory_order_relaxed);
 }
 
-void SetOutputFd(int fd) { g_fd.store(fd, std::memory_order_relaxed); }
+void SetOutputFd(int fd) {
+  g_fd.store(fd, std::memory_order_relaxed);
+}
 
-bool DebugEnabled() { return g_debug.load(std::memory_order_relaxed); }
-bool TraceEnabled() { return g_trace.load(std::memory_order_relaxed); }
+bool DebugEnabled() {
+  return g_debug.load(std::memory_order_relaxed);
+}
+bool TraceEnabled() {
+  return g_trace.load(std::memory_order_relaxed);
+}
 
 void Write(Level level, std::string_view text) {
   std::string line = absl::StrFormat("[%d] ", getpid());

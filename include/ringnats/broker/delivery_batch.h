@@ -21,8 +21,8 @@ namespace ringnats::broker {
 struct Message {
   std::string_view subject;
   std::string_view reply;
-  uint32_t header_len = 0;   // 0: no headers
-  std::string_view data;     // headers followed by payload
+  uint32_t header_len = 0;  // 0: no headers
+  std::string_view data;    // headers followed by payload
 };
 
 class DeliveryBatch {
@@ -49,8 +49,7 @@ class DeliveryBatch {
       message.subject = std::string_view(at, header.subject_len);
       message.reply = std::string_view(at + header.subject_len, header.reply_len);
       message.header_len = header.header_len;
-      message.data =
-          std::string_view(at + header.subject_len + header.reply_len, header.data_len);
+      message.data = std::string_view(at + header.subject_len + header.reply_len, header.data_len);
       at += Padded(header.subject_len + header.reply_len + header.data_len);
       visit(refs, message);
     }

@@ -20,14 +20,18 @@ class EventLoop;
 
 namespace ringnats::broker {
 
-// Server-wide counters (relaxed atomics: they are statistics, not synchronisation).
-struct ServerCounters {
+// One worker's traffic counters. Written only by that worker (a relaxed load and store, so
+// the hot path has no locked instruction and no shared cache line); read by anyone.
+struct alignas(64) WorkerCounters {
   std::atomic<uint64_t> in_msgs{0};
-  std::atomic<uint64_t> out_msgs{0};
   std::atomic<uint64_t> in_bytes{0};
+  std::atomic<uint64_t> out_msgs{0};
   std::atomic<uint64_t> out_bytes{0};
   std::atomic<uint64_t> slow_consumers{0};
-  std::atomic<uint64_t> total_connections{0};
+
+  static void Add(std::atomic<uint64_t>& counter, uint64_t n) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 };
 
 // The queues between every ordered pair of workers: `to_worker[src][dst]` carries filled
@@ -47,14 +51,16 @@ struct SharedState {
   const std::string server_id;          // immutable
   std::string info_prefix;              // immutable after start-up: INFO up to the client fields
 
-  sublist::Trie trie;                   // internally synchronised
-  WorkerMesh mesh;                      // see WorkerMesh
+  sublist::Trie trie;  // internally synchronised
+  WorkerMesh mesh;     // see WorkerMesh
   // Set before any worker runs, then read-only: lets a worker wake another.
   std::vector<ring::EventLoop*> loops;
 
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<int64_t> connections{0};  // open client connections, for max_connections
-  ServerCounters counters;
+  std::atomic<uint64_t> total_connections{0};
+  // One per worker, indexed like `loops`; see WorkerCounters.
+  std::vector<std::unique_ptr<WorkerCounters>> worker_counters;
 };
 
 }  // namespace ringnats::broker

@@ -16,11 +16,11 @@ namespace ringnats::broker {
 struct Subscription {
   uint32_t generation = 0;
   bool in_use = false;
-  ring::ConnId owner;        // the session's connection
+  ring::ConnId owner;  // the session's connection
   std::string subject;
-  std::string queue;         // empty: plain subscription
+  std::string queue;  // empty: plain subscription
   std::string sid;
-  int64_t max_msgs = 0;      // 0: no auto-unsubscribe
+  int64_t max_msgs = 0;  // 0: no auto-unsubscribe
   int64_t delivered = 0;
 };
 

@@ -76,10 +76,11 @@ class Worker final : public ring::LoopHandler {
   SharedState& shared_;
   ring::EventLoop& loop_;
   const config::ServerOptions& options_;
+  WorkerCounters& counters_;
   sublist::MatchCache match_cache_;
   SubscriptionTable subs_;
   std::vector<std::unique_ptr<Session>> sessions_;  // by loop slot
-  std::vector<Session*> live_sessions_;              // for timers
+  std::vector<Session*> live_sessions_;             // for timers
   int64_t now_ns_ = 0;
 
   // Per destination worker: the batch being filled this iteration, batches the queue had no

@@ -58,8 +58,8 @@ class LoopHandler {
 };
 
 struct LoopSettings {
-  int listen_fd = -1;              // owned by the loop from Create() on
-  unsigned buffer_count = 512;     // provided receive buffers (power of two)
+  int listen_fd = -1;           // owned by the loop from Create() on
+  unsigned buffer_count = 512;  // provided receive buffers (power of two)
   unsigned buffer_size = 16 * 1024;
   int64_t tick_ns = 50'000'000;
 };

@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define RN_CHECK(cond)                                                                   \
-  do {                                                                                   \
-    if (__builtin_expect(!(cond), 0)) {                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);      \
-      std::abort();                                                                      \
-    }                                                                                    \
+#define RN_CHECK(cond)                                                              \
+  do {                                                                              \
+    if (__builtin_expect(!(cond), 0)) {                                             \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                 \
+    }                                                                               \
   } while (0)
 
 #ifdef NDEBUG
