@@ -103,11 +103,20 @@ void Worker::HandleConnect(Session& session, const proto::Op& op) {
   }
   session.connect = *std::move(parsed);
   session.connect_received = true;
-  session.parser.set_headers_allowed(session.connect.headers && !options_.no_header_support);
+  session.auth_deadline_ns = 0;  // the timer covers the wait for CONNECT, not the hashing
   if (session.connect.has_account) {
-    CloseWithError(session, "Authorization Violation", CloseReason::kAuthenticationViolation);
+    AuthenticationFailed(session);
     return;
   }
+  if (session.auth_snapshot->enabled()) {
+    Authenticate(session);  // continues in FinishConnect once the credentials pass
+  } else {
+    FinishConnect(session);
+  }
+}
+
+void Worker::FinishConnect(Session& session) {
+  session.parser.set_headers_allowed(session.connect.headers && !options_.no_header_support);
   if (session.connect.protocol < 0 || session.connect.protocol > 1) {
     CloseWithError(session, "invalid client protocol", CloseReason::kBadClientProtocolVersion);
     return;
@@ -180,6 +189,11 @@ void Worker::HandlePong(Session& session) {
 }
 
 void Worker::CheckTimers(Session& session, int64_t now_ns) {
+  if (session.auth_deadline_ns != 0 && now_ns >= session.auth_deadline_ns) {
+    log::Debug("%s - Authentication Timeout", session.log_prefix);
+    CloseWithError(session, "Authentication Timeout", CloseReason::kAuthenticationTimeout);
+    return;
+  }
   const int64_t interval = absl::ToInt64Nanoseconds(options_.ping_interval);
   if (now_ns >= session.next_ping_ns) {
     session.next_ping_ns = now_ns + interval;

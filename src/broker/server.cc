@@ -76,8 +76,19 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
   }
 
   SharedState shared(options, worker_count);
-  shared.info_prefix =
-      BuildInfoPrefix(options, InfoFacts{shared.server_id, port, /*auth_required=*/false});
+  shared.auth_config = std::make_shared<const auth::AuthConfig>(config::ResolveAuth(options));
+  shared.info_prefix = BuildInfoPrefix(
+      options, InfoFacts{shared.server_id, port, shared.auth_config->auth_required()});
+  if (shared.auth_config->enabled()) {
+    auth::AuthPoolSettings pool;
+    pool.threads = options.auth_threads > 0 ? options.auth_threads : ResolveWorkerCount(0);
+    pool.cache_enabled = options.auth_cache_enabled;
+    pool.cache_ttl = options.auth_cache_ttl;
+    pool.cache_max_entries = static_cast<size_t>(options.auth_cache_max_entries);
+    shared.auth_pool = std::make_unique<auth::AuthPool>(
+        pool, worker_count,
+        [&shared](uint32_t worker) { shared.loops[worker]->WakeFromForeignThread(); });
+  }
 
   // Signals are taken synchronously by this thread; block them everywhere first so worker
   // threads inherit the mask.
@@ -168,6 +179,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
   log::Info("Initiating Shutdown...");
   for (auto& loop : loops) loop->RequestStop();
   for (std::thread& thread : threads) thread.join();
+  shared.auth_pool.reset();  // joins its threads before the loops they wake go away
   if (!options.ports_file_dir.empty()) ::unlink(PortsFilePath(options).c_str());
   if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
   log::Info("Server Exiting..");

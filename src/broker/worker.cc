@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "absl/strings/str_format.h"
+#include "ringnats/auth/authenticate.h"
 #include "ringnats/broker/info.h"
 #include "ringnats/util/check.h"
 #include "ringnats/util/log.h"
@@ -13,6 +14,8 @@ namespace {
 // Cross-worker bytes a destination may owe before publishers feeding it are paused.
 constexpr size_t kOverflowPauseBytes = 64u << 20;
 constexpr size_t kMaxSpareBatches = 64;
+// Input a connection may hold while its credentials are being checked.
+constexpr size_t kMaxStashBytes = 4u << 20;
 
 std::string PeerIp(const sockaddr_storage& peer, int* port) {
   char text[INET6_ADDRSTRLEN] = "";
@@ -46,6 +49,7 @@ std::string_view CloseReasonText(CloseReason reason) {
     case CloseReason::kBadClientProtocolVersion: return "Bad Client Protocol Version";
     case CloseReason::kNoRespondersRequiresHeaders: return "No Responders Requires Headers";
     case CloseReason::kAuthenticationViolation: return "Authentication Failure";
+    case CloseReason::kAuthenticationTimeout: return "Authentication Timeout";
     case CloseReason::kServerShutdown: return "Server Shutdown";
   }
   return "Unknown";
@@ -89,6 +93,18 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   session->parser.set_headers_allowed(false);
   session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_.ping_interval);
   session->last_activity_ns = now_ns_;
+  session->auth_snapshot = shared_.auth_config;
+  const auth::AuthConfig& auth_config = *session->auth_snapshot;
+  if (!auth_config.enabled()) {
+    session->authenticated = true;
+  } else if (const auth::User* fallback = auth::NoAuthUser(auth_config)) {
+    // no_auth_user: a client that never sends credentials is that user from the start.
+    session->authenticated = true;
+    session->user = fallback;
+  } else {
+    session->parser.set_connect_required(true);
+    session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(auth_config.timeout);
+  }
   Session& s = *session;
   sessions_[id.slot] = std::move(session);
   shared_.total_connections.fetch_add(1, std::memory_order_relaxed);
@@ -107,38 +123,53 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
 void Worker::OnReceived(ring::ConnId id, std::string_view data) {
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
-  std::string_view input = data;
+  ProcessInput(*session, data);
+}
+
+void Worker::ProcessInput(Session& session, std::string_view input) {
+  if (session.auth_pending) {
+    // Reading is paused; these bytes were already on their way. Bounded by what was in
+    // flight when the pause began, plus one frame.
+    session.stash.append(input);
+    if (session.stash.size() > kMaxStashBytes) {
+      Close(session, CloseReason::kProtocolViolation);
+    }
+    return;
+  }
   while (true) {
-    const proto::ParseStep step = session->parser.Next(input);
+    const proto::ParseStep step = session.parser.Next(input);
     if (step.status == proto::ParseStatus::kNeedMore) return;
     if (step.status == proto::ParseStatus::kError) {
-      switch (step.error) {
-        case proto::ParseError::kUnknownOperation:
-          CloseWithError(*session, "Unknown Protocol Operation", CloseReason::kParseError);
-          break;
-        case proto::ParseError::kMaxControlLine:
-          CloseWithError(*session, "maximum control line exceeded",
-                         CloseReason::kMaxControlLineExceeded);
-          break;
-        case proto::ParseError::kMaxPayload:
-          CloseWithError(*session, "Maximum Payload Violation", CloseReason::kMaxPayloadExceeded);
-          break;
-        case proto::ParseError::kBadArguments:
-          Close(*session, CloseReason::kProtocolViolation);
-          break;
-        case proto::ParseError::kClientSentError:
-          log::Error("%s - Client Error %s", session->log_prefix, step.op.json);
-          Close(*session, CloseReason::kParseError);
-          break;
-        case proto::ParseError::kAuthViolation:
-          CloseWithError(*session, "Authorization Violation",
-                         CloseReason::kAuthenticationViolation);
-          break;
-      }
+      HandleParseError(session, step);
       return;
     }
-    HandleOp(*session, step.op);
-    if (session->closing) return;
+    HandleOp(session, step.op);
+    if (session.closing) return;
+    if (session.auth_pending) {
+      session.stash.assign(input);
+      return;
+    }
+  }
+}
+
+void Worker::HandleParseError(Session& session, const proto::ParseStep& step) {
+  switch (step.error) {
+    case proto::ParseError::kUnknownOperation:
+      CloseWithError(session, "Unknown Protocol Operation", CloseReason::kParseError);
+      break;
+    case proto::ParseError::kMaxControlLine:
+      CloseWithError(session, "maximum control line exceeded",
+                     CloseReason::kMaxControlLineExceeded);
+      break;
+    case proto::ParseError::kMaxPayload:
+      CloseWithError(session, "Maximum Payload Violation", CloseReason::kMaxPayloadExceeded);
+      break;
+    case proto::ParseError::kBadArguments: Close(session, CloseReason::kProtocolViolation); break;
+    case proto::ParseError::kClientSentError:
+      log::Error("%s - Client Error %s", session.log_prefix, step.op.json);
+      Close(session, CloseReason::kParseError);
+      break;
+    case proto::ParseError::kAuthViolation: AuthenticationFailed(session); break;
   }
 }
 
@@ -192,6 +223,7 @@ void Worker::RemoveSubscription(uint32_t sub_slot) {
 void Worker::OnWake() {
   now_ns_ = ring::MonotonicNowNs();
   ReceiveBatches();
+  if (shared_.auth_pool != nullptr) ReceiveAuthResults();
 }
 
 void Worker::OnIterationEnd() {

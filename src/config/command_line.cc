@@ -55,6 +55,11 @@ Server Options:
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
         --workers <n>                Ring threads, one per core (default: online CPUs)
 
+Authorization Options:
+        --user <user>                User required for connections
+        --pass <password>            Password required for connections
+        --auth <token>               Authorization token required for connections
+
 Logging Options:
     -l, --log <file>                 File to redirect log output
     -T, --logtime                    Timestamp log entries (default: true)
@@ -102,15 +107,16 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       if (!text.ok()) return text.status();
       int64_t value = 0;
       if (!absl::SimpleAtoi(*text, &value)) {
-        return absl::InvalidArgumentError(absl::StrFormat("invalid value \"%s\" for flag -%s", *text, flag.name));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("invalid value \"%s\" for flag -%s", *text, flag.name));
       }
       return value;
     };
-#define RN_ASSIGN_OR_RETURN(lhs, expr) \
-  {                                    \
-    auto result_ = (expr);             \
+#define RN_ASSIGN_OR_RETURN(lhs, expr)          \
+  {                                             \
+    auto result_ = (expr);                      \
     if (!result_.ok()) return result_.status(); \
-    lhs = *std::move(result_);         \
+    lhs = *std::move(result_);                  \
   }
     const std::string_view name = flag.name;
     if (name == "a" || name == "addr" || name == "net") {
@@ -140,6 +146,12 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
     } else if (name == "DV") {
       RN_ASSIGN_OR_RETURN(options.debug, take_bool());
       options.trace = options.debug;
+    } else if (name == "user") {
+      RN_ASSIGN_OR_RETURN(options.cli_user, take_value());
+    } else if (name == "pass") {
+      RN_ASSIGN_OR_RETURN(options.cli_pass, take_value());
+    } else if (name == "auth") {
+      RN_ASSIGN_OR_RETURN(options.cli_token, take_value());
     } else if (name == "h" || name == "help") {
       options.show_help = true;
     } else if (name == "v" || name == "version") {
@@ -151,6 +163,25 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
 #undef RN_ASSIGN_OR_RETURN
   }
   return options;
+}
+
+auth::AuthConfig ResolveAuth(const ServerOptions& options) {
+  auth::AuthConfig resolved = options.authorization;
+  if (!options.cli_token.empty()) {
+    const absl::Duration timeout = resolved.timeout;
+    resolved = auth::AuthConfig{};
+    resolved.mode = auth::AuthConfig::Mode::kToken;
+    resolved.token = options.cli_token;
+    resolved.timeout = timeout;
+  } else if (!options.cli_user.empty()) {
+    const absl::Duration timeout = resolved.timeout;
+    resolved = auth::AuthConfig{};
+    resolved.mode = auth::AuthConfig::Mode::kSingleUser;
+    resolved.single_user.name = options.cli_user;
+    resolved.single_user.password = options.cli_pass;
+    resolved.timeout = timeout;
+  }
+  return resolved;
 }
 
 }  // namespace ringnats::config

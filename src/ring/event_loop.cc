@@ -475,12 +475,14 @@ void EventLoop::Run(LoopHandler& handler) {
 
     // Sleep unless something is already waiting.
     s.sleeping.store(true, std::memory_order_seq_cst);
-    const bool busy = handler.HasPendingWork() || !s.send_queue.empty() || !s.close_queue.empty() ||
-                      io_uring_cq_ready(&s.ring) > 0;
+    // Closes in progress wait for completions, so they do not count as work to spin on.
+    const bool busy =
+        handler.HasPendingWork() || !s.send_queue.empty() || io_uring_cq_ready(&s.ring) > 0;
     int rc;
     if (busy) {
       s.sleeping.store(false, std::memory_order_relaxed);
-      rc = io_uring_submit(&s.ring);
+      // With DEFER_TASKRUN completions are only posted when we ask for events.
+      rc = io_uring_submit_and_get_events(&s.ring);
     } else {
       const int64_t wait_ns = stopping ? 10'000'000 : std::max<int64_t>(next_tick - now, 0);
       __kernel_timespec timeout{};

@@ -1,33 +1,61 @@
-// ringnats: the command-line entry point. Parses flags as nats-server does, then serves.
+// ringnats: the command-line entry point. Reads flags and the config file as nats-server
+// does (flags override the file), then serves.
 
 #include <cstdio>
+#include <string>
 
 #include "ringnats/broker/server.h"
 #include "ringnats/config/command_line.h"
+#include "ringnats/config/options_from_config.h"
 #include "ringnats/util/log.h"
 
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "ringnats: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  absl::StatusOr<ringnats::config::ServerOptions> options =
-      ringnats::config::ParseCommandLine(argc, argv);
-  if (!options.ok()) {
-    std::fprintf(stderr, "ringnats: %s\n", std::string(options.status().message()).c_str());
-    return 1;
-  }
-  if (options->show_help) {
+  using ringnats::config::ServerOptions;
+  absl::StatusOr<ServerOptions> flags = ringnats::config::ParseCommandLine(argc, argv);
+  if (!flags.ok()) return Fail(flags.status());
+  if (flags->show_help) {
     std::fputs(ringnats::config::UsageText(), stdout);
     return 0;
   }
-  if (options->show_version) {
+  if (flags->show_version) {
     std::printf("ringnats: v%s (nats-server v%s protocol)\n", RINGNATS_VERSION,
                 RINGNATS_NATS_COMPAT_VERSION);
     return 0;
   }
-  ringnats::log::Configure(ringnats::log::Settings{
-      .debug = options->debug, .trace = options->trace, .logtime = options->logtime});
-  absl::StatusOr<int> exit_code = ringnats::broker::RunServer(*options);
-  if (!exit_code.ok()) {
-    std::fprintf(stderr, "ringnats: %s\n", std::string(exit_code.status().message()).c_str());
-    return 1;
+  ServerOptions options = *flags;
+  if (!flags->config_file.empty()) {
+    absl::StatusOr<ringnats::config::ConfigLoad> load =
+        ringnats::config::LoadConfigFile(flags->config_file, ServerOptions{});
+    if (!load.ok()) return Fail(load.status());
+    for (const std::string& warning : load->warnings) {
+      std::fprintf(stderr, "ringnats: %s\n", warning.c_str());
+    }
+    if (flags->check_config && !load->warnings.empty()) return 1;
+    absl::StatusOr<ServerOptions> merged =
+        ringnats::config::ParseCommandLine(argc, argv, load->options);
+    if (!merged.ok()) return Fail(merged.status());
+    options = *std::move(merged);
   }
+  if (options.check_config) {
+    if (options.config_file.empty()) {
+      return Fail(absl::InvalidArgumentError(
+          "must specify [-c, --config] option to check configuration file syntax"));
+    }
+    std::fprintf(stderr, "ringnats: configuration file %s is valid\n", options.config_file.c_str());
+    return 0;
+  }
+  ringnats::log::Configure(ringnats::log::Settings{
+      .debug = options.debug, .trace = options.trace, .logtime = options.logtime});
+  absl::StatusOr<int> exit_code = ringnats::broker::RunServer(options);
+  if (!exit_code.ok()) return Fail(exit_code.status());
   return *exit_code;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ringnats/auth/auth_config.h"
 #include "ringnats/proto/connect_options.h"
 #include "ringnats/proto/parser.h"
 #include "ringnats/ring/event_loop.h"
@@ -27,6 +28,7 @@ enum class CloseReason : uint8_t {
   kBadClientProtocolVersion,
   kNoRespondersRequiresHeaders,
   kAuthenticationViolation,
+  kAuthenticationTimeout,
   kServerShutdown,
 };
 
@@ -43,6 +45,18 @@ struct Session {
   proto::ConnectOptions connect;  // defaults until CONNECT arrives
   bool connect_received = false;
   bool closing = false;
+
+  // Authentication. Until `authenticated`, the first op must be CONNECT (the parser enforces
+  // it) and `auth_deadline_ns` (0: none) bounds the wait for it. While a bcrypt check runs
+  // in the auth pool, `auth_pending` is set, reading is paused and bytes that were already
+  // received wait in `stash`.
+  bool authenticated = false;
+  bool auth_pending = false;
+  int64_t auth_deadline_ns = 0;
+  std::string stash;
+  auth::AuthConfigPtr auth_snapshot;  // keeps `user` alive
+  const auth::User* user = nullptr;   // who the client is; null: no user (token or no auth)
+  std::string auth_log_user;          // for the "authentication error" log line
 
   StringMap<uint32_t> subs_by_sid;  // sid -> slot in the worker's SubscriptionTable
 

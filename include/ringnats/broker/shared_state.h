@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "ringnats/auth/auth_config.h"
+#include "ringnats/auth/auth_pool.h"
 #include "ringnats/broker/delivery_batch.h"
 #include "ringnats/config/options.h"
 #include "ringnats/ring/spsc_queue.h"
@@ -51,13 +53,16 @@ struct SharedState {
   const std::string server_id;          // immutable
   std::string info_prefix;              // immutable after start-up: INFO up to the client fields
 
-  sublist::Trie trie;  // internally synchronised
-  WorkerMesh mesh;     // see WorkerMesh
+  sublist::Trie trie;                         // internally synchronised
+  auth::AuthConfigPtr auth_config;            // immutable snapshot, set before workers run
+  std::unique_ptr<auth::AuthPool> auth_pool;  // internally synchronised; null without auth
+  WorkerMesh mesh;                            // see WorkerMesh
   // Set before any worker runs, then read-only: lets a worker wake another.
   std::vector<ring::EventLoop*> loops;
 
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<int64_t> connections{0};  // open client connections, for max_connections
+  std::atomic<uint64_t> auth_failures{0};
   std::atomic<uint64_t> total_connections{0};
   // One per worker, indexed like `loops`; see WorkerCounters.
   std::vector<std::unique_ptr<WorkerCounters>> worker_counters;

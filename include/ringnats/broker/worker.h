@@ -37,9 +37,14 @@ class Worker final : public ring::LoopHandler {
   bool HasPendingWork() override;
 
  private:
-  // client_session.cc: one parsed operation from a client.
+  void ProcessInput(Session& session, std::string_view input);
+  void HandleParseError(Session& session, const proto::ParseStep& step);
+
+  // client_ops.cc: one parsed operation from a client.
   void HandleOp(Session& session, const proto::Op& op);
   void HandleConnect(Session& session, const proto::Op& op);
+  // What follows a successful authentication: nats-server's remaining CONNECT checks.
+  void FinishConnect(Session& session);
   void HandleSub(Session& session, const proto::Op& op);
   void HandleUnsub(Session& session, const proto::Op& op);
   void HandlePing(Session& session);
@@ -53,6 +58,14 @@ class Worker final : public ring::LoopHandler {
   // the socket cannot take it.
   void Close(Session& session, CloseReason reason);
   void Write(Session& session, std::string_view bytes);
+
+  // authentication.cc
+  // Checks the credentials of the CONNECT just decoded: settles it at once, or leaves the
+  // session auth_pending while the auth pool runs bcrypt.
+  void Authenticate(Session& session);
+  void AuthenticationSucceeded(Session& session);
+  void AuthenticationFailed(Session& session);
+  void ReceiveAuthResults();
 
   // publish.cc: routing a PUB/HPUB to every matching subscription.
   void HandlePublish(Session& publisher, const proto::Op& op);
@@ -98,6 +111,7 @@ class Worker final : public ring::LoopHandler {
   // Publishers paused because a destination worker is not keeping up.
   std::vector<ring::ConnId> paused_publishers_;
 
+  std::vector<auth::HashResult> auth_results_;
   absl::InsecureBitGen random_;
   std::string scratch_;
 };

@@ -7,14 +7,15 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "ringnats/auth/auth_config.h"
 
 namespace ringnats::config {
 
 struct ServerOptions {
   // Client listener.
   std::string host = "0.0.0.0";
-  int port = 4222;                 // -1: pick a random free port
-  std::string server_name;         // empty: the server id
+  int port = 4222;          // -1: pick a random free port
+  std::string server_name;  // empty: the server id
   std::string client_advertise;
 
   // Limits, with nats-server 2.9's defaults.
@@ -22,11 +23,24 @@ struct ServerOptions {
   int64_t max_pending = 64 * 1024 * 1024;
   int64_t max_control_line = 4096;
   int max_connections = 64 * 1024;
-  int max_subscriptions = 0;       // 0: unlimited
+  int max_subscriptions = 0;  // 0: unlimited
   absl::Duration ping_interval = absl::Minutes(2);
   int ping_max = 2;
   absl::Duration write_deadline = absl::Seconds(10);
   bool no_header_support = false;
+
+  // Client authorization: the `authorization` block (and no_auth_user) of the config file.
+  auth::AuthConfig authorization;
+  // --user/--pass/--auth from the command line; they override the file (see ResolveAuth).
+  std::string cli_user;
+  std::string cli_pass;
+  std::string cli_token;
+
+  // The bcrypt pool and its verified-credential cache (ringnats' own options).
+  int auth_threads = 0;  // 0: sized to the machine
+  bool auth_cache_enabled = true;
+  absl::Duration auth_cache_ttl = absl::Minutes(2);
+  int64_t auth_cache_max_entries = 100'000;
 
   // Logging.
   bool debug = false;
@@ -40,12 +54,16 @@ struct ServerOptions {
   std::string config_file;
 
   // ringnats' own.
-  int workers = 0;                 // 0: one per online CPU
+  int workers = 0;  // 0: one per online CPU
 
   // Actions instead of serving.
   bool show_help = false;
   bool show_version = false;
-  bool check_config = false;       // -t
+  bool check_config = false;  // -t
 };
+
+// The authorization in force: --auth beats --user/--pass (as in nats-server), either beats
+// the config file.
+auth::AuthConfig ResolveAuth(const ServerOptions& options);
 
 }  // namespace ringnats::config

@@ -1,0 +1,26 @@
+#pragma once
+// Turns a parsed configuration file into ServerOptions, with nats-server's key names,
+// aliases, types and checks. Every error names the file, line and column of the value.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ringnats/config/config_value.h"
+#include "ringnats/config/options.h"
+
+namespace ringnats::config {
+
+struct ConfigLoad {
+  ServerOptions options;
+  std::vector<std::string> warnings;  // e.g. an integer ping_interval; -t treats them as errors
+};
+
+// Applies the top-level map `root` over `base`.
+absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOptions base);
+
+// Parses `path` and applies it over `base`.
+absl::StatusOr<ConfigLoad> LoadConfigFile(const std::string& path, ServerOptions base);
+
+}  // namespace ringnats::config

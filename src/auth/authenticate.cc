@@ -1,0 +1,63 @@
+#include "ringnats/auth/authenticate.h"
+
+#include "ringnats/auth/secrets.h"
+
+namespace ringnats::auth {
+namespace {
+
+Verdict CheckSecret(const User* user, std::string_view stored, std::string_view presented) {
+  Verdict verdict;
+  verdict.user = user;
+  if (IsBcryptHash(stored)) {
+    verdict.kind = Verdict::Kind::kNeedsHash;
+    verdict.stored_hash = stored;
+    verdict.secret = presented;
+  } else {
+    verdict.kind =
+        SecretsEqual(stored, presented) ? Verdict::Kind::kAccept : Verdict::Kind::kReject;
+  }
+  return verdict;
+}
+
+}  // namespace
+
+const User* NoAuthUser(const AuthConfig& config) {
+  if (config.mode != AuthConfig::Mode::kUsers || config.no_auth_user.empty()) return nullptr;
+  auto it = config.users.find(config.no_auth_user);
+  return it == config.users.end() ? nullptr : &it->second;
+}
+
+Verdict Authenticate(const AuthConfig& config, const Credentials& presented) {
+  switch (config.mode) {
+    case AuthConfig::Mode::kNone: return Verdict{.kind = Verdict::Kind::kAccept};
+    case AuthConfig::Mode::kUsers: {
+      const bool nothing_presented =
+          presented.user.empty() && presented.pass.empty() && presented.token.empty();
+      if (nothing_presented) {
+        if (const User* fallback = NoAuthUser(config)) {
+          return Verdict{.kind = Verdict::Kind::kAccept, .user = fallback};
+        }
+      }
+      auto it = presented.user.empty() ? config.users.end() : config.users.find(presented.user);
+      if (it == config.users.end()) {
+        return Verdict{
+            .kind = Verdict::Kind::kReject, .log_user = presented.user, .log_user_named = true};
+      }
+      Verdict verdict = CheckSecret(&it->second, it->second.password, presented.pass);
+      verdict.log_user = presented.user;
+      verdict.log_user_named = true;
+      return verdict;
+    }
+    case AuthConfig::Mode::kToken: return CheckSecret(nullptr, config.token, presented.token);
+    case AuthConfig::Mode::kSingleUser: {
+      // The user name is not secret; the password is compared in constant time either way.
+      Verdict verdict =
+          CheckSecret(&config.single_user, config.single_user.password, presented.pass);
+      if (presented.user != config.single_user.name) verdict = Verdict{};
+      return verdict;
+    }
+  }
+  return Verdict{};
+}
+
+}  // namespace ringnats::auth

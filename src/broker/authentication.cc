@@ -1,0 +1,95 @@
+// Client authentication on a worker: cheap checks (plain passwords, tokens) inline, bcrypt in
+// the auth pool. The ring thread never hashes; a connection waiting for its verdict is
+// paused, and the result comes back as a message from the pool.
+
+#include "absl/strings/str_format.h"
+#include "ringnats/auth/authenticate.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+// The pool's opaque name for a connection of this worker.
+uint64_t SessionKey(ring::ConnId id) {
+  return (uint64_t{id.generation} << 32) | id.slot;
+}
+ring::ConnId ConnOf(uint64_t key) {
+  return ring::ConnId{static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)};
+}
+
+}  // namespace
+
+void Worker::Authenticate(Session& session) {
+  const auth::Credentials presented{session.connect.user, session.connect.pass,
+                                    session.connect.auth_token};
+  const auth::Verdict verdict = auth::Authenticate(*session.auth_snapshot, presented);
+  session.auth_log_user =
+      verdict.log_user_named ? absl::StrFormat(" - User \"%s\"", verdict.log_user) : std::string();
+  switch (verdict.kind) {
+    case auth::Verdict::Kind::kAccept:
+      session.user = verdict.user;
+      AuthenticationSucceeded(session);
+      return;
+    case auth::Verdict::Kind::kReject: AuthenticationFailed(session); return;
+    case auth::Verdict::Kind::kNeedsHash: break;
+  }
+  session.user = verdict.user;
+  auth::HashCheck check;
+  check.worker = index_;
+  check.session = SessionKey(session.conn);
+  check.user = verdict.user != nullptr ? verdict.user->name : std::string();
+  check.stored_hash.assign(verdict.stored_hash);
+  check.secret.assign(verdict.secret);
+  switch (shared_.auth_pool->Submit(std::move(check))) {
+    case auth::AuthPool::Submitted::kCachedOk:
+      log::Debug("%s - credentials verified from the cache", session.log_prefix);
+      AuthenticationSucceeded(session);
+      return;
+    case auth::AuthPool::Submitted::kCachedFailed: AuthenticationFailed(session); return;
+    case auth::AuthPool::Submitted::kQueueFull:
+      log::Error("%s - authentication pool queue is full, refusing the connection",
+                 session.log_prefix);
+      AuthenticationFailed(session);
+      return;
+    case auth::AuthPool::Submitted::kQueued:
+      session.auth_pending = true;
+      loop_.PauseReceive(session.conn);
+      return;
+  }
+}
+
+void Worker::AuthenticationSucceeded(Session& session) {
+  session.authenticated = true;
+  session.parser.set_connect_required(false);
+  FinishConnect(session);
+}
+
+void Worker::AuthenticationFailed(Session& session) {
+  shared_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+  session.user = nullptr;
+  log::Error("%s - authentication error%s", session.log_prefix, session.auth_log_user);
+  CloseWithError(session, "Authorization Violation", CloseReason::kAuthenticationViolation);
+}
+
+void Worker::ReceiveAuthResults() {
+  auth_results_.clear();
+  shared_.auth_pool->TakeResults(index_, &auth_results_);
+  for (const auth::HashResult& result : auth_results_) {
+    Session* session = Find(ConnOf(result.session));
+    if (session == nullptr || session->closing || !session->auth_pending) continue;
+    session->auth_pending = false;
+    if (!result.ok) {
+      AuthenticationFailed(*session);
+      continue;
+    }
+    AuthenticationSucceeded(*session);
+    if (session->closing) continue;
+    loop_.ResumeReceive(session->conn);
+    std::string stashed;
+    stashed.swap(session->stash);
+    ProcessInput(*session, stashed);
+  }
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,244 @@
+#include "ringnats/config/options_from_config.h"
+
+#include <string_view>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ringnats/config/config_parser.h"
+
+namespace ringnats::config {
+namespace {
+
+// The Go type nats-server's conversion error names for a value of this kind.
+std::string_view GoTypeName(const ConfigValue& value) {
+  switch (value.kind()) {
+    case ConfigValue::Kind::kMap: return "map[string]interface {}";
+    case ConfigValue::Kind::kArray: return "[]interface {}";
+    case ConfigValue::Kind::kString: return "string";
+    case ConfigValue::Kind::kInt: return "int64";
+    case ConfigValue::Kind::kDouble: return "float64";
+    case ConfigValue::Kind::kBool: return "bool";
+    case ConfigValue::Kind::kDatetime: return "time.Time";
+  }
+  return "interface {}";
+}
+
+absl::Status ErrorAt(const Position& at, std::string_view reason) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s:%d:%d: %s", at.file, at.line, NatsColumn(at), reason));
+}
+
+absl::Status WrongType(const ConfigValue& value, std::string_view want) {
+  return ErrorAt(
+      value.position(),
+      absl::StrFormat("interface conversion: interface {} is %s, not %s", GoTypeName(value), want));
+}
+
+absl::StatusOr<int64_t> AsInt(const ConfigValue& value) {
+  if (!value.is_int()) return WrongType(value, "int64");
+  return value.int_value();
+}
+
+absl::StatusOr<bool> AsBool(const ConfigValue& value) {
+  if (!value.is_bool()) return WrongType(value, "bool");
+  return value.bool_value();
+}
+
+absl::StatusOr<std::string> AsString(const ConfigValue& value) {
+  if (!value.is_string()) return WrongType(value, "string");
+  return value.string_value();
+}
+
+// Go's time.ParseDuration, which absl::ParseDuration matches except for "inf".
+absl::StatusOr<absl::Duration> ParseGoDuration(const ConfigValue& value) {
+  const std::string& text = value.string_value();
+  absl::Duration duration;
+  if (text.find("inf") != std::string::npos ||
+      !absl::ParseDuration(absl::string_view(text.data(), text.size()), &duration)) {
+    return ErrorAt(value.position(),
+                   absl::StrFormat("error parsing duration: time: invalid duration \"%s\"", text));
+  }
+  return duration;
+}
+
+// ping_interval and write_deadline: a duration string, or an integer number of seconds
+// (accepted with a warning, as nats-server does).
+absl::StatusOr<absl::Duration> AsDurationOrSeconds(std::string_view key, const ConfigValue& value,
+                                                   std::vector<std::string>* warnings) {
+  if (value.is_string()) return ParseGoDuration(value);
+  if (value.is_int()) {
+    const Position& at = value.position();
+    warnings->push_back(absl::StrFormat("%s:%d:%d: %s should be converted to a duration", at.file,
+                                        at.line, NatsColumn(at), key));
+    return absl::Seconds(value.int_value());
+  }
+  return WrongType(value, "string");
+}
+
+absl::Status ApplyListen(const ConfigValue& value, ServerOptions* options) {
+  if (value.is_int()) {
+    options->port = static_cast<int>(value.int_value());
+    return absl::OkStatus();
+  }
+  if (!value.is_string()) return WrongType(value, "string");
+  const std::string& text = value.string_value();
+  const size_t colon = text.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(text.data() + colon + 1, text.size() - colon - 1),
+                        &port)) {
+    return ErrorAt(value.position(),
+                   absl::StrFormat("could not parse address string \"%s\"", text));
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  options->host = host;
+  options->port = port;
+  return absl::OkStatus();
+}
+
+// Keys nats-server knows that ringnats does not implement yet: refused, never ignored.
+bool IsNatsOptionNotSupported(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {"authorization",
+                                               "accounts",
+                                               "system_account",
+                                               "system",
+                                               "no_auth_user",
+                                               "operator",
+                                               "operators",
+                                               "resolver",
+                                               "resolver_preload",
+                                               "resolver_tls",
+                                               "trusted",
+                                               "trusted_keys",
+                                               "jetstream",
+                                               "gateway",
+                                               "leafnodes",
+                                               "leaf",
+                                               "websocket",
+                                               "mqtt",
+                                               "cluster",
+                                               "tls",
+                                               "allow_non_tls",
+                                               "http",
+                                               "https",
+                                               "http_port",
+                                               "monitor_port",
+                                               "https_port",
+                                               "http_base_path",
+                                               "syslog",
+                                               "remote_syslog",
+                                               "log_size_limit",
+                                               "logfile_size_limit",
+                                               "max_traced_msg_len",
+                                               "trace_verbose",
+                                               "lame_duck_duration",
+                                               "lame_duck_grace_period",
+                                               "mappings",
+                                               "connect_error_reports",
+                                               "reconnect_error_reports",
+                                               "max_sub_tokens",
+                                               "disable_sublist_cache",
+                                               "no_sublist_cache",
+                                               "no_system_account",
+                                               "no_sys_acc",
+                                               "no_system",
+                                               "default_js_domain",
+                                               "ocsp",
+                                               "ocsp_cache",
+                                               "server_tags",
+                                               "accounts_tls",
+                                               "nkey",
+                                               "users"};
+  for (std::string_view known : kKeys) {
+    if (key == known) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOptions base) {
+  ConfigLoad load{std::move(base), {}};
+  ServerOptions& o = load.options;
+#define RN_TRY_ASSIGN(lhs, expr)                \
+  {                                             \
+    auto result_ = (expr);                      \
+    if (!result_.ok()) return result_.status(); \
+    lhs = static_cast<decltype(lhs)>(*result_); \
+  }
+  for (const MapEntry& entry : root.map()) {
+    const std::string key =
+        absl::AsciiStrToLower(absl::string_view(entry.key.data(), entry.key.size()));
+    const ConfigValue& v = entry.value;
+    if (key == "listen") {
+      if (absl::Status st = ApplyListen(v, &o); !st.ok()) return st;
+    } else if (key == "host" || key == "net") {
+      RN_TRY_ASSIGN(o.host, AsString(v));
+    } else if (key == "port") {
+      RN_TRY_ASSIGN(o.port, AsInt(v));
+    } else if (key == "server_name") {
+      RN_TRY_ASSIGN(o.server_name, AsString(v));
+    } else if (key == "client_advertise") {
+      RN_TRY_ASSIGN(o.client_advertise, AsString(v));
+    } else if (key == "max_payload") {
+      RN_TRY_ASSIGN(o.max_payload, AsInt(v));
+    } else if (key == "max_pending") {
+      RN_TRY_ASSIGN(o.max_pending, AsInt(v));
+    } else if (key == "max_control_line") {
+      RN_TRY_ASSIGN(o.max_control_line, AsInt(v));
+    } else if (key == "max_connections" || key == "max_conn") {
+      RN_TRY_ASSIGN(o.max_connections, AsInt(v));
+    } else if (key == "max_subscriptions" || key == "max_subs") {
+      RN_TRY_ASSIGN(o.max_subscriptions, AsInt(v));
+    } else if (key == "ping_interval") {
+      RN_TRY_ASSIGN(o.ping_interval, AsDurationOrSeconds(key, v, &load.warnings));
+    } else if (key == "ping_max") {
+      RN_TRY_ASSIGN(o.ping_max, AsInt(v));
+    } else if (key == "write_deadline") {
+      RN_TRY_ASSIGN(o.write_deadline, AsDurationOrSeconds(key, v, &load.warnings));
+    } else if (key == "no_header_support") {
+      RN_TRY_ASSIGN(o.no_header_support, AsBool(v));
+    } else if (key == "debug") {
+      RN_TRY_ASSIGN(o.debug, AsBool(v));
+    } else if (key == "trace") {
+      RN_TRY_ASSIGN(o.trace, AsBool(v));
+    } else if (key == "logtime") {
+      RN_TRY_ASSIGN(o.logtime, AsBool(v));
+    } else if (key == "log_file" || key == "logfile") {
+      RN_TRY_ASSIGN(o.log_file, AsString(v));
+    } else if (key == "pid_file" || key == "pidfile") {
+      RN_TRY_ASSIGN(o.pid_file, AsString(v));
+    } else if (key == "ports_file_dir") {
+      RN_TRY_ASSIGN(o.ports_file_dir, AsString(v));
+    } else if (key == "workers") {
+      RN_TRY_ASSIGN(o.workers, AsInt(v));
+    } else if (v.used_as_variable()) {
+      // A key that only serves as a variable is not an option (nats-server agrees).
+    } else if (IsNatsOptionNotSupported(key)) {
+      return ErrorAt(entry.key_position,
+                     absl::StrFormat("option \"%s\" is not supported by ringnats yet", entry.key));
+    } else {
+      return ErrorAt(entry.key_position, absl::StrFormat("unknown field \"%s\"", entry.key));
+    }
+  }
+#undef RN_TRY_ASSIGN
+  if (o.max_payload > o.max_pending) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max_payload (%d) cannot be higher than max_pending (%d)", o.max_payload, o.max_pending));
+  }
+  return load;
+}
+
+absl::StatusOr<ConfigLoad> LoadConfigFile(const std::string& path, ServerOptions base) {
+  absl::StatusOr<ConfigValue> root = ParseConfigFile(path);
+  if (!root.ok()) return root.status();
+  return OptionsFromConfig(*root, std::move(base));
+}
+
+}  // namespace ringnats::config
