@@ -1,1 +1,285 @@
-// Placeholder: implementation in progress.
+#include "ringnats/sublist/trie.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "generations.h"
+#include "ringnats/sublist/subject.h"
+#include "ringnats/util/string_map.h"
+#include "sub_set.h"
+#include "tokens.h"
+
+namespace ringnats::sublist {
+namespace {
+
+// A node is reached by one token sequence (its path from the root); its children extend that
+// path by one token, and its subscriptions are those whose subject is exactly that path.
+struct Node {
+  StringMap<std::unique_ptr<Node>> literal;
+  std::unique_ptr<Node> star;  // the `*` child
+  std::unique_ptr<Node> full;  // the `>` child; never has children of its own
+  SubSet plain;
+  StringMap<SubSet> queues;  // by queue name; no empty sets
+
+  bool Unused() const {
+    return literal.empty() && star == nullptr && full == nullptr && plain.empty() && queues.empty();
+  }
+};
+
+// Nodes allocated before taking the write lock, so that in the common case the exclusive
+// section does no node allocation. Per thread, because any thread may insert.
+class SpareNodes {
+ public:
+  void Reserve(size_t count) {
+    count = std::min(count, kMaxSpares);  // a very deep subject allocates the rest locked
+    while (nodes_.size() < count) {
+      nodes_.push_back(std::make_unique<Node>());
+    }
+  }
+
+  std::unique_ptr<Node> Take() {
+    if (nodes_.empty()) {
+      return std::make_unique<Node>();
+    }
+    std::unique_ptr<Node> node = std::move(nodes_.back());
+    nodes_.pop_back();
+    return node;
+  }
+
+  // Keeps some pruned (empty) nodes for later inserts; frees the rest. Call without the lock.
+  void Recycle(std::vector<std::unique_ptr<Node>>* pruned) {
+    for (std::unique_ptr<Node>& node : *pruned) {
+      if (nodes_.size() >= kMaxSpares) {
+        break;
+      }
+      nodes_.push_back(std::move(node));
+    }
+    pruned->clear();
+  }
+
+ private:
+  static constexpr size_t kMaxSpares = 64;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+SpareNodes& ThreadSpareNodes() {
+  thread_local SpareNodes spares;
+  return spares;
+}
+
+Node* ChildForInsert(Node* node, std::string_view token, SpareNodes* spares, size_t* created) {
+  std::unique_ptr<Node>* slot = nullptr;
+  if (token == "*") {
+    slot = &node->star;
+  } else if (token == ">") {
+    slot = &node->full;
+  } else {
+    auto it = node->literal.find(token);
+    if (it == node->literal.end()) {
+      it = node->literal.emplace(std::string(token), spares->Take()).first;
+      ++*created;
+    }
+    return it->second.get();
+  }
+  if (*slot == nullptr) {
+    *slot = spares->Take();
+    ++*created;
+  }
+  return slot->get();
+}
+
+Node* ExistingChild(Node* node, std::string_view token) {
+  if (token == "*") {
+    return node->star.get();
+  }
+  if (token == ">") {
+    return node->full.get();
+  }
+  const auto it = node->literal.find(token);
+  return it == node->literal.end() ? nullptr : it->second.get();
+}
+
+std::unique_ptr<Node> DetachChild(Node* node, std::string_view token) {
+  if (token == "*") {
+    return std::move(node->star);
+  }
+  if (token == ">") {
+    return std::move(node->full);
+  }
+  const auto it = node->literal.find(token);
+  std::unique_ptr<Node> child = std::move(it->second);
+  node->literal.erase(it);
+  // flat_hash_map never shrinks by itself; a level that once held a million tokens should
+  // not keep that table once they are gone.
+  if (node->literal.capacity() > 1024 && node->literal.size() * 8 < node->literal.capacity()) {
+    node->literal.rehash(0);
+  }
+  return child;
+}
+
+void AppendRefs(const std::vector<SubRef>& refs, std::vector<SubRef>* out) {
+  out->insert(out->end(), refs.begin(), refs.end());
+}
+
+void CollectSubs(const Node& node, MatchResult* out) {
+  AppendRefs(node.plain.refs(), &out->plain);
+  for (const auto& [name, members] : node.queues) {
+    // Members of one group may sit on several nodes (`foo.*` and `foo.bar` in group `g`);
+    // they form a single group in the result. Few groups match one subject: scan.
+    QueueGroupMatch* group = nullptr;
+    for (QueueGroupMatch& existing : out->queues) {
+      if (existing.name == name) {
+        group = &existing;
+        break;
+      }
+    }
+    if (group == nullptr) {
+      group = &out->queues.emplace_back();
+      group->name = name;
+    }
+    AppendRefs(members.refs(), &group->members);
+  }
+}
+
+// Matches tokens[index..] below `node`. Each node is visited at most once: the depth of a
+// node fixes which token it consumed.
+void MatchFrom(const Node* node, const Tokens& tokens, size_t index, MatchResult* out) {
+  for (; index < tokens.size(); ++index) {
+    if (node->full != nullptr) {
+      CollectSubs(*node->full, out);  // at least one token remains for `>` to take
+    }
+    if (node->star != nullptr) {
+      MatchFrom(node->star.get(), tokens, index + 1, out);
+    }
+    // Published tokens are literal: a published `*` or `>` is only matched by wildcards,
+    // which never live in `literal`.
+    const auto it = node->literal.find(tokens[index]);
+    if (it == node->literal.end()) {
+      return;
+    }
+    node = it->second.get();
+  }
+  CollectSubs(*node, out);
+}
+
+}  // namespace
+
+struct Trie::Impl {
+  mutable absl::Mutex mu;
+  Node root ABSL_GUARDED_BY(mu);
+  // Written under `mu`, read without it.
+  std::atomic<size_t> count{0};
+  std::atomic<size_t> nodes{0};  // excluding the root
+};
+
+Trie::Trie() : impl_(std::make_unique<Impl>()), generations_(std::make_unique<Generations>()) {}
+
+Trie::~Trie() = default;
+
+absl::Status Trie::Insert(std::string_view subject, std::string_view queue, SubRef ref) {
+  if (!IsValidSubscribeSubject(subject)) {
+    return absl::InvalidArgumentError(absl::StrFormat("invalid subject \"%s\"", subject));
+  }
+  Tokens tokens;
+  SplitTokens(subject, &tokens);
+  SpareNodes& spares = ThreadSpareNodes();
+  spares.Reserve(tokens.size());
+  Generations::Counter& generation = generations_->ForSubscription(tokens[0]);
+
+  absl::MutexLock lock(&impl_->mu);
+  Node* node = &impl_->root;
+  size_t created = 0;
+  for (std::string_view token : tokens) {
+    node = ChildForInsert(node, token, &spares, &created);
+  }
+  impl_->nodes.fetch_add(created, std::memory_order_relaxed);
+  bool inserted = false;
+  if (queue.empty()) {
+    inserted = node->plain.Insert(ref);
+  } else {
+    auto it = node->queues.find(queue);
+    if (it == node->queues.end()) {
+      it = node->queues.emplace(std::string(queue), SubSet()).first;
+    }
+    inserted = it->second.Insert(ref);
+  }
+  if (!inserted) {
+    // The whole path existed (the ref was there), so nothing was created to prune.
+    return absl::AlreadyExistsError(
+        absl::StrFormat("subscription {%u,%u,%u} on \"%s\" queue \"%s\" already present",
+                        ref.worker, ref.slot, ref.generation, subject, queue));
+  }
+  impl_->count.fetch_add(1, std::memory_order_relaxed);
+  generation.Bump();
+  return absl::OkStatus();
+}
+
+bool Trie::Remove(std::string_view subject, std::string_view queue, SubRef ref) {
+  if (!IsValidSubscribeSubject(subject)) {
+    return false;
+  }
+  Tokens tokens;
+  SplitTokens(subject, &tokens);
+  Generations::Counter& generation = generations_->ForSubscription(tokens[0]);
+  std::vector<std::unique_ptr<Node>> pruned;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    absl::InlinedVector<Node*, 16> path;  // path[i] consumed tokens[0..i)
+    path.push_back(&impl_->root);
+    for (std::string_view token : tokens) {
+      Node* child = ExistingChild(path.back(), token);
+      if (child == nullptr) {
+        return false;
+      }
+      path.push_back(child);
+    }
+    Node* node = path.back();
+    if (queue.empty()) {
+      if (!node->plain.Remove(ref)) {
+        return false;
+      }
+    } else {
+      const auto it = node->queues.find(queue);
+      if (it == node->queues.end() || !it->second.Remove(ref)) {
+        return false;
+      }
+      if (it->second.empty()) {
+        node->queues.erase(it);
+      }
+    }
+    for (size_t depth = tokens.size(); depth > 0 && path[depth]->Unused(); --depth) {
+      pruned.push_back(DetachChild(path[depth - 1], tokens[depth - 1]));
+    }
+    impl_->nodes.fetch_sub(pruned.size(), std::memory_order_relaxed);
+    impl_->count.fetch_sub(1, std::memory_order_relaxed);
+    generation.Bump();
+  }
+  ThreadSpareNodes().Recycle(&pruned);
+  return true;
+}
+
+void Trie::Match(std::string_view subject, MatchResult* out) const {
+  out->clear();
+  Tokens tokens;
+  if (!SplitTokens(subject, &tokens)) {
+    return;  // an empty token matches nothing
+  }
+  absl::ReaderMutexLock lock(&impl_->mu);
+  MatchFrom(&impl_->root, tokens, 0, out);
+}
+
+size_t Trie::size() const {
+  return impl_->count.load(std::memory_order_relaxed);
+}
+
+size_t Trie::node_count() const {
+  return impl_->nodes.load(std::memory_order_relaxed);
+}
+
+}  // namespace ringnats::sublist

@@ -44,14 +44,20 @@ class Trie {
   Trie& operator=(const Trie&) = delete;
 
   // `queue` empty = plain subscription. InvalidArgument for an invalid subject.
+  // A SubRef names one subscription, so inserting the same (subject, queue, ref) twice is a
+  // caller bug: it is rejected with AlreadyExists and the trie is unchanged (one Remove
+  // removes it). The same ref under a different subject or queue is a separate entry.
   absl::Status Insert(std::string_view subject, std::string_view queue, SubRef ref);
-  // False when no such (subject, queue, ref) is present.
+  // False when no such (subject, queue, ref) is present. Prunes nodes left empty.
   bool Remove(std::string_view subject, std::string_view queue, SubRef ref);
 
   // Uncached match; takes the shared lock. Appends to `out` (cleared first).
   void Match(std::string_view subject, MatchResult* out) const;
 
+  // Number of subscriptions. Both counts are exact once writers are quiet.
   size_t size() const;
+  // Number of trie nodes (excluding the root); 0 again once every subscription is removed.
+  size_t node_count() const;
 
   // Implementation detail shared with MatchCache: generation counters that change whenever
   // the result of any subject whose first token hashes to `bucket` may have changed.
@@ -68,6 +74,9 @@ class Trie {
 // are unchanged. Owned by one worker; call only from its thread.
 class MatchCache {
  public:
+  // Holds at most `max_entries` results (rounded down to whole 4-way sets of a power-of-two
+  // count); 0 disables caching (every call matches under the trie's shared lock). A hit
+  // takes no lock and allocates nothing.
   explicit MatchCache(const Trie& trie, size_t max_entries = 4096);
   ~MatchCache();
   MatchCache(const MatchCache&) = delete;
@@ -76,6 +85,8 @@ class MatchCache {
   // The current result for `subject`. The reference stays valid until the next call.
   const MatchResult& Match(std::string_view subject);
 
+  // Entries held (at most max_entries).
+  size_t size() const;
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 
