@@ -7,68 +7,18 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ringnats/config/authorization_from_config.h"
 #include "ringnats/config/config_parser.h"
+#include "value_conversions.h"
 
 namespace ringnats::config {
 namespace {
-
-// The Go type nats-server's conversion error names for a value of this kind.
-std::string_view GoTypeName(const ConfigValue& value) {
-  switch (value.kind()) {
-    case ConfigValue::Kind::kMap: return "map[string]interface {}";
-    case ConfigValue::Kind::kArray: return "[]interface {}";
-    case ConfigValue::Kind::kString: return "string";
-    case ConfigValue::Kind::kInt: return "int64";
-    case ConfigValue::Kind::kDouble: return "float64";
-    case ConfigValue::Kind::kBool: return "bool";
-    case ConfigValue::Kind::kDatetime: return "time.Time";
-  }
-  return "interface {}";
-}
-
-absl::Status ErrorAt(const Position& at, std::string_view reason) {
-  return absl::InvalidArgumentError(
-      absl::StrFormat("%s:%d:%d: %s", at.file, at.line, NatsColumn(at), reason));
-}
-
-absl::Status WrongType(const ConfigValue& value, std::string_view want) {
-  return ErrorAt(
-      value.position(),
-      absl::StrFormat("interface conversion: interface {} is %s, not %s", GoTypeName(value), want));
-}
-
-absl::StatusOr<int64_t> AsInt(const ConfigValue& value) {
-  if (!value.is_int()) return WrongType(value, "int64");
-  return value.int_value();
-}
-
-absl::StatusOr<bool> AsBool(const ConfigValue& value) {
-  if (!value.is_bool()) return WrongType(value, "bool");
-  return value.bool_value();
-}
-
-absl::StatusOr<std::string> AsString(const ConfigValue& value) {
-  if (!value.is_string()) return WrongType(value, "string");
-  return value.string_value();
-}
-
-// Go's time.ParseDuration, which absl::ParseDuration matches except for "inf".
-absl::StatusOr<absl::Duration> ParseGoDuration(const ConfigValue& value) {
-  const std::string& text = value.string_value();
-  absl::Duration duration;
-  if (text.find("inf") != std::string::npos ||
-      !absl::ParseDuration(absl::string_view(text.data(), text.size()), &duration)) {
-    return ErrorAt(value.position(),
-                   absl::StrFormat("error parsing duration: time: invalid duration \"%s\"", text));
-  }
-  return duration;
-}
 
 // ping_interval and write_deadline: a duration string, or an integer number of seconds
 // (accepted with a warning, as nats-server does).
 absl::StatusOr<absl::Duration> AsDurationOrSeconds(std::string_view key, const ConfigValue& value,
                                                    std::vector<std::string>* warnings) {
-  if (value.is_string()) return ParseGoDuration(value);
+  if (value.is_string()) return GoDuration(value);
   if (value.is_int()) {
     const Position& at = value.position();
     warnings->push_back(absl::StrFormat("%s:%d:%d: %s should be converted to a duration", at.file,
@@ -104,57 +54,16 @@ absl::Status ApplyListen(const ConfigValue& value, ServerOptions* options) {
 
 // Keys nats-server knows that ringnats does not implement yet: refused, never ignored.
 bool IsNatsOptionNotSupported(std::string_view key) {
-  static constexpr std::string_view kKeys[] = {"authorization",
-                                               "accounts",
-                                               "system_account",
-                                               "system",
-                                               "no_auth_user",
-                                               "operator",
-                                               "operators",
-                                               "resolver",
-                                               "resolver_preload",
-                                               "resolver_tls",
-                                               "trusted",
-                                               "trusted_keys",
-                                               "jetstream",
-                                               "gateway",
-                                               "leafnodes",
-                                               "leaf",
-                                               "websocket",
-                                               "mqtt",
-                                               "cluster",
-                                               "tls",
-                                               "allow_non_tls",
-                                               "http",
-                                               "https",
-                                               "http_port",
-                                               "monitor_port",
-                                               "https_port",
-                                               "http_base_path",
-                                               "syslog",
-                                               "remote_syslog",
-                                               "log_size_limit",
-                                               "logfile_size_limit",
-                                               "max_traced_msg_len",
-                                               "trace_verbose",
-                                               "lame_duck_duration",
-                                               "lame_duck_grace_period",
-                                               "mappings",
-                                               "connect_error_reports",
-                                               "reconnect_error_reports",
-                                               "max_sub_tokens",
-                                               "disable_sublist_cache",
-                                               "no_sublist_cache",
-                                               "no_system_account",
-                                               "no_sys_acc",
-                                               "no_system",
-                                               "default_js_domain",
-                                               "ocsp",
-                                               "ocsp_cache",
-                                               "server_tags",
-                                               "accounts_tls",
-                                               "nkey",
-                                               "users"};
+  static constexpr std::string_view kKeys[] = {
+      "accounts", "system_account", "system", "operator", "operators", "resolver",
+      "resolver_preload", "resolver_tls", "trusted", "trusted_keys", "jetstream", "gateway",
+      "leafnodes", "leaf", "websocket", "mqtt", "cluster", "tls", "allow_non_tls", "http", "https",
+      "http_port", "monitor_port", "https_port", "http_base_path", "syslog", "remote_syslog",
+      "log_size_limit", "logfile_size_limit", "max_traced_msg_len", "trace_verbose",
+      "lame_duck_duration", "lame_duck_grace_period", "mappings", "connect_error_reports",
+      "reconnect_error_reports", "max_sub_tokens", "disable_sublist_cache", "no_sublist_cache",
+      "no_system_account", "no_sys_acc", "no_system", "default_js_domain", "ocsp", "ocsp_cache",
+      "server_tags", "accounts_tls", "nkey"};
   for (std::string_view known : kKeys) {
     if (key == known) return true;
   }
@@ -216,6 +125,10 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.pid_file, AsString(v));
     } else if (key == "ports_file_dir") {
       RN_TRY_ASSIGN(o.ports_file_dir, AsString(v));
+    } else if (key == "authorization") {
+      if (absl::Status st = ApplyAuthorizationBlock(entry, &o.authorization); !st.ok()) return st;
+    } else if (key == "no_auth_user") {
+      RN_TRY_ASSIGN(o.authorization.no_auth_user, AsString(v));
     } else if (key == "workers") {
       RN_TRY_ASSIGN(o.workers, AsInt(v));
     } else if (v.used_as_variable()) {
@@ -233,6 +146,19 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
         "max_payload (%d) cannot be higher than max_pending (%d)", o.max_payload, o.max_pending));
   }
   return load;
+}
+
+absl::Status ValidateForStart(const ServerOptions& o) {
+  // nats-server checks this when it starts, not under -t.
+  if (!o.authorization.no_auth_user.empty() &&
+      (o.authorization.mode != auth::AuthConfig::Mode::kUsers ||
+       !o.authorization.users.contains(o.authorization.no_auth_user))) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "no_auth_user: \"%s\" not present as user or nkey in authorization block or account "
+        "configuration",
+        o.authorization.no_auth_user));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ConfigLoad> LoadConfigFile(const std::string& path, ServerOptions base) {

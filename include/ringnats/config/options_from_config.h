@@ -20,6 +20,9 @@ struct ConfigLoad {
 // Applies the top-level map `root` over `base`.
 absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOptions base);
 
+// The checks nats-server makes only when it starts (not under -t).
+absl::Status ValidateForStart(const ServerOptions& options);
+
 // Parses `path` and applies it over `base`.
 absl::StatusOr<ConfigLoad> LoadConfigFile(const std::string& path, ServerOptions base);
 
