@@ -1,0 +1,456 @@
+#include "connect_scenario.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "clock.h"
+#include "event_loop.h"
+#include "histogram.h"
+#include "nats_conn.h"
+#include "proc_stats.h"
+#include "protocol.h"
+#include "scenario_common.h"
+#include "socket.h"
+#include "users_file.h"
+
+namespace ringnats::load {
+namespace {
+
+constexpr size_t kIdleReadCapacity = 512;
+constexpr int64_t kTimeoutScanNs = 20 * kNsPerMs;
+constexpr int64_t kIdlePollNs = 100 * kNsPerMs;
+// The handshake reply we wait for is a few hundred bytes (INFO, PONG or -ERR).
+constexpr size_t kMaxHandshakeBytes = 16 * 1024;
+
+enum class Outcome {
+  kOk,             // PONG with the intended credentials
+  kRejected,       // -ERR for a deliberately wrong password: expected
+  kBadAccepted,    // PONG although the password was wrong
+  kGoodRejected,   // -ERR for correct credentials
+  kConnectFailed,  // TCP connect failed
+  kClosed,         // connection closed before PONG/-ERR
+  kTimeout,        // no PONG/-ERR within --timeout
+  kProtocolError,
+};
+constexpr int kOutcomeCount = 8;
+
+constexpr std::string_view kOutcomeNames[kOutcomeCount] = {
+    "accepted",       "rejected_expected", "bad_pass_accepted", "rejected_unexpected",
+    "connect_failed", "closed_early",      "timeouts",          "protocol_errors",
+};
+
+struct Shared {
+  const Options* options = nullptr;
+  uint64_t total = 0;
+  std::vector<std::string> good_frames;  // CONNECT per credential
+  std::vector<std::string> bad_frames;   // same user, wrong password/token
+  std::atomic<uint64_t> next{0};
+  std::atomic<uint64_t> finished{0};
+  std::atomic<bool> start{false};
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> last_finish_ns{0};
+  std::mutex mu;
+  std::condition_variable cv;
+
+  // Whether attempt `index` is one that uses a wrong password: spread evenly so that any
+  // prefix of the run has the requested fraction.
+  bool IsBad(uint64_t index) const {
+    double rate = options->bad_pass_rate;
+    if (rate <= 0) return false;
+    return std::floor(static_cast<double>(index + 1) * rate) >
+           std::floor(static_cast<double>(index) * rate);
+  }
+
+  void Finished(int64_t now) {
+    int64_t prev = last_finish_ns.load();
+    while (prev < now && !last_finish_ns.compare_exchange_weak(prev, now)) {
+    }
+    if (finished.fetch_add(1) + 1 == total) {
+      std::lock_guard<std::mutex> lock(mu);
+      cv.notify_all();
+    }
+  }
+};
+
+struct Stats {
+  uint64_t outcomes[kOutcomeCount] = {};
+  LatencyHistogram ok_latency;
+  LatencyHistogram rejected_latency;
+  std::map<std::string, uint64_t> error_texts;
+
+  void Merge(const Stats& other) {
+    for (int i = 0; i < kOutcomeCount; ++i) outcomes[i] += other.outcomes[i];
+    ok_latency.Merge(other.ok_latency);
+    rejected_latency.Merge(other.rejected_latency);
+    for (const auto& [text, n] : other.error_texts) error_texts[text] += n;
+  }
+};
+
+// A connection that stays open (--keep-open / idle): answers the broker's PINGs.
+class OpenConn final : public IoHandler {
+ public:
+  OpenConn(int fd, std::string_view leftover) : conn_(fd, kIdleReadCapacity, leftover) {}
+
+  bool closed() const { return conn_.closed(); }
+
+  void OnIo(uint32_t events) override {
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)) || conn_.closed()) return;
+    conn_.Receive(*this, 2);
+    if (conn_.pending() > 0) conn_.Flush();
+  }
+
+  bool Stopped() const { return false; }
+  void OnMsg(const MsgView&) {}
+  void OnPong() {}
+  void OnErr(std::string_view) {}
+
+ private:
+  NatsConn conn_;
+};
+
+// One connector: runs handshakes one after another. Owned by one worker thread.
+class Slot final : public IoHandler {
+ public:
+  Slot(Shared* shared, Stats* stats, EventLoop* loop, std::vector<std::unique_ptr<OpenConn>>* kept)
+      : shared_(shared), stats_(stats), loop_(loop), kept_(kept) {}
+
+  ~Slot() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+  bool idle() const { return state_ == State::kIdle; }
+
+  void Start(uint64_t index) {
+    index_ = index;
+    bad_ = shared_->IsBad(index);
+    in_.clear();
+    start_ns_ = NowNs();
+    deadline_ns_ =
+        start_ns_ + static_cast<int64_t>(shared_->options->connect_timeout_s * kNsPerSec);
+    absl::StatusOr<int> fd = ConnectTcp(shared_->options->host, shared_->options->port, true);
+    if (!fd.ok()) {
+      Finish(Outcome::kConnectFailed, std::string(fd.status().message()));
+      return;
+    }
+    fd_ = *fd;
+    state_ = State::kConnecting;
+    loop_->Add(fd_, EPOLLOUT | EPOLLIN, this);
+  }
+
+  void CheckTimeout(int64_t now) {
+    if (state_ != State::kIdle && now >= deadline_ns_) Finish(Outcome::kTimeout, "");
+  }
+
+  void OnIo(uint32_t events) override {
+    if (state_ == State::kIdle) return;
+    if (state_ == State::kConnecting) {
+      absl::Status s = CheckConnected(fd_);
+      if (!s.ok()) {
+        Finish(Outcome::kConnectFailed, std::string(s.message()));
+        return;
+      }
+      state_ = State::kWaitInfo;
+      loop_->Modify(fd_, EPOLLIN, this);
+      if (!(events & EPOLLIN)) return;
+    }
+    char buf[4096];
+    while (state_ == State::kWaitInfo || state_ == State::kWaitPong) {
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n == 0) {
+        Finish(Outcome::kClosed, "");
+        return;
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        Finish(Outcome::kClosed, std::strerror(errno));
+        return;
+      }
+      in_.append(buf, static_cast<size_t>(n));
+      if (in_.size() > kMaxHandshakeBytes) {
+        Finish(Outcome::kProtocolError, "handshake reply too long");
+        return;
+      }
+      ParseResult r = ParseServerFrames(in_, *this);
+      in_.erase(0, r.consumed);
+      if (r.error) {
+        Finish(Outcome::kProtocolError, "protocol error from server");
+        return;
+      }
+    }
+  }
+
+  // Frame sink for the handshake; stops at the first decisive frame.
+  bool Stopped() const { return state_ != State::kWaitInfo && state_ != State::kWaitPong; }
+  void OnMsg(const MsgView&) {}
+  void OnOk() {}
+  void OnPing() { Send("PONG\r\n"); }
+  void OnInfo(std::string_view) {
+    if (state_ != State::kWaitInfo) return;
+    state_ = State::kWaitPong;
+    const std::vector<std::string>& frames = bad_ ? shared_->bad_frames : shared_->good_frames;
+    const std::string& connect = frames[index_ % frames.size()];
+    std::string out;
+    out.reserve(connect.size() + 6);
+    out.append(connect);
+    out.append("PING\r\n");
+    Send(out);
+  }
+  void OnPong() {
+    if (state_ == State::kWaitPong) Finish(bad_ ? Outcome::kBadAccepted : Outcome::kOk, "");
+  }
+  void OnErr(std::string_view text) {
+    Finish(bad_ ? Outcome::kRejected : Outcome::kGoodRejected, absl::StrFormat("-ERR '%s'", text));
+  }
+
+ private:
+  enum class State { kIdle, kConnecting, kWaitInfo, kWaitPong };
+
+  void Send(std::string_view data) {
+    // A fresh socket's send buffer always takes a handshake's few hundred bytes at once.
+    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(data.size())) {
+      Finish(Outcome::kClosed, n < 0 ? std::strerror(errno) : "short write");
+    }
+  }
+
+  void Finish(Outcome outcome, std::string detail) {
+    if (state_ == State::kIdle && fd_ < 0 && outcome != Outcome::kConnectFailed) return;
+    int64_t now = NowNs();
+    stats_->outcomes[static_cast<int>(outcome)]++;
+    if (outcome == Outcome::kOk) stats_->ok_latency.Record(now - start_ns_);
+    if (outcome == Outcome::kRejected) stats_->rejected_latency.Record(now - start_ns_);
+    if (outcome != Outcome::kOk && outcome != Outcome::kRejected &&
+        stats_->error_texts.size() < 16) {
+      stats_->error_texts[absl::StrFormat("%s %s", kOutcomeNames[static_cast<int>(outcome)],
+                                          detail)]++;
+    }
+    if (fd_ >= 0) {
+      if (outcome == Outcome::kOk && shared_->options->keep_open) {
+        auto conn = std::make_unique<OpenConn>(fd_, in_);
+        loop_->Modify(fd_, EPOLLIN, conn.get());
+        kept_->push_back(std::move(conn));
+      } else {
+        ::close(fd_);  // also leaves the epoll set
+      }
+      fd_ = -1;
+    }
+    in_.clear();
+    state_ = State::kIdle;
+    shared_->Finished(now);
+  }
+
+  Shared* shared_;
+  Stats* stats_;
+  EventLoop* loop_;
+  std::vector<std::unique_ptr<OpenConn>>* kept_;
+  State state_ = State::kIdle;
+  int fd_ = -1;
+  uint64_t index_ = 0;
+  bool bad_ = false;
+  int64_t start_ns_ = 0;
+  int64_t deadline_ns_ = 0;
+  std::string in_;
+};
+
+struct Worker {
+  EventLoop loop;
+  Stats stats;
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<std::unique_ptr<OpenConn>> kept;
+
+  void Run(Shared& shared) {
+    shared.start.wait(false);
+    int64_t next_scan = NowNs() + kTimeoutScanNs;
+    while (!shared.stop.load()) {
+      // New handshakes start only here, between polls, so no event from a slot's previous
+      // socket can reach it after it moved on to a new one.
+      bool busy = false;
+      for (auto& slot : slots) {
+        if (slot->idle()) {
+          uint64_t index = shared.next.load();
+          while (index < shared.total && !shared.next.compare_exchange_weak(index, index + 1)) {
+          }
+          if (index < shared.total) slot->Start(index);
+        }
+        busy |= !slot->idle();
+      }
+      int64_t now = NowNs();
+      if (now >= next_scan) {
+        for (auto& slot : slots) slot->CheckTimeout(now);
+        next_scan = now + kTimeoutScanNs;
+      }
+      loop.Poll(busy ? kTimeoutScanNs : kIdlePollNs);
+    }
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<Report> RunConnectScenario(const Options& options) {
+  bool idle = options.scenario == Scenario::kIdle;
+  Options o = options;
+  if (idle) o.keep_open = true;
+  Shared shared;
+  shared.options = &o;
+  shared.total = o.conns > 0 ? o.conns : (idle ? 10000 : 1000);
+
+  std::vector<Credentials> users;
+  if (!o.users_file.empty()) {
+    absl::StatusOr<std::vector<Credentials>> read = ReadUsersFile(o.users_file);
+    if (!read.ok()) return read.status();
+    users = std::move(*read);
+  } else {
+    users.push_back(o.credentials);
+  }
+  for (size_t i = 0; i < users.size(); ++i) {
+    std::string name = absl::StrFormat("bench-conn-%d", i);
+    shared.good_frames.push_back(ConnectFrame(users[i], name));
+    Credentials wrong = users[i];
+    if (!wrong.token.empty()) wrong.token += "-wrong";
+    if (!wrong.user.empty() || !wrong.pass.empty()) wrong.pass += "-wrong";
+    shared.bad_frames.push_back(ConnectFrame(wrong, name));
+  }
+
+  uint64_t fd_limit = RaiseFdLimit();
+  if (o.keep_open && shared.total + 64 > fd_limit) {
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("%d open connections need more file descriptors than the limit (%d)",
+                        shared.total, fd_limit));
+  }
+
+  int threads = std::min(o.threads, o.concurrency);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
+  for (int i = 0; i < o.concurrency; ++i) {
+    Worker& w = *workers[static_cast<size_t>(i % threads)];
+    w.slots.push_back(std::make_unique<Slot>(&shared, &w.stats, &w.loop, &w.kept));
+  }
+  std::vector<std::thread> handles;
+  for (auto& w : workers)
+    handles.emplace_back([&shared, worker = w.get()] { worker->Run(shared); });
+
+  std::optional<int64_t> rss_before;
+  if (o.server_pid > 0) rss_before = ReadRssKb(o.server_pid);
+  CpuSample cpu_start = SampleCpu(o.server_pid);
+  shared.start.store(true);
+  shared.start.notify_all();
+
+  // Every attempt ends within --timeout of its start, so this bound is generous.
+  bool finished = false;
+  {
+    std::unique_lock<std::mutex> lock(shared.mu);
+    double bound_s = o.connect_timeout_s * (1.0 + static_cast<double>(shared.total) /
+                                                      static_cast<double>(o.concurrency)) +
+                     10;
+    bound_s = std::min(bound_s, 3600.0);
+    finished = shared.cv.wait_for(lock, std::chrono::duration<double>(bound_s),
+                                  [&] { return shared.finished.load() >= shared.total; });
+  }
+  CpuSample cpu_end = SampleCpu(o.server_pid);
+  int64_t end_ns =
+      shared.last_finish_ns.load() > 0 ? shared.last_finish_ns.load() : cpu_end.wall_ns;
+
+  std::optional<int64_t> rss_after;
+  std::optional<CpuSample> settle_start;
+  std::optional<CpuSample> settle_end;
+  if (o.keep_open) {
+    // Let the broker finish per-connection work (e.g. its first PING ~2 s after CONNECT)
+    // before looking at its memory; the worker threads keep answering PINGs meanwhile.
+    settle_start = SampleCpu(o.server_pid);
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.settle_s));
+    settle_end = SampleCpu(o.server_pid);
+    if (o.server_pid > 0) rss_after = ReadRssKb(o.server_pid);
+    if (o.hold_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.hold_s));
+  }
+  shared.stop.store(true);
+  for (auto& w : workers) w->loop.Wake();
+  for (auto& t : handles) t.join();
+
+  Stats stats;
+  uint64_t still_open = 0;
+  for (auto& w : workers) {
+    stats.Merge(w->stats);
+    for (auto& c : w->kept) still_open += c->closed() ? 0 : 1;
+  }
+  workers.clear();  // closes every kept connection
+
+  double elapsed_s = static_cast<double>(end_ns - cpu_start.wall_ns) / kNsPerSec;
+  uint64_t attempts = 0;
+  for (uint64_t n : stats.outcomes) attempts += n;
+  uint64_t ok = stats.outcomes[static_cast<int>(Outcome::kOk)];
+  uint64_t rejected = stats.outcomes[static_cast<int>(Outcome::kRejected)];
+  uint64_t failures = attempts - ok - rejected;
+
+  Report report;
+  AddHeader(options, report);
+  report.Set("conns", static_cast<int64_t>(shared.total));
+  report.Set("concurrency", static_cast<int64_t>(o.concurrency));
+  if (!o.users_file.empty()) report.Set("distinct_users", static_cast<int64_t>(users.size()));
+  if (o.bad_pass_rate > 0) report.Set("bad_pass_rate", o.bad_pass_rate);
+  report.Set("elapsed_s", elapsed_s, "s");
+  report.Set("attempts", static_cast<int64_t>(attempts));
+  if (elapsed_s > 0) {
+    report.Set("connects_per_sec", static_cast<double>(attempts) / elapsed_s, "handshakes/s");
+  }
+  auto us = [](int64_t ns) { return static_cast<double>(ns) / 1000.0; };
+  report.Set("connect_p50_us", us(stats.ok_latency.Quantile(0.50)), "us");
+  report.Set("connect_p90_us", us(stats.ok_latency.Quantile(0.90)), "us");
+  report.Set("connect_p99_us", us(stats.ok_latency.Quantile(0.99)), "us");
+  report.Set("connect_max_us", us(stats.ok_latency.max()), "us");
+  if (stats.rejected_latency.count() > 0) {
+    report.Set("reject_p50_us", us(stats.rejected_latency.Quantile(0.50)), "us");
+    report.Set("reject_p99_us", us(stats.rejected_latency.Quantile(0.99)), "us");
+  }
+  for (int i = 0; i < kOutcomeCount; ++i) {
+    report.Set(kOutcomeNames[i], static_cast<int64_t>(stats.outcomes[i]));
+  }
+  bool all_ok = finished && failures == 0 && attempts == shared.total;
+  if (o.keep_open) {
+    report.Set("open_at_end", static_cast<int64_t>(still_open));
+    all_ok = all_ok && still_open == ok;
+  }
+  report.Set("ok", all_ok);
+  AddCpu(cpu_start, cpu_end, attempts, "connection", report);
+  if (rss_before && rss_after && ok > 0) {
+    report.Set("rss_before_kb", *rss_before, "KiB");
+    report.Set("rss_after_kb", *rss_after, "KiB");
+    report.Set("rss_kb_per_10k_conns",
+               static_cast<double>(*rss_after - *rss_before) * 10000.0 / static_cast<double>(ok),
+               "KiB (growth per 10,000 open connections)");
+  }
+  if (settle_start && settle_end && settle_start->server_ns && settle_end->server_ns) {
+    double wall = static_cast<double>(settle_end->wall_ns - settle_start->wall_ns);
+    if (wall > 0) {
+      report.Set(
+          "idle_server_cpu_pct",
+          100.0 * static_cast<double>(*settle_end->server_ns - *settle_start->server_ns) / wall,
+          "% of one core while the connections sat idle");
+    }
+  }
+  if (!finished) report.AddNote("gave up waiting for all handshakes to finish");
+  for (const auto& [text, n] : stats.error_texts) {
+    report.AddNote(absl::StrFormat("%d x %s", n, text));
+  }
+  return report;
+}
+
+}  // namespace ringnats::load

@@ -1,0 +1,77 @@
+#pragma once
+// Command line of ringnats-bench: `ringnats-bench <scenario> [--flag value]...`.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "protocol.h"
+#include "report.h"
+
+namespace ringnats::load {
+
+enum class Scenario {
+  kPub,
+  kPubSub,
+  kFanout,
+  kQueue,
+  kManySubjects,
+  kReqRep,
+  kConnect,
+  kIdle,
+  kGenUsers,
+};
+
+std::string_view ScenarioName(Scenario scenario);
+
+struct Options {
+  Scenario scenario = Scenario::kPub;
+  bool help = false;
+
+  std::string host = "127.0.0.1";
+  uint16_t port = 4222;
+  int threads = 2;
+
+  // Traffic scenarios. `msgs` > 0 replaces the time bound with a message count.
+  double duration_s = 5;
+  uint64_t msgs = 0;
+  size_t size = 16;
+  int pubs = 0;  // 0 = the scenario's default
+  int subs = 0;
+  int subjects = 10000;   // many-subjects: `bench.<i>.*` subscriptions
+  int wildcard_subs = 1;  // many-subjects: extra `bench.>` subscriptions
+  double drain_timeout_s = 10;
+
+  // reqrep: requests per second on a fixed schedule; 0 = one outstanding request at a time.
+  double rate = 0;
+
+  // connect / idle.
+  uint64_t conns = 0;  // 0 = the scenario's default
+  int concurrency = 16;
+  Credentials credentials;
+  std::string users_file;
+  double bad_pass_rate = 0;  // fraction of connects that send a wrong password on purpose
+  bool keep_open = false;
+  double settle_s = 2;  // idle: wait before sampling RSS
+  double hold_s = 0;    // idle: keep the connections open this much longer afterwards
+  double connect_timeout_s = 5;
+
+  // gen-users.
+  uint64_t count = 1000;
+  std::string server_config_out;
+  int bcrypt_cost = 0;  // 0 = plaintext passwords in the server config
+
+  pid_t server_pid = 0;
+  OutputFormat format = OutputFormat::kTable;
+  std::string label;
+};
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string_view>& args);
+
+std::string UsageText();
+
+}  // namespace ringnats::load

@@ -1,0 +1,47 @@
+#include "options.h"
+
+#include <gtest/gtest.h>
+
+namespace ringnats::load {
+namespace {
+
+TEST(ParseOptions, ScenarioAndFlagsInBothSpellings) {
+  absl::StatusOr<Options> o =
+      ParseOptions({"fanout", "--url", "nats://127.0.0.1:4333", "--size=1024", "--subs", "12",
+                    "--json", "--server-pid", "77"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->scenario, Scenario::kFanout);
+  EXPECT_EQ(o->host, "127.0.0.1");
+  EXPECT_EQ(o->port, 4333);
+  EXPECT_EQ(o->size, 1024u);
+  EXPECT_EQ(o->subs, 12);
+  EXPECT_EQ(o->format, OutputFormat::kJson);
+  EXPECT_EQ(o->server_pid, 77);
+
+  o = ParseOptions({"--scenario", "idle", "--pid", "5", "--conns", "300"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->scenario, Scenario::kIdle);
+  EXPECT_EQ(o->server_pid, 5);
+  EXPECT_EQ(o->conns, 300u);
+}
+
+TEST(ParseOptions, RejectsBadInput) {
+  EXPECT_FALSE(ParseOptions({}).ok());
+  EXPECT_FALSE(ParseOptions({"nosuch"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--size", "65537"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--url", "10.0.0.1:4222"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--url", "example.com:4222"}).ok());
+  EXPECT_TRUE(ParseOptions({"pub", "--url", "localhost:4222"}).ok());
+  EXPECT_TRUE(ParseOptions({"pub", "--url", "127.0.0.2:4222"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--size", "12x"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--bogus", "1"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--json=1"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--duration"}).ok());
+  EXPECT_FALSE(ParseOptions({"connect", "--bad-pass-rate", "0.1"}).ok());
+  EXPECT_FALSE(ParseOptions({"connect", "--users-file", "f", "--user", "a"}).ok());
+  EXPECT_TRUE(
+      ParseOptions({"connect", "--user", "a", "--pass", "b", "--bad-pass-rate", "0.1"}).ok());
+}
+
+}  // namespace
+}  // namespace ringnats::load

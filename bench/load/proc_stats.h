@@ -1,0 +1,26 @@
+#pragma once
+// Reads another process's resource use from /proc, for reporting what the broker spent while
+// the load ran.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace ringnats::load {
+
+// CPU time of all live threads of `pid`, in ns: the sum over /proc/PID/task/*/schedstat of
+// the first field (time spent on a CPU). Threads that exited are no longer counted, so take
+// both samples while the broker's thread set is stable.
+std::optional<int64_t> ReadProcessCpuNs(pid_t pid);
+
+// Resident set size of `pid` in KiB (VmRSS in /proc/PID/status).
+std::optional<int64_t> ReadRssKb(pid_t pid);
+
+// CPU time of this process, in ns.
+int64_t SelfCpuNs();
+
+// Raises the soft open-file limit to the hard limit; returns the soft limit in force.
+uint64_t RaiseFdLimit();
+
+}  // namespace ringnats::load

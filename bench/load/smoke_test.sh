@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# End-to-end smoke test: every ringnats-bench scenario against a fresh ringnats, small and
+# count-bounded; each run must verify (exit 0: no loss, no duplicates, order kept, handshakes
+# all accepted).  Usage: smoke_test.sh RINGNATS_BIN BENCH_BIN
+set -euo pipefail
+broker=$1
+bench=$2
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ringnats-bench-smoke.XXXXXX")
+pid=""
+cleanup() {
+  if [[ -n $pid ]]; then
+    kill -INT "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+"$broker" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" --workers 2 > "$dir/log" 2>&1 &
+pid=$!
+ports="$dir/ringnats_$pid.ports"
+# The broker writes the ports file once it listens; give it up to 10 s.
+for _ in $(seq 200); do
+  [[ -s $ports ]] && break
+  kill -0 "$pid" 2> /dev/null || { cat "$dir/log"; exit 1; }
+  sleep 0.05
+done
+[[ -s $ports ]] || { echo "no ports file"; cat "$dir/log"; exit 1; }
+url=$(sed -n 's|.*"nats://\([^"]*\)".*|\1|p' "$ports")
+
+run() {
+  echo "== ringnats-bench $*"
+  "$bench" "$@" --url "$url" --server-pid "$pid" --drain-timeout 20
+}
+run pub --msgs 100000 --size 32 --pubs 2
+run pubsub --msgs 50000 --size 64 --pubs 2 --subs 2
+run pubsub --msgs 20000 --size 0
+run fanout --msgs 20000 --size 128 --subs 4
+run fanout --msgs 200 --size 65536 --subs 2
+run queue --msgs 50000 --size 16 --pubs 2 --subs 3
+run many-subjects --msgs 20000 --subjects 2000 --subs 2 --wildcard-subs 1
+run reqrep --msgs 500 --size 64
+run reqrep --msgs 500 --size 64 --rate 5000
+run connect --conns 300 --concurrency 8
+run idle --conns 300 --settle 0 --json
