@@ -61,8 +61,17 @@ void Worker::Authenticate(Session& session) {
 
 void Worker::AuthenticationSucceeded(Session& session) {
   session.authenticated = true;
+  SetUser(session, session.user);
   session.parser.set_connect_required(false);
   FinishConnect(session);
+}
+
+void Worker::SetUser(Session& session, const auth::User* user) {
+  session.user = user;
+  session.permissions =
+      user != nullptr && user->permissions.has_value() ? &*user->permissions : nullptr;
+  session.publish_verdicts.clear();
+  session.responses.clear();
 }
 
 void Worker::AuthenticationFailed(Session& session) {

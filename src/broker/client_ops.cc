@@ -4,6 +4,7 @@
 
 #include "absl/random/uniform_real_distribution.h"
 #include "absl/strings/str_format.h"
+#include "ringnats/auth/permissions.h"
 #include "ringnats/broker/worker.h"
 #include "ringnats/sublist/subject.h"
 #include "ringnats/util/log.h"
@@ -79,6 +80,9 @@ void Worker::HandleOp(Session& session, const proto::Op& op) {
     case proto::OpType::kPing: HandlePing(session); break;
     case proto::OpType::kPong: HandlePong(session); break;
     case proto::OpType::kInfo:
+      // Ignored, but nats-server closes on one that is not valid JSON.
+      if (!proto::CheckInfoJson(op.json).ok()) Close(session, CloseReason::kProtocolViolation);
+      break;
     case proto::OpType::kOk: break;
   }
 }
@@ -137,6 +141,23 @@ void Worker::HandleSub(Session& session, const proto::Op& op) {
   session.last_activity_ns = now_ns_;
   if (!sublist::IsValidSubscribeSubject(op.subject)) {
     SendErr(session, "Invalid Subject");
+    return;
+  }
+  if (session.permissions != nullptr &&
+      !auth::MaySubscribe(*session.permissions, op.subject, op.queue)) {
+    const std::string_view user = session.user != nullptr ? session.user->name : "";
+    if (op.queue.empty()) {
+      log::Error("%s - Subscription Violation - User \"%s\", Subject \"%s\", SID %s",
+                 session.log_prefix, user, op.subject, op.sid);
+      SendErr(session,
+              absl::StrFormat("Permissions Violation for Subscription to \"%s\"", op.subject));
+    } else {
+      log::Error("%s - Subscription Violation - User \"%s\", Subject \"%s\", Queue: \"%s\", SID %s",
+                 session.log_prefix, user, op.subject, op.queue, op.sid);
+      SendErr(session,
+              absl::StrFormat("Permissions Violation for Subscription to \"%s\" using queue \"%s\"",
+                              op.subject, op.queue));
+    }
     return;
   }
   if (options_.max_subscriptions > 0 &&

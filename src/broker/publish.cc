@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "absl/strings/str_format.h"
+#include "ringnats/auth/permissions.h"
 #include "ringnats/broker/worker.h"
 #include "ringnats/sublist/subject.h"
 #include "ringnats/util/log.h"
@@ -27,6 +29,15 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   WorkerCounters::Add(counters_.in_msgs, 1);
   WorkerCounters::Add(counters_.in_bytes, op.payload.size());
 
+  if (op.reply.starts_with("_R_.") || op.reply.starts_with("$JS.ACK.")) {
+    // Reply subjects the server reserves for itself.
+    SendErr(publisher,
+            absl::StrFormat("Permissions Violation for Publish with Reply of \"%s\"", op.reply));
+    return;
+  }
+  if (publisher.permissions != nullptr && !CheckPublishPermission(publisher, op.subject)) {
+    return;
+  }
   if (publisher.connect.pedantic && !sublist::IsValidPublishSubject(op.subject)) {
     // Reported, yet still routed, as nats-server does.
     SendErr(publisher, "Invalid Publish Subject");
@@ -84,6 +95,12 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
   Session* target = Find(sub->owner);
   if (target == nullptr || target->closing) return false;
   if (target == publisher && !publisher->connect.echo) return false;
+  if (target->permissions != nullptr) {
+    if (auth::DeliveryDenied(*target->permissions, message.subject)) return false;
+    if (target->permissions->allow_responses.has_value() && !message.reply.empty()) {
+      AllowResponse(*target, message.reply);
+    }
+  }
 
   char size_buf[24];
   char header_buf[24];
@@ -117,6 +134,45 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
     Close(*target, CloseReason::kSlowConsumerPendingBytes);
   }
   return true;
+}
+
+bool Worker::CheckPublishPermission(Session& publisher, std::string_view subject) {
+  constexpr size_t kMaxCachedVerdicts = 128;  // as nats-server's per-connection cache
+  bool allowed;
+  if (auto it = publisher.publish_verdicts.find(subject); it != publisher.publish_verdicts.end()) {
+    allowed = it->second;
+  } else {
+    allowed = auth::MayPublish(*publisher.permissions, subject);
+    if (publisher.publish_verdicts.size() >= kMaxCachedVerdicts) publisher.publish_verdicts.clear();
+    publisher.publish_verdicts.emplace(subject, allowed);
+  }
+  if (!allowed) {
+    if (auto it = publisher.responses.find(subject); it != publisher.responses.end()) {
+      if (it->second.expires_ns > now_ns_ && it->second.remaining > 0) {
+        if (--it->second.remaining == 0) publisher.responses.erase(it);
+        return true;
+      }
+      publisher.responses.erase(it);
+    }
+    log::Error("%s - Publish Violation - User \"%s\", Subject \"%s\"", publisher.log_prefix,
+               publisher.user != nullptr ? std::string_view(publisher.user->name) : "", subject);
+    SendErr(publisher, absl::StrFormat("Permissions Violation for Publish to \"%s\"", subject));
+  }
+  return allowed;
+}
+
+void Worker::AllowResponse(Session& target, std::string_view reply) {
+  constexpr size_t kMaxTrackedReplies = 10'000;
+  if (target.responses.size() >= kMaxTrackedReplies) {
+    absl::erase_if(target.responses,
+                   [this](const auto& entry) { return entry.second.expires_ns <= now_ns_; });
+    if (target.responses.size() >= kMaxTrackedReplies) target.responses.clear();
+  }
+  const auth::ResponsePermission& allowance = *target.permissions->allow_responses;
+  target.responses.insert_or_assign(
+      std::string(reply),
+      Session::ResponseAllowance{allowance.max_msgs,
+                                 now_ns_ + absl::ToInt64Nanoseconds(allowance.expires)});
 }
 
 void Worker::SendNoResponders(Session& publisher, std::string_view reply) {

@@ -100,7 +100,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   } else if (const auth::User* fallback = auth::NoAuthUser(auth_config)) {
     // no_auth_user: a client that never sends credentials is that user from the start.
     session->authenticated = true;
-    session->user = fallback;
+    SetUser(*session, fallback);
   } else {
     session->parser.set_connect_required(true);
     session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(auth_config.timeout);

@@ -58,6 +58,17 @@ struct Session {
   const auth::User* user = nullptr;   // who the client is; null: no user (token or no auth)
   std::string auth_log_user;          // for the "authentication error" log line
 
+  // Permissions of `user` (null: everything allowed), with nats-server's per-connection
+  // cache of publish decisions and, for allow_responses, the reply subjects this client may
+  // still answer.
+  const auth::Permissions* permissions = nullptr;
+  StringMap<bool> publish_verdicts;
+  struct ResponseAllowance {
+    int64_t remaining = 0;
+    int64_t expires_ns = 0;
+  };
+  StringMap<ResponseAllowance> responses;
+
   StringMap<uint32_t> subs_by_sid;  // sid -> slot in the worker's SubscriptionTable
 
   // Keep-alive.

@@ -64,6 +64,7 @@ class Worker final : public ring::LoopHandler {
   // session auth_pending while the auth pool runs bcrypt.
   void Authenticate(Session& session);
   void AuthenticationSucceeded(Session& session);
+  void SetUser(Session& session, const auth::User* user);
   void AuthenticationFailed(Session& session);
   void ReceiveAuthResults();
 
@@ -74,6 +75,10 @@ class Worker final : public ring::LoopHandler {
   void QueueRemote(sublist::SubRef ref);
   void FlushRemoteRefs(const Message& message);
   void SendNoResponders(Session& publisher, std::string_view reply);
+  // Publish permission for this session, logging and answering a refusal.
+  bool CheckPublishPermission(Session& publisher, std::string_view subject);
+  // Remember that `target` may answer `reply` (allow_responses).
+  void AllowResponse(Session& target, std::string_view reply);
   void ReceiveBatches();
   void SendBatches();
 
