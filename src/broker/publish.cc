@@ -18,6 +18,11 @@ std::string_view Digits(size_t n, char (&buffer)[24]) {
   return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
 }
 
+// The size as the publisher wrote it (nats-server echoes it verbatim), or formatted.
+std::string_view SizeText(std::string_view as_written, size_t n, char (&buffer)[24]) {
+  return as_written.empty() ? Digits(n, buffer) : as_written;
+}
+
 }  // namespace
 
 void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
@@ -29,21 +34,23 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   WorkerCounters::Add(counters_.in_msgs, 1);
   WorkerCounters::Add(counters_.in_bytes, op.payload.size());
 
-  if (op.reply.starts_with("_R_.") || op.reply.starts_with("$JS.ACK.")) {
-    // Reply subjects the server reserves for itself.
-    SendErr(publisher,
-            absl::StrFormat("Permissions Violation for Publish with Reply of \"%s\"", op.reply));
-    return;
+  // nats-server's order: the pedantic subject check (reported, yet still routed), publish
+  // permission, reserved reply subjects, then +OK, then delivery.
+  if (publisher.connect.pedantic && !sublist::IsValidPublishSubject(op.subject)) {
+    SendErr(publisher, "Invalid Publish Subject");
   }
   if (publisher.permissions != nullptr && !CheckPublishPermission(publisher, op.subject)) {
     return;
   }
-  if (publisher.connect.pedantic && !sublist::IsValidPublishSubject(op.subject)) {
-    // Reported, yet still routed, as nats-server does.
-    SendErr(publisher, "Invalid Publish Subject");
+  if (op.reply.starts_with("_R_.") || op.reply.starts_with("$JS.ACK.")) {
+    SendErr(publisher,
+            absl::StrFormat("Permissions Violation for Publish with Reply of \"%s\"", op.reply));
+    return;
   }
+  if (publisher.connect.verbose) SendOk(publisher);
 
-  const Message message{op.subject, op.reply, has_headers ? op.header_len : 0u, op.payload};
+  Message message{op.subject, op.reply,     has_headers ? op.header_len : 0u,
+                  op.payload, op.size_text, has_headers ? op.header_size_text : std::string_view()};
   const sublist::MatchResult& result = match_cache_.Match(op.subject);
   bool delivered = false;
   for (const sublist::SubRef& ref : result.plain) {
@@ -86,7 +93,6 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   if (!delivered && !op.reply.empty() && publisher.connect.no_responders) {
     SendNoResponders(publisher, op.reply);
   }
-  if (publisher.connect.verbose && !publisher.closing) SendOk(publisher);
 }
 
 bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Session* publisher) {
@@ -109,13 +115,16 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
   std::string_view body = message.data;
   if (message.header_len > 0 && target->connect.headers) {
     out.Append({"HMSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
-                Digits(message.header_len, header_buf), " ", Digits(body.size(), size_buf), "\r\n",
-                body, "\r\n"});
-  } else {
+                SizeText(message.header_size_text, message.header_len, header_buf), " ",
+                SizeText(message.size_text, body.size(), size_buf), "\r\n", body, "\r\n"});
+  } else if (message.header_len > 0) {
     // A subscriber that did not announce headers gets the payload alone.
     body.remove_prefix(std::min<size_t>(message.header_len, body.size()));
     out.Append({"MSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
                 Digits(body.size(), size_buf), "\r\n", body, "\r\n"});
+  } else {
+    out.Append({"MSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
+                SizeText(message.size_text, body.size(), size_buf), "\r\n", body, "\r\n"});
   }
   loop_.ScheduleSend(target->conn);
   ++target->out_msgs;

@@ -208,8 +208,7 @@ void Worker::Close(Session& session, CloseReason reason) {
   // except to a slow consumer or a broken socket.
   const bool flush = reason != CloseReason::kSlowConsumerPendingBytes &&
                      reason != CloseReason::kSlowConsumerWriteDeadline &&
-                     reason != CloseReason::kWriteError && reason != CloseReason::kReadError &&
-                     reason != CloseReason::kClientClosed;
+                     reason != CloseReason::kWriteError && reason != CloseReason::kReadError;
   loop_.Close(session.conn, flush ? ring::CloseMode::kAfterFlush : ring::CloseMode::kNow);
 }
 

@@ -103,10 +103,12 @@ bool ParsePubArgs(bool hpub, std::string_view arg, Op& op, int64_t& size) {
     size_t n = Split<3, IsBlank>(arg, a);
     if (n == 2) {
       op.subject = a[0];
+      op.size_text = a[1];
       size = ParseSize(a[1]);
     } else if (n == 3) {
       op.subject = a[0];
       op.reply = a[1];
+      op.size_text = a[2];
       size = ParseSize(a[2]);
     } else {
       return false;
@@ -118,11 +120,15 @@ bool ParsePubArgs(bool hpub, std::string_view arg, Op& op, int64_t& size) {
   int64_t hdr;
   if (n == 3) {
     op.subject = t[0];
+    op.header_size_text = t[1];
+    op.size_text = t[2];
     hdr = ParseSize(t[1]);
     size = ParseSize(t[2]);
   } else if (n == 4) {
     op.subject = t[0];
     op.reply = t[1];
+    op.header_size_text = t[2];
+    op.size_text = t[3];
     hdr = ParseSize(t[2]);
     size = ParseSize(t[3]);
   } else {

@@ -260,8 +260,10 @@ struct EventLoop::Impl {
     } else if (cqe.res == -ECANCELED) {
       // Paused or closing.
     } else if (!conn.closing) {
+      // After an orderly EOF the replies to what the peer sent still go out (it may have only
+      // shut down its writing side); after an error there is no one to send them to.
       handler.OnPeerGone(id, cqe.res == 0 ? PeerGone::kClosedByPeer : PeerGone::kReadError);
-      RequestClose(slot, CloseMode::kNow);
+      RequestClose(slot, cqe.res == 0 ? CloseMode::kAfterFlush : CloseMode::kNow);
     }
     if (!conn.recv_armed) {
       if (conn.closing) {

@@ -23,6 +23,9 @@ struct Message {
   std::string_view reply;
   uint32_t header_len = 0;  // 0: no headers
   std::string_view data;    // headers followed by payload
+  // The sizes as the publisher wrote them, echoed verbatim (empty: format the number).
+  std::string_view size_text;
+  std::string_view header_size_text;
 };
 
 class DeliveryBatch {
@@ -46,11 +49,19 @@ class DeliveryBatch {
                                             header.ref_count);
       at += header.ref_count * sizeof(sublist::SubRef);
       Message message;
-      message.subject = std::string_view(at, header.subject_len);
-      message.reply = std::string_view(at + header.subject_len, header.reply_len);
+      const char* text = at;
+      message.subject = std::string_view(text, header.subject_len);
+      text += header.subject_len;
+      message.reply = std::string_view(text, header.reply_len);
+      text += header.reply_len;
+      message.size_text = std::string_view(text, header.size_text_len);
+      text += header.size_text_len;
+      message.header_size_text = std::string_view(text, header.header_size_text_len);
+      text += header.header_size_text_len;
       message.header_len = header.header_len;
-      message.data = std::string_view(at + header.subject_len + header.reply_len, header.data_len);
-      at += Padded(header.subject_len + header.reply_len + header.data_len);
+      message.data = std::string_view(text, header.data_len);
+      text += header.data_len;
+      at += Padded(static_cast<size_t>(text - at));
       visit(refs, message);
     }
   }
@@ -62,6 +73,8 @@ class DeliveryBatch {
     uint32_t reply_len;
     uint32_t header_len;
     uint32_t data_len;
+    uint16_t size_text_len;
+    uint16_t header_size_text_len;
   };
   // Records start 4-byte aligned so SubRefs can be read in place.
   static size_t Padded(size_t n) { return (n + 3) & ~size_t{3}; }

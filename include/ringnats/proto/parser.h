@@ -44,6 +44,10 @@ struct Op {
   std::string_view json;     // CONNECT / INFO argument (may be empty)
   std::string_view payload;  // PUB: the payload; HPUB: headers + payload
   uint32_t header_len = 0;   // HPUB only
+  // The sizes as the client wrote them (PUB: payload size; HPUB: total and header sizes).
+  // nats-server echoes them verbatim in MSG/HMSG, leading zeros included.
+  std::string_view size_text;
+  std::string_view header_size_text;
   // UNSUB: -1 when no max was given; 0 when it was given but is 0 or not a number
   // (nats-server then removes the subscription at once).
   int64_t unsub_max = -1;

@@ -1,0 +1,258 @@
+#include "harness/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "absl/strings/str_format.h"
+
+namespace ringnats::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kLogName[] = "server.log";
+constexpr char kConfigName[] = "server.conf";
+constexpr std::string_view kPortsSuffix = ".ports";
+// Upper bound on one wait, so a missed inotify event costs at most this much.
+constexpr std::chrono::milliseconds kMaxWaitSlice{50};
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::chrono::milliseconds Remaining(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+// Port from `{"nats":["nats://127.0.0.1:PORT"], ...}`; 0 while the file is incomplete.
+int ParsePortsFile(const std::string& text) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("nats") || !doc["nats"].is_array() ||
+      doc["nats"].empty() || !doc["nats"][0].is_string()) {
+    return 0;
+  }
+  const std::string url = doc["nats"][0].get<std::string>();
+  const size_t colon = url.rfind(':');
+  if (colon == std::string::npos) {
+    return 0;
+  }
+  return std::atoi(url.c_str() + colon + 1);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const ServerOptions& options) {
+  std::unique_ptr<ServerProcess> server(new ServerProcess());
+  if (absl::Status status = server->Launch(options); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = server->AwaitPortsFile(kServerStartTimeout); !status.ok()) {
+    return status;
+  }
+  return server;
+}
+
+absl::Status ServerProcess::Launch(const ServerOptions& options) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = absl::StrFormat("%s/ringnats-harness-XXXXXX",
+                                        (tmp != nullptr && *tmp != '\0') ? tmp : "/tmp");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError(absl::StrFormat("mkdtemp: %s", std::strerror(errno)));
+  }
+  dir_ = pattern;
+
+  std::vector<std::string> args = {options.spec.binary};
+  args.insert(args.end(), options.spec.args.begin(), options.spec.args.end());
+  args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", dir_});
+  if (!options.config.empty()) {
+    const std::string config_path = dir_ + "/" + kConfigName;
+    std::ofstream(config_path, std::ios::binary) << options.config;
+    args.insert(args.end(), {"-c", config_path});
+  }
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+
+  inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0 ||
+      inotify_add_watch(inotify_fd_, dir_.c_str(),
+                        IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+    return absl::InternalError(absl::StrFormat("inotify: %s", std::strerror(errno)));
+  }
+
+  // Everything the child needs is prepared before fork: after fork only async-signal-safe
+  // calls are allowed.
+  std::vector<char*> argv;
+  for (std::string& arg : args) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+  const std::string log_file = log_path();
+  const pid_t parent = getpid();
+
+  pid_ = fork();
+  if (pid_ < 0) {
+    return absl::InternalError(absl::StrFormat("fork: %s", std::strerror(errno)));
+  }
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+      _exit(127);
+    }
+    const int log_fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    if (log_fd < 0 || null_fd < 0) {
+      _exit(127);
+    }
+    dup2(null_fd, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  return absl::OkStatus();
+}
+
+absl::Status ServerProcess::AwaitPortsFile(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() > kPortsSuffix.size() && name.ends_with(kPortsSuffix)) {
+        port_ = ParsePortsFile(ReadWholeFile(entry.path().string()));
+      }
+    }
+    if (port_ > 0) {
+      return absl::OkStatus();
+    }
+    if (!Running()) {
+      return absl::InternalError(
+          absl::StrFormat("server exited (status %d) before writing its "
+                          "ports file; log:\n%s",
+                          wait_status_, ReadLog()));
+    }
+    if (Clock::now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrFormat(
+          "no ports file in %s after %d ms; log:\n%s", dir_, timeout.count(), ReadLog()));
+    }
+    WaitForActivity(Remaining(deadline));
+  }
+}
+
+void ServerProcess::WaitForActivity(std::chrono::milliseconds timeout) {
+  pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+  const int nfds = pidfd_ >= 0 ? 2 : 1;
+  poll(fds, nfds, static_cast<int>(std::min(timeout, kMaxWaitSlice).count()));
+  if ((fds[0].revents & POLLIN) != 0) {
+    char events[4096];
+    while (read(inotify_fd_, events, sizeof(events)) > 0) {
+    }
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    (void)Stop();
+  }
+  if (pidfd_ >= 0) {
+    close(pidfd_);
+  }
+  if (inotify_fd_ >= 0) {
+    close(inotify_fd_);
+  }
+  if (!dir_.empty() && std::getenv("RINGNATS_KEEP_SERVER_DIRS") == nullptr) {
+    std::error_code error;
+    std::filesystem::remove_all(dir_, error);
+  }
+}
+
+std::string ServerProcess::log_path() const { return dir_ + "/" + kLogName; }
+
+std::string ServerProcess::ReadLog() const { return ReadWholeFile(log_path()); }
+
+::testing::AssertionResult ServerProcess::WaitForLog(std::string_view pattern,
+                                                     std::chrono::milliseconds timeout) {
+  const std::regex re{std::string(pattern)};
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    std::istringstream log(ReadLog());
+    std::string line;
+    while (std::getline(log, line)) {
+      if (std::regex_search(line, re)) {
+        return ::testing::AssertionSuccess();
+      }
+    }
+    const bool running = Running();
+    if (!running || Clock::now() >= deadline) {
+      return ::testing::AssertionFailure()
+             << "no log line matching /" << pattern << "/ "
+             << (running ? "before the deadline" : "before the server exited") << "; log:\n"
+             << ReadLog();
+    }
+    WaitForActivity(Remaining(deadline));
+  }
+}
+
+void ServerProcess::Reap(bool block) {
+  if (exited_ || pid_ <= 0) {
+    return;
+  }
+  int status = 0;
+  pid_t result;
+  do {
+    result = waitpid(pid_, &status, block ? 0 : WNOHANG);
+  } while (result < 0 && errno == EINTR);
+  if (result == pid_) {
+    exited_ = true;
+    wait_status_ = status;
+  }
+}
+
+bool ServerProcess::Running() {
+  Reap(/*block=*/false);
+  return !exited_;
+}
+
+absl::StatusOr<int> ServerProcess::Stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) {
+    return absl::FailedPreconditionError("server was never started");
+  }
+  if (Running()) {
+    kill(pid_, SIGINT);
+    const Clock::time_point deadline = Clock::now() + grace;
+    while (Running() && Clock::now() < deadline) {
+      pollfd fd = {pidfd_, POLLIN, 0};
+      poll(&fd, pidfd_ >= 0 ? 1 : 0,
+           static_cast<int>(std::min(Remaining(deadline), kMaxWaitSlice).count()));
+    }
+    if (Running()) {
+      kill(pid_, SIGKILL);
+      Reap(/*block=*/true);
+      return absl::DeadlineExceededError(
+          absl::StrFormat("server ignored SIGINT for %d ms and was killed", grace.count()));
+    }
+  }
+  return wait_status_;
+}
+
+}  // namespace ringnats::harness

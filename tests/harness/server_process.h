@@ -1,0 +1,82 @@
+#pragma once
+// A server (ringnats or nats-server) running as a child process on a free loopback port.
+//
+// The child gets `-a 127.0.0.1 -p -1 --ports_file_dir <temp dir>` so the kernel picks the
+// port and the server reports it through its ports file; nothing here ever assumes a fixed
+// port. stdout and stderr go to a log file in the same temp dir for log assertions. The
+// child is killed if the thread that started it dies (PR_SET_PDEATHSIG), so a test killed by
+// a timeout leaves no servers behind.
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "harness/server_spec.h"
+
+namespace ringnats::harness {
+
+inline constexpr std::chrono::milliseconds kServerStartTimeout{10000};
+inline constexpr std::chrono::milliseconds kServerStopTimeout{5000};
+inline constexpr std::chrono::milliseconds kLogWaitTimeout{5000};
+
+struct ServerOptions {
+  ServerSpec spec;
+  // Config file contents; when non-empty it is written to the temp dir and passed with -c.
+  std::string config;
+  std::vector<std::string> extra_args;  // per-test flags such as "-D", "-V"
+};
+
+class ServerProcess {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const ServerOptions& options);
+
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+  // Stops the server (see Stop) and removes the temp dir.
+  ~ServerProcess();
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& dir() const { return dir_; }
+  std::string log_path() const;
+
+  // Everything the server wrote to stdout/stderr so far.
+  std::string ReadLog() const;
+
+  // Succeeds once some line of the log matches `pattern` (ECMAScript regex, searched within
+  // the line). Fails if the deadline passes or the server exits first.
+  ::testing::AssertionResult WaitForLog(std::string_view pattern,
+                                        std::chrono::milliseconds timeout = kLogWaitTimeout);
+
+  // True while the child has not exited.
+  bool Running();
+
+  // SIGINT, then SIGKILL if the child is still alive after `grace`. Returns the wait status.
+  // Idempotent.
+  absl::StatusOr<int> Stop(std::chrono::milliseconds grace = kServerStopTimeout);
+
+ private:
+  ServerProcess() = default;
+
+  absl::Status Launch(const ServerOptions& options);
+  absl::Status AwaitPortsFile(std::chrono::milliseconds timeout);
+  // Blocks until something in the temp dir changes, the child exits, or `timeout` passes.
+  void WaitForActivity(std::chrono::milliseconds timeout);
+  void Reap(bool block);
+
+  std::string dir_;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int inotify_fd_ = -1;
+  int port_ = 0;
+  bool exited_ = false;
+  int wait_status_ = 0;
+};
+
+}  // namespace ringnats::harness

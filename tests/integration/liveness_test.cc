@@ -1,0 +1,132 @@
+// Connections that misbehave over time: stale peers, slow consumers, silent and half-sent
+// clients. None of them may disturb the others.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "harness/server_fixture.h"
+
+namespace ringnats::harness {
+namespace {
+
+using std::chrono::milliseconds;
+
+class LivenessTest : public ServerTest {};
+
+TEST_F(LivenessTest, PeerThatNeverAnswersPingsIsStale) {
+  // Short timers: first PING after ~1 s, stale one interval later.
+  ASSERT_NO_FATAL_FAILURE(StartServer("ping_interval: \"1s\"\nping_max: 1\n"));
+  auto silent = Client(kQuietConnect, {.answer_pings = false});
+  auto answering = Client(kQuietConnect, {.answer_pings = true});
+  ASSERT_TRUE(silent && answering);
+  // The answering client reads (and answers PINGs) for three intervals; nothing else may
+  // arrive and it must stay connected.
+  EXPECT_TRUE(answering->ExpectNothing(milliseconds(3000)));
+  EXPECT_GE(answering->pings_answered(), 1);
+  EXPECT_TRUE(silent->Expect("PING\r\n"));
+  EXPECT_TRUE(silent->ExpectClosed("-ERR 'Stale Connection'\r\n"));
+  EXPECT_TRUE(answering->Ping());
+  EXPECT_TRUE(ServerStillWorks());
+}
+
+TEST_F(LivenessTest, SlowConsumerIsClosedOthersKeepWorking) {
+  // Big messages relative to max_pending: nats-server stalls a fast producer while the
+  // consumer's queue is between half and all of max_pending (up to 1 s per message), so
+  // few large messages cross that band quickly.
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer("max_payload: 32768\nmax_pending: 65536\nwrite_deadline: \"2s\"\n"));
+  // A subscriber that stops reading, with a small receive buffer so the server's outbound
+  // queue fills quickly.
+  auto slow = Client(kQuietConnect, {.receive_buffer = 4096});
+  auto bystander = Client();
+  auto pub = Client();
+  ASSERT_TRUE(slow && bystander && pub);
+  ASSERT_TRUE(slow->Send("SUB flood 1\r\n"));
+  ASSERT_TRUE(bystander->Send("SUB other 1\r\n"));
+  ASSERT_TRUE(slow->Ping());
+  ASSERT_TRUE(bystander->Ping());
+
+  // 16 MB: far beyond max_pending plus any socket buffering on loopback.
+  constexpr int kMessages = 560;
+  constexpr int kPerChunk = 8;
+  const std::string message = "PUB flood 30000\r\n" + std::string(30000, 'f') + "\r\n";
+  std::string chunk;
+  for (int i = 0; i < kPerChunk; ++i) {
+    chunk += message;
+  }
+  for (int i = 0; i < kMessages / kPerChunk; ++i) {
+    ASSERT_TRUE(pub->Send(chunk, milliseconds(30000))) << "chunk " << i;
+  }
+  ASSERT_TRUE(pub->Ping(milliseconds(30000)));
+  EXPECT_TRUE(server().WaitForLog("Slow Consumer Detected"));
+
+  // The slow subscriber was disconnected without being sent everything.
+  size_t received = 0;
+  EXPECT_TRUE(slow->DrainUntilClosed(&received, milliseconds(30000)));
+  EXPECT_LT(received, kMessages * message.size());
+
+  // The publisher and the bystander were not affected.
+  ASSERT_TRUE(pub->Send("PUB other 5\r\nafter\r\n"));
+  ASSERT_TRUE(pub->Ping());
+  EXPECT_TRUE(bystander->Expect("MSG other 1 5\r\nafter\r\n"));
+  EXPECT_TRUE(bystander->Ping());
+  EXPECT_TRUE(ServerStillWorks());
+}
+
+TEST_F(LivenessTest, ClientThatNeverSpeaksDoesNotBlockOthers) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  // Never reads INFO, never sends anything.
+  auto mute = Connect();
+  ASSERT_TRUE(mute);
+  EXPECT_TRUE(ServerStillWorks());
+  // It is still a live connection: its INFO is waiting and it can start talking late.
+  ASSERT_TRUE(mute->ReadInfo());
+  EXPECT_TRUE(mute->Ping());
+}
+
+TEST_F(LivenessTest, HalfSentCommandWaitsWithoutBlockingOthers) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  auto sub = Client();
+  auto partial = Client();
+  ASSERT_TRUE(sub && partial);
+  ASSERT_TRUE(sub->Send("SUB half 1\r\n"));
+  ASSERT_TRUE(sub->Ping());
+  ASSERT_TRUE(partial->Send("PUB half 10\r\nhello"));
+  EXPECT_TRUE(ServerStillWorks());
+  ASSERT_TRUE(partial->Send("world\r\n"));
+  ASSERT_TRUE(partial->Ping());
+  EXPECT_TRUE(sub->Expect("MSG half 1 10\r\nhelloworld\r\n"));
+}
+
+TEST_F(LivenessTest, ClientsThatVanishAbruptlyAreCleanedUp) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  auto pub = Client();
+  ASSERT_TRUE(pub);
+  for (int i = 0; i < 20; ++i) {
+    auto gone = Client();
+    ASSERT_TRUE(gone);
+    // Subscribed, mid-command, then closed from our side.
+    ASSERT_TRUE(gone->Send("SUB vanish 1\r\nPUB vanish 10\r\nabc"));
+    ASSERT_TRUE(gone->Send(""));
+    gone->Close();
+  }
+  // Publishing to the subject of the vanished subscribers is harmless.
+  ASSERT_TRUE(pub->Send("PUB vanish 1\r\nx\r\n"));
+  EXPECT_TRUE(pub->Ping());
+  EXPECT_TRUE(ServerStillWorks());
+}
+
+TEST_F(LivenessTest, ClientHalfCloseStillGetsRepliesToEverythingSent) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  auto client = Client();
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Send("SUB foo 1\r\nPUB foo 2\r\nhi\r\nPING\r\n"));
+  client->ShutdownWrite();
+  EXPECT_TRUE(client->ExpectClosed("MSG foo 1 2\r\nhi\r\nPONG\r\n"));
+  EXPECT_TRUE(ServerStillWorks());
+}
+
+}  // namespace
+}  // namespace ringnats::harness
