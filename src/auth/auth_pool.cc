@@ -133,14 +133,21 @@ void AuthPool::RunThread() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    const absl::Time started = absl::Now();
     const bool ok = hasher.Verify(job.stored_hash, job.secret);
     Wipe(job.secret);
+    const absl::Duration took = absl::Now() - started;
     to_wake.clear();
     {
       absl::MutexLock lock(&mu_);
       ++stats_.hashes_computed;
       StoreVerdict(job.key, ok);
       auto it = in_flight_.find(job.key);
+      // Tests and operators count these lines: one per bcrypt computation, however many
+      // connections were waiting for it.
+      log::Debug("auth pool: bcrypt verification computed in %s for %d waiting connection(s)",
+                 absl::FormatDuration(took),
+                 it != in_flight_.end() ? it->second.waiters.size() : size_t{0});
       if (it != in_flight_.end()) {
         for (const Waiter& waiter : it->second.waiters) {
           results_[waiter.worker].push_back(HashResult{waiter.session, ok});

@@ -52,6 +52,36 @@ absl::Status ApplyListen(const ConfigValue& value, ServerOptions* options) {
   return absl::OkStatus();
 }
 
+// ringnats' own `auth_cache { enabled: true, ttl: "2m", max_entries: 100000 }`, or
+// `auth_cache: false` to turn the verified-credential cache off.
+absl::Status ApplyAuthCache(const ConfigValue& value, ServerOptions* options) {
+  if (value.is_bool()) {
+    options->auth_cache_enabled = value.bool_value();
+    return absl::OkStatus();
+  }
+  if (!value.is_map()) return WrongType(value, "map[string]interface {}");
+  for (const MapEntry& entry : value.map()) {
+    const std::string key =
+        absl::AsciiStrToLower(absl::string_view(entry.key.data(), entry.key.size()));
+    if (key == "enabled") {
+      absl::StatusOr<bool> enabled = AsBool(entry.value);
+      if (!enabled.ok()) return enabled.status();
+      options->auth_cache_enabled = *enabled;
+    } else if (key == "ttl") {
+      absl::StatusOr<absl::Duration> ttl = GoDuration(entry.value);
+      if (!ttl.ok()) return ttl.status();
+      options->auth_cache_ttl = *ttl;
+    } else if (key == "max_entries") {
+      absl::StatusOr<int64_t> max_entries = AsInt(entry.value);
+      if (!max_entries.ok()) return max_entries.status();
+      options->auth_cache_max_entries = *max_entries;
+    } else {
+      return ErrorAt(entry.key_position, absl::StrFormat("unknown field \"%s\"", entry.key));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Keys nats-server knows that ringnats does not implement yet: refused, never ignored.
 bool IsNatsOptionNotSupported(std::string_view key) {
   static constexpr std::string_view kKeys[] = {
@@ -129,6 +159,10 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       if (absl::Status st = ApplyAuthorizationBlock(entry, &o.authorization); !st.ok()) return st;
     } else if (key == "no_auth_user") {
       RN_TRY_ASSIGN(o.authorization.no_auth_user, AsString(v));
+    } else if (key == "auth_threads") {
+      RN_TRY_ASSIGN(o.auth_threads, AsInt(v));
+    } else if (key == "auth_cache") {
+      if (absl::Status st = ApplyAuthCache(v, &o); !st.ok()) return st;
     } else if (key == "workers") {
       RN_TRY_ASSIGN(o.workers, AsInt(v));
     } else if (v.used_as_variable()) {
