@@ -25,9 +25,7 @@ absl::StatusOr<std::vector<std::string>> SubjectList(const ConfigValue& value) {
   if (value.is_array()) {
     for (const ConfigValue& element : value.array()) {
       if (!element.is_string()) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "Expected subject permissions to be a subject, or array of subjects, got %s",
-            GoTypeName(element)));
+        return ErrorAt(element.position(), "Subject in permissions array cannot be cast to string");
       }
       subjects.push_back(element.string_value());
     }
@@ -47,13 +45,20 @@ absl::StatusOr<auth::SubjectRules> SubjectRulesFrom(const ConfigValue& value) {
     rules.allow = *std::move(allow);
     return rules;
   }
-  for (const MapEntry& entry : value.map()) {
+  for (const MapEntry& raw : value.map()) {
+    const MapEntry entry = AtKey(raw);
     const std::string key = Lower(entry.key);
     if (key != "allow" && key != "deny") {
       return ErrorAt(entry.key_position,
                      absl::StrFormat("Unknown field name \"%s\" parsing subject permissions, "
                                      "only 'allow' or 'deny' are permitted",
                                      entry.key));
+    }
+    if (!entry.value.is_string() && !entry.value.is_array()) {
+      return ErrorAt(entry.value.position(),
+                     absl::StrFormat("Expected subject permissions to be a subject, or array of "
+                                     "subjects, got %s",
+                                     GoTypeName(entry.value)));
     }
     absl::StatusOr<std::vector<std::string>> list = SubjectList(entry.value);
     if (!list.ok()) return list.status();
@@ -70,7 +75,8 @@ absl::StatusOr<auth::ResponsePermission> ResponsePermissionFrom(const ConfigValu
   auth::ResponsePermission response;
   if (value.is_bool()) return response;
   if (!value.is_map()) return WrongType(value, "map[string]interface {}");
-  for (const MapEntry& entry : value.map()) {
+  for (const MapEntry& raw : value.map()) {
+    const MapEntry entry = AtKey(raw);
     const std::string key = Lower(entry.key);
     if (key == "max") {
       if (!entry.value.is_int()) return WrongType(entry.value, "int64");
@@ -89,7 +95,8 @@ absl::StatusOr<auth::ResponsePermission> ResponsePermissionFrom(const ConfigValu
 absl::StatusOr<auth::Permissions> PermissionsFrom(const ConfigValue& value) {
   if (!value.is_map()) return WrongType(value, "map[string]interface {}");
   auth::Permissions permissions;
-  for (const MapEntry& entry : value.map()) {
+  for (const MapEntry& raw : value.map()) {
+    const MapEntry entry = AtKey(raw);
     const std::string key = Lower(entry.key);
     if (key == "publish" || key == "pub" || key == "import") {
       absl::StatusOr<auth::SubjectRules> rules = SubjectRulesFrom(entry.value);
@@ -115,7 +122,8 @@ absl::StatusOr<auth::User> UserFrom(const ConfigValue& value) {
   if (!value.is_map()) return WrongType(value, "map[string]interface {}");
   auth::User user;
   bool named = false;
-  for (const MapEntry& entry : value.map()) {
+  for (const MapEntry& raw : value.map()) {
+    const MapEntry entry = AtKey(raw);
     const std::string key = Lower(entry.key);
     if (key == "user" || key == "username") {
       if (!entry.value.is_string()) return WrongType(entry.value, "string");
@@ -135,13 +143,19 @@ absl::StatusOr<auth::User> UserFrom(const ConfigValue& value) {
       return ErrorAt(entry.key_position, absl::StrFormat("unknown field \"%s\"", entry.key));
     }
   }
-  if (!named) return ErrorAt(value.position(), "User entry requires a user");
+  if (!named) {
+    // nats-server points at the last key it looked at (its maps have no order); for an empty
+    // entry, just past its '}', which is not recorded here.
+    const Position& at = value.map().empty() ? value.position() : value.map().back().key_position;
+    return ErrorAt(at, "User entry requires a user");
+  }
   return user;
 }
 
 }  // namespace
 
-absl::Status ApplyAuthorizationBlock(const MapEntry& block, auth::AuthConfig* out) {
+absl::Status ApplyAuthorizationBlock(const MapEntry& raw_block, auth::AuthConfig* out) {
+  const MapEntry block = AtKey(raw_block);
   const ConfigValue& value = block.value;
   if (!value.is_map()) return WrongType(value, "map[string]interface {}");
   auth::AuthConfig config;
@@ -150,7 +164,8 @@ absl::Status ApplyAuthorizationBlock(const MapEntry& block, auth::AuthConfig* ou
   std::string password;
   bool has_user = false;
   bool has_users = false;
-  for (const MapEntry& entry : value.map()) {
+  for (const MapEntry& raw : value.map()) {
+    const MapEntry entry = AtKey(raw);
     const std::string key = Lower(entry.key);
     const ConfigValue& v = entry.value;
     if (key == "user" || key == "username") {

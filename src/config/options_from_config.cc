@@ -111,7 +111,8 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
     if (!result_.ok()) return result_.status(); \
     lhs = static_cast<decltype(lhs)>(*result_); \
   }
-  for (const MapEntry& entry : root.map()) {
+  for (const MapEntry& raw : root.map()) {
+    const MapEntry entry = AtKey(raw);
     const std::string key =
         absl::AsciiStrToLower(absl::string_view(entry.key.data(), entry.key.size()));
     const ConfigValue& v = entry.value;
@@ -127,10 +128,14 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.client_advertise, AsString(v));
     } else if (key == "max_payload") {
       RN_TRY_ASSIGN(o.max_payload, AsInt(v));
+      if (v.int_value() > INT32_MAX) return ErrorAt(v.position(), "max_payload value is too big");
     } else if (key == "max_pending") {
       RN_TRY_ASSIGN(o.max_pending, AsInt(v));
     } else if (key == "max_control_line") {
       RN_TRY_ASSIGN(o.max_control_line, AsInt(v));
+      if (v.int_value() > INT32_MAX) {
+        return ErrorAt(v.position(), "max_control_line value is too big");
+      }
     } else if (key == "max_connections" || key == "max_conn") {
       RN_TRY_ASSIGN(o.max_connections, AsInt(v));
     } else if (key == "max_subscriptions" || key == "max_subs") {
@@ -175,14 +180,14 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
     }
   }
 #undef RN_TRY_ASSIGN
-  if (o.max_payload > o.max_pending) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "max_payload (%d) cannot be higher than max_pending (%d)", o.max_payload, o.max_pending));
-  }
   return load;
 }
 
 absl::Status ValidateForStart(const ServerOptions& o) {
+  if (o.max_payload > o.max_pending) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max_payload (%d) cannot be higher than max_pending (%d)", o.max_payload, o.max_pending));
+  }
   // nats-server checks this when it starts, not under -t.
   if (!o.authorization.no_auth_user.empty() &&
       (o.authorization.mode != auth::AuthConfig::Mode::kUsers ||

@@ -7,6 +7,12 @@
 
 namespace ringnats::config {
 
+MapEntry AtKey(const MapEntry& entry) {
+  MapEntry copy = entry;
+  copy.value.set_position(entry.key_position);
+  return copy;
+}
+
 std::string_view GoTypeName(const ConfigValue& value) {
   switch (value.kind()) {
     case ConfigValue::Kind::kMap: return "map[string]interface {}";

@@ -14,6 +14,9 @@
 
 namespace ringnats::config {
 
+// nats-server reports an error about a map value at the position of its key.
+MapEntry AtKey(const MapEntry& entry);
+
 // The Go type nats-server names for a value of this kind.
 std::string_view GoTypeName(const ConfigValue& value);
 

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ringnats: configuration file %s is valid\n", options.config_file.c_str());
     return 0;
   }
+  if (absl::Status valid = ringnats::config::ValidateForStart(options); !valid.ok()) {
+    return Fail(valid);
+  }
   ringnats::log::Configure(ringnats::log::Settings{
       .debug = options.debug, .trace = options.trace, .logtime = options.logtime});
   absl::StatusOr<int> exit_code = ringnats::broker::RunServer(options);
