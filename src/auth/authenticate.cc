@@ -7,7 +7,6 @@ namespace {
 
 Verdict CheckSecret(const User* user, std::string_view stored, std::string_view presented) {
   Verdict verdict;
-  verdict.user = user;
   if (IsBcryptHash(stored)) {
     verdict.kind = Verdict::Kind::kNeedsHash;
     verdict.stored_hash = stored;
@@ -16,6 +15,7 @@ Verdict CheckSecret(const User* user, std::string_view stored, std::string_view 
     verdict.kind =
         SecretsEqual(stored, presented) ? Verdict::Kind::kAccept : Verdict::Kind::kReject;
   }
+  if (verdict.kind != Verdict::Kind::kReject) verdict.user = user;
   return verdict;
 }
 
@@ -35,6 +35,11 @@ Verdict Authenticate(const AuthConfig& config, const Credentials& presented) {
           presented.user.empty() && presented.pass.empty() && presented.token.empty();
       if (nothing_presented) {
         if (const User* fallback = NoAuthUser(config)) {
+          // nats-server signs such a client in by comparing the user's stored password with
+          // itself, which a bcrypt hash never passes: refused as `User ""`.
+          if (IsBcryptHash(fallback->password)) {
+            return Verdict{.kind = Verdict::Kind::kReject, .log_user_named = true};
+          }
           return Verdict{.kind = Verdict::Kind::kAccept, .user = fallback};
         }
       }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "ringnats/auth/secrets.h"
 
 namespace ringnats::auth {
 
@@ -16,6 +17,8 @@ BcryptHasher::~BcryptHasher() {
 }
 
 bool BcryptHasher::Verify(std::string_view hash, std::string_view secret) {
+  // libxcrypt would also check SHA-512, MD5 or DES crypt strings; only bcrypt is configured.
+  if (!IsBcryptHash(hash)) return false;
   // crypt takes C strings: a secret with a NUL byte can never be the one that was hashed.
   if (secret.find('\0') != std::string_view::npos) return false;
   const std::string setting(hash);

@@ -1,5 +1,8 @@
 #include "ringnats/auth/permissions.h"
 
+#include <string>
+#include <vector>
+
 #include "ringnats/sublist/subject.h"
 
 namespace ringnats::auth {
@@ -44,6 +47,44 @@ bool SubjectIsSubsetOf(std::string_view subject, std::string_view pattern) {
   }
 }
 
+namespace {
+
+bool HasWildcardToken(std::string_view subject) {
+  while (!subject.empty()) {
+    const std::string_view token = NextToken(subject);
+    if (token == "*" || token == ">") return true;
+  }
+  return false;
+}
+
+// nats-server 2.9's rule for a list of subscribe entries (client.go canSubscribe): the
+// entries whose subject matches the SUB's (its wildcards taken as literal tokens) are found;
+// plain entries decide, unless the SUB has a queue and some matching entry names a queue, in
+// which case one of those queues must match (literally or as a wildcard pattern).
+bool MatchesEntries(const std::vector<std::string>& entries, std::string_view subject,
+                    std::string_view queue) {
+  bool plain = false;
+  bool queue_entries = false;
+  bool queue_matched = false;
+  for (const std::string& text : entries) {
+    const SubscribeEntry entry = SplitEntry(text);
+    if (!sublist::SubjectMatches(entry.subject, subject)) continue;
+    if (entry.queue.empty()) {
+      plain = true;
+      continue;
+    }
+    queue_entries = true;
+    if (queue == entry.queue ||
+        (HasWildcardToken(entry.queue) && SubjectIsSubsetOf(queue, entry.queue))) {
+      queue_matched = true;
+    }
+  }
+  if (!queue.empty() && queue_entries) return queue_matched;
+  return plain;
+}
+
+}  // namespace
+
 bool MayPublish(const Permissions& permissions, std::string_view subject) {
   const SubjectRules& rules = permissions.publish;
   if (!rules.allow.empty() || permissions.allow_responses.has_value()) {
@@ -65,25 +106,8 @@ bool MayPublish(const Permissions& permissions, std::string_view subject) {
 bool MaySubscribe(const Permissions& permissions, std::string_view subject,
                   std::string_view queue) {
   const SubjectRules& rules = permissions.subscribe;
-  if (!rules.allow.empty()) {
-    bool allowed = false;
-    for (const std::string& text : rules.allow) {
-      const SubscribeEntry entry = SplitEntry(text);
-      if (!entry.queue.empty() && entry.queue != queue) continue;
-      if (SubjectIsSubsetOf(subject, entry.subject)) {
-        allowed = true;
-        break;
-      }
-    }
-    if (!allowed) return false;
-  }
-  for (const std::string& text : rules.deny) {
-    const SubscribeEntry entry = SplitEntry(text);
-    if (!entry.queue.empty() && entry.queue != queue) continue;
-    // The subscription's own subject, taken literally, against the deny pattern.
-    if (sublist::SubjectMatches(entry.subject, subject)) return false;
-  }
-  return true;
+  if (!rules.allow.empty() && !MatchesEntries(rules.allow, subject, queue)) return false;
+  return rules.deny.empty() || !MatchesEntries(rules.deny, subject, queue);
 }
 
 bool DeliveryDenied(const Permissions& permissions, std::string_view subject) {
