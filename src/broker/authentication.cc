@@ -10,15 +10,15 @@
 namespace ringnats::broker {
 namespace {
 
-// The pool's opaque name for a connection of this worker.
-uint64_t SessionKey(ring::ConnId id) {
-  return (uint64_t{id.generation} << 32) | id.slot;
-}
 ring::ConnId ConnOf(uint64_t key) {
   return ring::ConnId{static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)};
 }
 
 }  // namespace
+
+uint64_t SessionKey(ring::ConnId id) {
+  return (uint64_t{id.generation} << 32) | id.slot;
+}
 
 void Worker::Authenticate(Session& session) {
   const auth::Credentials presented{session.connect.user, session.connect.pass,
@@ -86,19 +86,41 @@ void Worker::ReceiveAuthResults() {
   shared_.auth_pool->TakeResults(index_, &auth_results_);
   for (const auth::HashResult& result : auth_results_) {
     Session* session = Find(ConnOf(result.session));
-    if (session == nullptr || session->closing || !session->auth_pending) continue;
+    if (session == nullptr || session->closing) continue;
+    if (session->reauth_pending && !session->auth_pending) {
+      // The check a reload asked for.
+      session->reauth_pending = false;
+      if (!result.ok) {
+        AuthenticationFailed(*session);
+      } else {
+        SetUser(*session, session->reauth_user);
+        EnforceSubscribePermissions(*session);
+      }
+      continue;
+    }
+    if (!session->auth_pending) continue;
     session->auth_pending = false;
+    if (session->reauth_pending) {
+      // The rules changed while this verdict was computed: decide again under the new ones.
+      session->reauth_pending = false;
+      Authenticate(*session);
+      if (!session->auth_pending && !session->closing) ResumeAfterAuthentication(*session);
+      continue;
+    }
     if (!result.ok) {
       AuthenticationFailed(*session);
       continue;
     }
     AuthenticationSucceeded(*session);
-    if (session->closing) continue;
-    loop_.ResumeReceive(session->conn);
-    std::string stashed;
-    stashed.swap(session->stash);
-    ProcessInput(*session, stashed);
+    if (!session->closing) ResumeAfterAuthentication(*session);
   }
+}
+
+void Worker::ResumeAfterAuthentication(Session& session) {
+  loop_.ResumeReceive(session.conn);
+  std::string stashed;
+  stashed.swap(session.stash);
+  ProcessInput(session, stashed);
 }
 
 }  // namespace ringnats::broker

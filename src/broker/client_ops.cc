@@ -120,7 +120,7 @@ void Worker::HandleConnect(Session& session, const proto::Op& op) {
 }
 
 void Worker::FinishConnect(Session& session) {
-  session.parser.set_headers_allowed(session.connect.headers && !options_.no_header_support);
+  session.parser.set_headers_allowed(session.connect.headers && !options_->no_header_support);
   if (session.connect.protocol < 0 || session.connect.protocol > 1) {
     CloseWithError(session, "invalid client protocol", CloseReason::kBadClientProtocolVersion);
     return;
@@ -130,7 +130,7 @@ void Worker::FinishConnect(Session& session) {
                    CloseReason::kNoRespondersRequiresHeaders);
     return;
   }
-  const int64_t first = std::min(absl::ToInt64Nanoseconds(options_.ping_interval), kFirstPingNs);
+  const int64_t first = std::min(absl::ToInt64Nanoseconds(options_->ping_interval), kFirstPingNs);
   session.next_ping_ns =
       now_ns_ + first +
       static_cast<int64_t>(absl::uniform_real_distribution<double>(0, 0.2)(random_) * first);
@@ -160,8 +160,8 @@ void Worker::HandleSub(Session& session, const proto::Op& op) {
     }
     return;
   }
-  if (options_.max_subscriptions > 0 &&
-      session.subs_by_sid.size() >= static_cast<size_t>(options_.max_subscriptions)) {
+  if (options_->max_subscriptions > 0 &&
+      session.subs_by_sid.size() >= static_cast<size_t>(options_->max_subscriptions)) {
     log::Error("%s - maximum subscriptions exceeded", session.log_prefix);
     SendErr(session, "maximum subscriptions exceeded");
     return;
@@ -215,12 +215,12 @@ void Worker::CheckTimers(Session& session, int64_t now_ns) {
     CloseWithError(session, "Authentication Timeout", CloseReason::kAuthenticationTimeout);
     return;
   }
-  const int64_t interval = absl::ToInt64Nanoseconds(options_.ping_interval);
+  const int64_t interval = absl::ToInt64Nanoseconds(options_->ping_interval);
   if (now_ns >= session.next_ping_ns) {
     session.next_ping_ns = now_ns + interval;
     const bool recently_active = now_ns - session.last_activity_ns < interval;
     if (!(session.rtt_known && recently_active)) {
-      if (session.pings_out + 1 > options_.ping_max) {
+      if (session.pings_out + 1 > options_->ping_max) {
         log::Debug("%s - Stale Client Connection - Closing", session.log_prefix);
         CloseWithError(session, "Stale Connection", CloseReason::kStaleConnection);
         return;
@@ -231,10 +231,10 @@ void Worker::CheckTimers(Session& session, int64_t now_ns) {
     }
   }
   const int64_t blocked = loop_.SendBlockedFor(session.conn, now_ns);
-  if (blocked > absl::ToInt64Nanoseconds(options_.write_deadline)) {
+  if (blocked > absl::ToInt64Nanoseconds(options_->write_deadline)) {
     WorkerCounters::Add(counters_.slow_consumers, 1);
     log::Info("%s - Slow Consumer Detected: WriteDeadline of %s exceeded with %d total bytes.",
-              session.log_prefix, absl::FormatDuration(options_.write_deadline),
+              session.log_prefix, absl::FormatDuration(options_->write_deadline),
               loop_.outbound(session.conn).pending_bytes());
     Close(session, CloseReason::kSlowConsumerWriteDeadline);
   }

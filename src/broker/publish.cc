@@ -136,10 +136,10 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
   if (sub->max_msgs > 0 && sub->delivered >= sub->max_msgs) {
     RemoveSubscription(ref.slot);
   }
-  if (out.pending_bytes() > static_cast<size_t>(options_.max_pending)) {
+  if (out.pending_bytes() > static_cast<size_t>(options_->max_pending)) {
     WorkerCounters::Add(counters_.slow_consumers, 1);
     log::Info("%s - Slow Consumer Detected: MaxPending of %d Exceeded", target->log_prefix,
-              options_.max_pending);
+              options_->max_pending);
     Close(*target, CloseReason::kSlowConsumerPendingBytes);
   }
   return true;

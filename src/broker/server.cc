@@ -55,9 +55,75 @@ std::string AdvertisedHost(const std::string& host) {
   return host;
 }
 
+RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
+                                    const SharedState& shared) {
+  auto runtime = std::make_shared<RuntimeConfig>();
+  runtime->options = options;
+  runtime->auth = std::make_shared<const auth::AuthConfig>(config::ResolveAuth(options));
+  runtime->info_prefix = BuildInfoPrefix(
+      options, InfoFacts{shared.server_id, shared.port, runtime->auth->auth_required()});
+  return runtime;
+}
+
+// What nats-server refuses to change without a restart, named as it names them.
+std::string NotReloadable(const config::ServerOptions& old_options,
+                          const config::ServerOptions& new_options) {
+  auto differs = [](std::string_view name, const auto& a, const auto& b) -> std::string {
+    if (a == b) return "";
+    return absl::StrFormat("config reload not supported for %s: old=%v, new=%v", name, a, b);
+  };
+  for (std::string error : {
+           differs("Host", old_options.host, new_options.host),
+           differs("Port", old_options.port, new_options.port),
+           differs("ServerName", old_options.server_name, new_options.server_name),
+           differs("NoAuthUser", old_options.authorization.no_auth_user,
+                   new_options.authorization.no_auth_user),
+           differs("NoHeaderSupport", old_options.no_header_support, new_options.no_header_support),
+           differs("PortsFileDir", old_options.ports_file_dir, new_options.ports_file_dir),
+           differs("workers", old_options.workers, new_options.workers),
+           differs("auth_threads", old_options.auth_threads, new_options.auth_threads),
+       }) {
+    if (!error.empty()) return error;
+  }
+  return "";
+}
+
+// SIGHUP: parse and check the new configuration here, on the control thread; if it is good,
+// hand it to every worker as one immutable snapshot.
+void Reload(SharedState& shared, const ReloadOptions& reload_options) {
+  const RuntimeConfigPtr current = shared.config.Load();
+  if (current->options.config_file.empty() || !reload_options) {
+    log::Error(
+        "Failed to reload server configuration: can only reload config when a file is "
+        "provided using -c or --config");
+    return;
+  }
+  absl::StatusOr<config::ServerOptions> next = reload_options();
+  if (!next.ok()) {
+    log::Error("Failed to reload server configuration: %s", next.status().message());
+    return;
+  }
+  if (std::string refused = NotReloadable(current->options, *next); !refused.empty()) {
+    log::Error("Failed to reload server configuration: %s", refused);
+    return;
+  }
+  log::Configure(log::Settings{next->debug, next->trace, next->logtime});
+  if (next->log_file != current->options.log_file) {
+    if (absl::Status st = log::UseLogFile(next->log_file); !st.ok()) log::Error("%s", st.message());
+  }
+  // Verdicts cached under the old users and passwords must not outlive them.
+  shared.auth_pool->ClearCache();
+  shared.config.Publish(BuildRuntimeConfig(*next, shared));
+  for (ring::EventLoop* loop : shared.loops) {
+    if (loop != nullptr) loop->WakeFromForeignThread();
+  }
+  log::Info("Reloaded server configuration");
+}
+
 }  // namespace
 
-absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
+absl::StatusOr<int> RunServer(const config::ServerOptions& options,
+                              const ReloadOptions& reload_options) {
   const int worker_count = ResolveWorkerCount(options.workers);
 
   // Every worker gets its own SO_REUSEPORT listener on the same address; the first one
@@ -75,20 +141,18 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
     listen_fds.push_back(listener->fd);
   }
 
-  SharedState shared(options, worker_count);
-  shared.auth_config = std::make_shared<const auth::AuthConfig>(config::ResolveAuth(options));
-  shared.info_prefix = BuildInfoPrefix(
-      options, InfoFacts{shared.server_id, port, shared.auth_config->auth_required()});
-  if (shared.auth_config->enabled()) {
-    auth::AuthPoolSettings pool;
-    pool.threads = options.auth_threads > 0 ? options.auth_threads : ResolveWorkerCount(0);
-    pool.cache_enabled = options.auth_cache_enabled;
-    pool.cache_ttl = options.auth_cache_ttl;
-    pool.cache_max_entries = static_cast<size_t>(options.auth_cache_max_entries);
-    shared.auth_pool = std::make_unique<auth::AuthPool>(
-        pool, worker_count,
-        [&shared](uint32_t worker) { shared.loops[worker]->WakeFromForeignThread(); });
-  }
+  SharedState shared(worker_count);
+  shared.port = port;
+  shared.config.Publish(BuildRuntimeConfig(options, shared));
+  // The pool exists even without auth, so a reload can turn auth on.
+  auth::AuthPoolSettings pool;
+  pool.threads = options.auth_threads > 0 ? options.auth_threads : ResolveWorkerCount(0);
+  pool.cache_enabled = options.auth_cache_enabled;
+  pool.cache_ttl = options.auth_cache_ttl;
+  pool.cache_max_entries = static_cast<size_t>(options.auth_cache_max_entries);
+  shared.auth_pool = std::make_unique<auth::AuthPool>(
+      pool, worker_count,
+      [&shared](uint32_t worker) { shared.loops[worker]->WakeFromForeignThread(); });
 
   // Signals are taken synchronously by this thread; block them everywhere first so worker
   // threads inherit the mask.
@@ -174,7 +238,18 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options) {
       exit_code = sig == SIGTERM ? 1 : 0;
       break;
     }
-    log::Warn("Signal %s is not handled yet", strsignal(sig));
+    if (sig == SIGHUP) {
+      Reload(shared, reload_options);
+    } else if (sig == SIGUSR1) {
+      const RuntimeConfigPtr current = shared.config.Load();
+      if (absl::Status st = log::UseLogFile(current->options.log_file); !st.ok()) {
+        log::Error("%s", st.message());
+      } else {
+        log::Info("File log re-opened");
+      }
+    } else {
+      log::Warn("Signal %s is not handled yet", strsignal(sig));
+    }
   }
   log::Info("Initiating Shutdown...");
   for (auto& loop : loops) loop->RequestStop();

@@ -17,8 +17,8 @@ WorkerMesh::WorkerMesh(size_t workers) : to_worker(workers), returned(workers) {
   }
 }
 
-SharedState::SharedState(config::ServerOptions opts, size_t workers)
-    : options(std::move(opts)), server_id(NewServerId()), mesh(workers), loops(workers, nullptr) {
+SharedState::SharedState(size_t workers)
+    : server_id(NewServerId()), mesh(workers), loops(workers, nullptr) {
   for (size_t i = 0; i < workers; ++i)
     worker_counters.push_back(std::make_unique<WorkerCounters>());
 }

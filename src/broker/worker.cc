@@ -59,7 +59,9 @@ Worker::Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop)
     : index_(index),
       shared_(shared),
       loop_(loop),
-      options_(shared.options),
+      config_(shared.config.Load()),
+      config_generation_(shared.config.generation()),
+      options_(&config_->options),
       counters_(*shared.worker_counters[index]),
       match_cache_(shared.trie),
       outgoing_(shared.mesh.size()),
@@ -89,11 +91,11 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   session->log_prefix =
       absl::StrFormat("%s:%d - cid:%d", session->peer_ip, session->peer_port, session->client_id);
   session->parser.set_limits(
-      proto::ParserLimits{static_cast<size_t>(options_.max_control_line), options_.max_payload});
+      proto::ParserLimits{static_cast<size_t>(options_->max_control_line), options_->max_payload});
   session->parser.set_headers_allowed(false);
-  session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_.ping_interval);
+  session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_->ping_interval);
   session->last_activity_ns = now_ns_;
-  session->auth_snapshot = shared_.auth_config;
+  session->auth_snapshot = config_->auth;
   const auth::AuthConfig& auth_config = *session->auth_snapshot;
   if (!auth_config.enabled()) {
     session->authenticated = true;
@@ -110,11 +112,11 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   shared_.total_connections.fetch_add(1, std::memory_order_relaxed);
   log::Debug("%s - Client connection created", s.log_prefix);
 
-  std::string info = shared_.info_prefix;
+  std::string info = config_->info_prefix;
   AppendInfoClientFields(&info, s.client_id, s.peer_ip);
   Write(s, info);
   const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (open > options_.max_connections) {
+  if (open > options_->max_connections) {
     log::Error("%s - maximum connections exceeded", s.log_prefix);
     CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
   }
@@ -221,6 +223,10 @@ void Worker::RemoveSubscription(uint32_t sub_slot) {
 
 void Worker::OnWake() {
   now_ns_ = ring::MonotonicNowNs();
+  if (shared_.config.generation() != config_generation_) {
+    config_generation_ = shared_.config.generation();
+    ApplyConfig(shared_.config.Load());
+  }
   ReceiveBatches();
   if (shared_.auth_pool != nullptr) ReceiveAuthResults();
 }

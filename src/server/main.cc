@@ -58,7 +58,21 @@ int main(int argc, char** argv) {
   }
   ringnats::log::Configure(ringnats::log::Settings{
       .debug = options.debug, .trace = options.trace, .logtime = options.logtime});
-  absl::StatusOr<int> exit_code = ringnats::broker::RunServer(options);
+  if (absl::Status st = ringnats::log::UseLogFile(options.log_file); !st.ok()) return Fail(st);
+  // A reload reads the file again and puts the command line over it, as at start-up.
+  auto reload = [argc, argv, path = options.config_file]() -> absl::StatusOr<ServerOptions> {
+    absl::StatusOr<ringnats::config::ConfigLoad> load =
+        ringnats::config::LoadConfigFile(path, ServerOptions{});
+    if (!load.ok()) return load.status();
+    absl::StatusOr<ServerOptions> merged =
+        ringnats::config::ParseCommandLine(argc, argv, load->options);
+    if (!merged.ok()) return merged.status();
+    if (absl::Status valid = ringnats::config::ValidateForStart(*merged); !valid.ok()) {
+      return valid;
+    }
+    return merged;
+  };
+  absl::StatusOr<int> exit_code = ringnats::broker::RunServer(options, reload);
   if (!exit_code.ok()) return Fail(exit_code.status());
   return *exit_code;
 }

@@ -1,10 +1,12 @@
 #include "ringnats/util/log.h"
 
+#include <fcntl.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <string>
 
@@ -36,8 +38,29 @@ void Configure(const Settings& settings) {
   g_logtime.store(settings.logtime, std::memory_order_relaxed);
 }
 
-void SetOutputFd(int fd) {
-  g_fd.store(fd, std::memory_order_relaxed);
+absl::Status UseLogFile(const std::string& path) {
+  if (path.empty()) {
+    g_fd.store(STDERR_FILENO, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrFormat("can not open log file %s: %s", path, strerror(errno)));
+  }
+  const int current = g_fd.load(std::memory_order_relaxed);
+  if (current == STDERR_FILENO) {
+    g_fd.store(fd, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+  // Keep the descriptor number writers already hold; only the file behind it changes.
+  const int rc = ::dup2(fd, current);
+  const int err = errno;
+  ::close(fd);
+  if (rc < 0) {
+    return absl::UnavailableError(absl::StrFormat("can not reopen log file: %s", strerror(err)));
+  }
+  return absl::OkStatus();
 }
 
 bool DebugEnabled() {

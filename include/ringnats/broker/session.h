@@ -52,6 +52,10 @@ struct Session {
   // received wait in `stash`.
   bool authenticated = false;
   bool auth_pending = false;
+  // A reload asked for this session's credentials to be checked again by the auth pool; the
+  // session keeps running meanwhile. `reauth_user` is who it becomes if they pass.
+  bool reauth_pending = false;
+  const auth::User* reauth_user = nullptr;
   int64_t auth_deadline_ns = 0;
   std::string stash;
   auth::AuthConfigPtr auth_snapshot;  // keeps `user` alive

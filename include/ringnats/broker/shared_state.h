@@ -12,6 +12,7 @@
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/auth/auth_pool.h"
 #include "ringnats/broker/delivery_batch.h"
+#include "ringnats/broker/runtime_config.h"
 #include "ringnats/config/options.h"
 #include "ringnats/ring/spsc_queue.h"
 #include "ringnats/sublist/trie.h"
@@ -47,14 +48,13 @@ struct WorkerMesh {
 };
 
 struct SharedState {
-  SharedState(config::ServerOptions opts, size_t workers);
+  explicit SharedState(size_t workers);
 
-  const config::ServerOptions options;  // immutable after start-up
-  const std::string server_id;          // immutable
-  std::string info_prefix;              // immutable after start-up: INFO up to the client fields
+  const std::string server_id;  // immutable
+  int port = 0;                 // the client port actually bound; set before workers run
+  ConfigChannel config;         // see ConfigChannel
 
   sublist::Trie trie;                         // internally synchronised
-  auth::AuthConfigPtr auth_config;            // immutable snapshot, set before workers run
   std::unique_ptr<auth::AuthPool> auth_pool;  // internally synchronised; null without auth
   WorkerMesh mesh;                            // see WorkerMesh
   // Set before any worker runs, then read-only: lets a worker wake another.

@@ -21,6 +21,9 @@
 
 namespace ringnats::broker {
 
+// The auth pool's opaque name for one of a worker's connections.
+uint64_t SessionKey(ring::ConnId id);
+
 class Worker final : public ring::LoopHandler {
  public:
   Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop);
@@ -67,6 +70,8 @@ class Worker final : public ring::LoopHandler {
   void SetUser(Session& session, const auth::User* user);
   void AuthenticationFailed(Session& session);
   void ReceiveAuthResults();
+  // Reading resumes and the input that waited for the verdict is parsed.
+  void ResumeAfterAuthentication(Session& session);
 
   // publish.cc: routing a PUB/HPUB to every matching subscription.
   void HandlePublish(Session& publisher, const proto::Op& op);
@@ -85,6 +90,11 @@ class Worker final : public ring::LoopHandler {
   // subscriptions
   void RemoveSubscription(uint32_t sub_slot);
 
+  // reload.cc: a new configuration snapshot reached this worker.
+  void ApplyConfig(RuntimeConfigPtr config);
+  void ReauthenticateAfterReload(Session& session);
+  void EnforceSubscribePermissions(Session& session);
+
   // timers.cc
   void CheckTimers(Session& session, int64_t now_ns);
 
@@ -93,7 +103,10 @@ class Worker final : public ring::LoopHandler {
   const uint32_t index_;
   SharedState& shared_;
   ring::EventLoop& loop_;
-  const config::ServerOptions& options_;
+  // The configuration in force (replaced on reload) and a shortcut to its options.
+  RuntimeConfigPtr config_;
+  uint64_t config_generation_ = 0;
+  const config::ServerOptions* options_;
   WorkerCounters& counters_;
   sublist::MatchCache match_cache_;
   SubscriptionTable subs_;

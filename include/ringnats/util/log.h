@@ -5,8 +5,10 @@
 // and reload) and read by every thread; each line goes out in one write(2), so lines from
 // different threads never interleave.
 
+#include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 
 namespace ringnats::log {
@@ -20,8 +22,11 @@ struct Settings {
 };
 
 void Configure(const Settings& settings);
-// Redirects output to `fd` (stderr by default). The caller keeps the fd open.
-void SetOutputFd(int fd);
+// Sends output to the file at `path` (created, appended to) instead of stderr; an empty path
+// goes back to stderr. Called again with the same path it reopens the file (SIGUSR1, for
+// logrotate). The descriptor in use is replaced atomically (dup2), so a thread writing a line
+// at that moment writes it whole to one file or the other.
+absl::Status UseLogFile(const std::string& path);
 
 bool DebugEnabled();
 bool TraceEnabled();

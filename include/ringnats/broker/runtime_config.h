@@ -1,0 +1,47 @@
+#pragma once
+// The configuration the workers run with, as one immutable snapshot, and the channel that
+// hands a reloaded snapshot to every worker.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "ringnats/auth/auth_config.h"
+#include "ringnats/config/options.h"
+
+namespace ringnats::broker {
+
+struct RuntimeConfig {
+  config::ServerOptions options;
+  auth::AuthConfigPtr auth;  // resolved from options (flags over the file)
+  std::string info_prefix;   // INFO up to the per-client fields
+};
+
+using RuntimeConfigPtr = std::shared_ptr<const RuntimeConfig>;
+
+// Shared between the control thread (Publish) and every worker (generation, Load). A worker
+// checks the generation once per loop iteration (one acquire load) and loads the snapshot,
+// under the mutex, only when it changed.
+class ConfigChannel {
+ public:
+  void Publish(RuntimeConfigPtr config) {
+    absl::MutexLock lock(&mu_);
+    current_ = std::move(config);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  RuntimeConfigPtr Load() const {
+    absl::MutexLock lock(&mu_);
+    return current_;
+  }
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  mutable absl::Mutex mu_;
+  RuntimeConfigPtr current_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{0};
+};
+
+}  // namespace ringnats::broker

@@ -1,0 +1,97 @@
+// A reloaded configuration reaching one worker: new limits for every session, and every
+// authenticated session checked again against the new users, passwords, tokens and
+// permissions. Sessions that no longer pass are closed with Authorization Violation; the
+// others keep their connection and their subscriptions.
+
+#include "absl/strings/str_format.h"
+#include "ringnats/auth/authenticate.h"
+#include "ringnats/auth/permissions.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+
+void Worker::ApplyConfig(RuntimeConfigPtr config) {
+  const bool auth_changed = config->auth != config_->auth;
+  config_ = std::move(config);
+  options_ = &config_->options;
+  const proto::ParserLimits limits{static_cast<size_t>(options_->max_control_line),
+                                   options_->max_payload};
+  for (auto& slot : sessions_) {
+    if (slot == nullptr || slot->closing) continue;
+    Session& session = *slot;
+    session.parser.set_limits(limits);
+    if (auth_changed) ReauthenticateAfterReload(session);
+  }
+}
+
+void Worker::ReauthenticateAfterReload(Session& session) {
+  session.auth_snapshot = config_->auth;
+  const auth::AuthConfig& auth_config = *session.auth_snapshot;
+  if (!session.authenticated) {
+    // Still waiting for CONNECT (or for a verdict under the old rules, which is then checked
+    // again when it arrives): the new rules apply from here on.
+    if (!auth_config.enabled()) {
+      session.authenticated = true;
+      session.auth_deadline_ns = 0;
+      session.parser.set_connect_required(false);
+    }
+    if (session.auth_pending) session.reauth_pending = true;
+    return;
+  }
+  if (!auth_config.enabled()) {
+    SetUser(session, nullptr);
+    return;
+  }
+  const auth::Verdict verdict = auth::Authenticate(
+      auth_config,
+      auth::Credentials{session.connect.user, session.connect.pass, session.connect.auth_token});
+  switch (verdict.kind) {
+    case auth::Verdict::Kind::kAccept:
+      SetUser(session, verdict.user);
+      EnforceSubscribePermissions(session);
+      return;
+    case auth::Verdict::Kind::kReject:
+      session.auth_log_user = verdict.log_user_named
+                                  ? absl::StrFormat(" - User \"%s\"", verdict.log_user)
+                                  : std::string();
+      AuthenticationFailed(session);
+      return;
+    case auth::Verdict::Kind::kNeedsHash: break;
+  }
+  // bcrypt again, off the ring; the session keeps working under its old identity meanwhile.
+  auth::HashCheck check;
+  check.worker = index_;
+  check.session = SessionKey(session.conn);
+  check.user = verdict.user != nullptr ? verdict.user->name : std::string();
+  check.stored_hash.assign(verdict.stored_hash);
+  check.secret.assign(verdict.secret);
+  session.reauth_user = verdict.user;
+  switch (shared_.auth_pool->Submit(std::move(check))) {
+    case auth::AuthPool::Submitted::kCachedOk:
+      SetUser(session, verdict.user);
+      EnforceSubscribePermissions(session);
+      return;
+    case auth::AuthPool::Submitted::kCachedFailed:
+    case auth::AuthPool::Submitted::kQueueFull: AuthenticationFailed(session); return;
+    case auth::AuthPool::Submitted::kQueued: session.reauth_pending = true; return;
+  }
+}
+
+void Worker::EnforceSubscribePermissions(Session& session) {
+  if (session.permissions == nullptr) return;
+  std::vector<uint32_t> revoked;
+  for (const auto& [sid, slot] : session.subs_by_sid) {
+    const Subscription& sub = subs_.at(slot);
+    if (!auth::MaySubscribe(*session.permissions, sub.subject, sub.queue)) revoked.push_back(slot);
+  }
+  for (uint32_t slot : revoked) {
+    const Subscription& sub = subs_.at(slot);
+    SendErr(session,
+            absl::StrFormat("Permissions Violation for Subscription to \"%s\" (sid \"%s\")",
+                            sub.subject, sub.sid));
+    RemoveSubscription(slot);
+  }
+}
+
+}  // namespace ringnats::broker
