@@ -36,8 +36,10 @@ std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFact
   return text;
 }
 
-void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip) {
-  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"} \r\n", client_id, client_ip);
+void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip,
+                            bool lame_duck) {
+  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"%s} \r\n", client_id, client_ip,
+                        lame_duck ? ",\"ldm\":true" : "");
 }
 
 }  // namespace ringnats::broker

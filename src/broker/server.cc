@@ -88,6 +88,12 @@ std::string NotReloadable(const config::ServerOptions& old_options,
   return "";
 }
 
+void WakeAll(const SharedState& shared) {
+  for (ring::EventLoop* loop : shared.loops) {
+    if (loop != nullptr) loop->WakeFromForeignThread();
+  }
+}
+
 // SIGHUP: parse and check the new configuration here, on the control thread; if it is good,
 // hand it to every worker as one immutable snapshot.
 void Reload(SharedState& shared, const ReloadOptions& reload_options) {
@@ -114,10 +120,39 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options) {
   // Verdicts cached under the old users and passwords must not outlive them.
   shared.auth_pool->ClearCache();
   shared.config.Publish(BuildRuntimeConfig(*next, shared));
-  for (ring::EventLoop* loop : shared.loops) {
-    if (loop != nullptr) loop->WakeFromForeignThread();
-  }
+  WakeAll(shared);
   log::Info("Reloaded server configuration");
+}
+
+// Waits up to `limit` for every client to be gone. False if SIGINT cut it short. SIGTERM is
+// ignored meanwhile, as nats-server ignores it in lame duck mode.
+bool WaitForClientsToLeave(const SharedState& shared, const sigset_t& signals,
+                           absl::Duration limit) {
+  const absl::Time deadline = absl::Now() + limit;
+  while (absl::Now() < deadline) {
+    if (shared.connections.load(std::memory_order_relaxed) == 0) return true;
+    const timespec poll{0, 100'000'000};
+    if (sigtimedwait(&signals, nullptr, &poll) == SIGINT) return false;
+  }
+  return true;
+}
+
+// SIGUSR2: stop accepting, let clients know, wait the grace period, then close the clients
+// spread over the rest of lame_duck_duration; SIGINT ends it early.
+void RunLameDuck(SharedState& shared, const sigset_t& signals) {
+  const config::ServerOptions& options = shared.config.Load()->options;
+  log::Info("Entering lame duck mode, stop accepting new clients");
+  shared.lame_duck.store(true, std::memory_order_release);
+  WakeAll(shared);
+  if (!WaitForClientsToLeave(shared, signals, options.lame_duck_grace_period)) return;
+  if (shared.connections.load(std::memory_order_relaxed) == 0) return;
+  const absl::Duration closing = options.lame_duck_duration - options.lame_duck_grace_period;
+  const int64_t start = ring::MonotonicNowNs();
+  shared.lame_duck_close_end_ns.store(start + absl::ToInt64Nanoseconds(closing),
+                                      std::memory_order_release);
+  shared.lame_duck_close_start_ns.store(start, std::memory_order_release);
+  log::Info("Closing existing clients");
+  WaitForClientsToLeave(shared, signals, closing + absl::Seconds(5));
 }
 
 }  // namespace
@@ -240,6 +275,10 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
     }
     if (sig == SIGHUP) {
       Reload(shared, reload_options);
+    } else if (sig == SIGUSR2) {
+      RunLameDuck(shared, signals);  // SIGINT may cut it short; either way the exit is clean
+      exit_code = 0;
+      break;
     } else if (sig == SIGUSR1) {
       const RuntimeConfigPtr current = shared.config.Load();
       if (absl::Status st = log::UseLogFile(current->options.log_file); !st.ok()) {

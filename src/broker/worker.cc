@@ -223,6 +223,7 @@ void Worker::RemoveSubscription(uint32_t sub_slot) {
 
 void Worker::OnWake() {
   now_ns_ = ring::MonotonicNowNs();
+  if (!in_lame_duck_ && shared_.lame_duck.load(std::memory_order_acquire)) EnterLameDuck();
   if (shared_.config.generation() != config_generation_) {
     config_generation_ = shared_.config.generation();
     ApplyConfig(shared_.config.Load());
@@ -247,6 +248,7 @@ bool Worker::HasPendingWork() {
 
 void Worker::OnTick(int64_t now_ns) {
   now_ns_ = now_ns;
+  if (in_lame_duck_) CloseForLameDuck(now_ns);
   for (auto& session : sessions_) {
     if (session != nullptr && !session->closing) CheckTimers(*session, now_ns);
   }

@@ -52,6 +52,8 @@ Server Options:
     -P, --pid <file>                 File to store PID
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
+    -sl,--signal <signal>[=<pid>]    Send signal to ringnats process (ldm, stop, quit, term, reopen, reload)
+                                     <pid> can be either a PID (e.g. 1) or the path to a PID file (e.g. /var/run/ringnats.pid)
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
         --workers <n>                Ring threads, one per core (default: online CPUs)
 
@@ -146,6 +148,8 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
     } else if (name == "DV") {
       RN_ASSIGN_OR_RETURN(options.debug, take_bool());
       options.trace = options.debug;
+    } else if (name == "sl" || name == "signal") {
+      RN_ASSIGN_OR_RETURN(options.signal_command, take_value());
     } else if (name == "user") {
       RN_ASSIGN_OR_RETURN(options.cli_user, take_value());
     } else if (name == "pass") {

@@ -84,16 +84,52 @@ absl::Status ApplyAuthCache(const ConfigValue& value, ServerOptions* options) {
 
 // Keys nats-server knows that ringnats does not implement yet: refused, never ignored.
 bool IsNatsOptionNotSupported(std::string_view key) {
-  static constexpr std::string_view kKeys[] = {
-      "accounts", "system_account", "system", "operator", "operators", "resolver",
-      "resolver_preload", "resolver_tls", "trusted", "trusted_keys", "jetstream", "gateway",
-      "leafnodes", "leaf", "websocket", "mqtt", "cluster", "tls", "allow_non_tls", "http", "https",
-      "http_port", "monitor_port", "https_port", "http_base_path", "syslog", "remote_syslog",
-      "log_size_limit", "logfile_size_limit", "max_traced_msg_len", "trace_verbose",
-      "lame_duck_duration", "lame_duck_grace_period", "mappings", "connect_error_reports",
-      "reconnect_error_reports", "max_sub_tokens", "disable_sublist_cache", "no_sublist_cache",
-      "no_system_account", "no_sys_acc", "no_system", "default_js_domain", "ocsp", "ocsp_cache",
-      "server_tags", "accounts_tls", "nkey"};
+  static constexpr std::string_view kKeys[] = {"accounts",
+                                               "system_account",
+                                               "system",
+                                               "operator",
+                                               "operators",
+                                               "resolver",
+                                               "resolver_preload",
+                                               "resolver_tls",
+                                               "trusted",
+                                               "trusted_keys",
+                                               "jetstream",
+                                               "gateway",
+                                               "leafnodes",
+                                               "leaf",
+                                               "websocket",
+                                               "mqtt",
+                                               "cluster",
+                                               "tls",
+                                               "allow_non_tls",
+                                               "http",
+                                               "https",
+                                               "http_port",
+                                               "monitor_port",
+                                               "https_port",
+                                               "http_base_path",
+                                               "syslog",
+                                               "remote_syslog",
+                                               "log_size_limit",
+                                               "logfile_size_limit",
+                                               "max_traced_msg_len",
+                                               "trace_verbose",
+                                               "mappings",
+                                               "connect_error_reports",
+                                               "reconnect_error_reports",
+                                               "max_sub_tokens",
+                                               "disable_sublist_cache",
+                                               "no_sublist_cache",
+                                               "no_system_account",
+                                               "no_sys_acc",
+                                               "no_system",
+                                               "default_js_domain",
+                                               "ocsp",
+                                               "ocsp_cache",
+                                               "server_tags",
+                                               "accounts_tls",
+                                               "nkey"};
   for (std::string_view known : kKeys) {
     if (key == known) return true;
   }
@@ -164,6 +200,19 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       if (absl::Status st = ApplyAuthorizationBlock(entry, &o.authorization); !st.ok()) return st;
     } else if (key == "no_auth_user") {
       RN_TRY_ASSIGN(o.authorization.no_auth_user, AsString(v));
+    } else if (key == "lame_duck_duration") {
+      absl::StatusOr<absl::Duration> duration = GoDuration(v);
+      if (!duration.ok()) return duration.status();
+      if (*duration < absl::Seconds(30)) {
+        return ErrorAt(v.position(),
+                       absl::StrFormat("invalid lame_duck_duration of %s, minimum is 30 seconds",
+                                       absl::FormatDuration(*duration)));
+      }
+      o.lame_duck_duration = *duration;
+    } else if (key == "lame_duck_grace_period") {
+      absl::StatusOr<absl::Duration> duration = GoDuration(v);
+      if (!duration.ok()) return duration.status();
+      o.lame_duck_grace_period = *duration;
     } else if (key == "auth_threads") {
       RN_TRY_ASSIGN(o.auth_threads, AsInt(v));
     } else if (key == "auth_cache") {

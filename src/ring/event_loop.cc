@@ -525,6 +525,18 @@ void EventLoop::WakeFrom(EventLoop& from) {
   io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
 }
 
+void EventLoop::StopAccepting() {
+  Impl& s = *impl_;
+  if (s.listen_fd < 0) return;
+  if (s.accept_armed) {
+    io_uring_sqe* sqe = s.GetSqe();
+    io_uring_prep_cancel64(sqe, Pack(Tag::kAccept), 0);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+  }
+  ::close(s.listen_fd);  // the accept in flight holds its own reference until cancelled
+  s.listen_fd = -1;
+}
+
 bool EventLoop::IsLive(ConnId id) const {
   Conn* conn = impl_->Find(id);
   return conn != nullptr && !conn->closing;

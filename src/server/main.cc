@@ -8,6 +8,7 @@
 #include "ringnats/config/command_line.h"
 #include "ringnats/config/options_from_config.h"
 #include "ringnats/util/log.h"
+#include "signal_command.h"
 
 namespace {
 
@@ -29,6 +30,13 @@ int main(int argc, char** argv) {
   if (flags->show_version) {
     std::printf("ringnats: v%s (nats-server v%s protocol)\n", RINGNATS_VERSION,
                 RINGNATS_NATS_COMPAT_VERSION);
+    return 0;
+  }
+  if (!flags->signal_command.empty()) {
+    if (absl::Status sent = ringnats::server::SendSignalCommand(flags->signal_command);
+        !sent.ok()) {
+      return Fail(sent);
+    }
     return 0;
   }
   ServerOptions options = *flags;

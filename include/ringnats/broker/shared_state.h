@@ -60,6 +60,13 @@ struct SharedState {
   // Set before any worker runs, then read-only: lets a worker wake another.
   std::vector<ring::EventLoop*> loops;
 
+  // Lame duck mode, driven by the control thread: once `lame_duck` is set workers stop
+  // accepting and tell their clients; between the two instants they close their clients
+  // evenly (monotonic nanoseconds; 0 until the grace period is over).
+  std::atomic<bool> lame_duck{false};
+  std::atomic<int64_t> lame_duck_close_start_ns{0};
+  std::atomic<int64_t> lame_duck_close_end_ns{0};
+
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<int64_t> connections{0};  // open client connections, for max_connections
   std::atomic<uint64_t> auth_failures{0};

@@ -95,6 +95,10 @@ class Worker final : public ring::LoopHandler {
   void ReauthenticateAfterReload(Session& session);
   void EnforceSubscribePermissions(Session& session);
 
+  // lame_duck.cc
+  void EnterLameDuck();
+  void CloseForLameDuck(int64_t now_ns);
+
   // timers.cc
   void CheckTimers(Session& session, int64_t now_ns);
 
@@ -113,6 +117,9 @@ class Worker final : public ring::LoopHandler {
   std::vector<std::unique_ptr<Session>> sessions_;  // by loop slot
   std::vector<Session*> live_sessions_;             // for timers
   int64_t now_ns_ = 0;
+  bool in_lame_duck_ = false;
+  size_t lame_duck_initial_sessions_ = 0;
+  size_t lame_duck_closed_ = 0;
 
   // Per destination worker: the batch being filled this iteration, batches the queue had no
   // room for, and spare batches returned by the destination.

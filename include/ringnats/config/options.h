@@ -42,6 +42,11 @@ struct ServerOptions {
   absl::Duration auth_cache_ttl = absl::Minutes(2);
   int64_t auth_cache_max_entries = 100'000;
 
+  // Lame duck mode (SIGUSR2): stop accepting, wait the grace period, then close the clients
+  // spread over the rest of the duration.
+  absl::Duration lame_duck_duration = absl::Minutes(2);
+  absl::Duration lame_duck_grace_period = absl::Seconds(10);
+
   // Logging.
   bool debug = false;
   bool trace = false;
@@ -59,7 +64,8 @@ struct ServerOptions {
   // Actions instead of serving.
   bool show_help = false;
   bool show_version = false;
-  bool check_config = false;  // -t
+  bool check_config = false;   // -t
+  std::string signal_command;  // -sl/--signal: "reload", "ldm=<pid>", ...
 };
 
 // The authorization in force: --auth beats --user/--pass (as in nats-server), either beats

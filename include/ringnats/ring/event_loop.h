@@ -90,6 +90,9 @@ class EventLoop {
   // when this loop is not asleep.
   void WakeFrom(EventLoop& from);
 
+  // Closes this loop's listener: no new connections (lame duck mode).
+  void StopAccepting();
+
   bool IsLive(ConnId id) const;
   OutboundBuffer& outbound(ConnId id);
   // Queue the outbound bytes for sending at the end of this iteration.
