@@ -5,9 +5,14 @@ packages=(
   build-essential meson ninja-build pkg-config
   liburing-dev libssl-dev libcrypt-dev libabsl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # Tests: the real nats-server to compare against, the C client, Node.js for the npm client.
-  nats-server libnats-dev nodejs npm python3
+  # Tests: the real nats-server to compare against, the C client, python3 for test drivers.
+  nats-server libnats-dev python3
 )
+# Node.js and npm run the npm `nats` client tests. A machine may already have them from
+# elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm package), so
+# only install Debian's when the commands are missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
