@@ -134,6 +134,7 @@ void Worker::FinishConnect(Session& session) {
   session.next_ping_ns =
       now_ns_ + first +
       static_cast<int64_t>(absl::uniform_real_distribution<double>(0, 0.2)(random_) * first);
+  ScheduleTimer(session.next_ping_ns);
   if (session.connect.verbose) SendOk(session);
 }
 

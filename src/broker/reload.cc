@@ -15,6 +15,7 @@ void Worker::ApplyConfig(RuntimeConfigPtr config) {
   const bool auth_changed = config->auth != config_->auth;
   config_ = std::move(config);
   options_ = &config_->options;
+  next_timer_due_ns_ = 0;  // timeouts may have changed: look at every session on the next tick
   const proto::ParserLimits limits{static_cast<size_t>(options_->max_control_line),
                                    options_->max_payload};
   for (auto& slot : sessions_) {

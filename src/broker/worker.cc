@@ -94,6 +94,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
       proto::ParserLimits{static_cast<size_t>(options_->max_control_line), options_->max_payload});
   session->parser.set_headers_allowed(false);
   session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_->ping_interval);
+  ScheduleTimer(session->next_ping_ns);
   session->last_activity_ns = now_ns_;
   session->auth_snapshot = config_->auth;
   const auth::AuthConfig& auth_config = *session->auth_snapshot;
@@ -106,6 +107,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   } else {
     session->parser.set_connect_required(true);
     session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(auth_config.timeout);
+    ScheduleTimer(session->auth_deadline_ns);
   }
   Session& s = *session;
   sessions_[id.slot] = std::move(session);
@@ -249,9 +251,16 @@ bool Worker::HasPendingWork() {
 void Worker::OnTick(int64_t now_ns) {
   now_ns_ = now_ns;
   if (in_lame_duck_) CloseForLameDuck(now_ns);
+  // Nothing is due and no send can be past its write deadline: skip the scan.
+  if (now_ns < next_timer_due_ns_ && loop_.sends_in_flight() == 0) return;
+  int64_t next_due = INT64_MAX;
   for (auto& session : sessions_) {
-    if (session != nullptr && !session->closing) CheckTimers(*session, now_ns);
+    if (session == nullptr || session->closing) continue;
+    CheckTimers(*session, now_ns);
+    next_due = std::min(next_due, session->next_ping_ns);
+    if (session->auth_deadline_ns != 0) next_due = std::min(next_due, session->auth_deadline_ns);
   }
+  next_timer_due_ns_ = next_due;
 }
 
 // ---- cross-worker batches ----

@@ -84,6 +84,7 @@ struct EventLoop::Impl {
   bool accept_armed = false;
   bool accept_failed = false;
   size_t live_conns = 0;
+  size_t sends_in_flight = 0;
 
   std::atomic<bool> stop_requested{false};
   // Doorbell de-duplication, shared with the other workers: true while this loop is (about
@@ -178,6 +179,7 @@ struct EventLoop::Impl {
     io_uring_prep_sendmsg(sqe, conn.fd, &conn.msg, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, Pack(Tag::kSend, slot, conn.generation));
     conn.send_in_flight = true;
+    ++sends_in_flight;
     conn.send_started_ns = MonotonicNowNs();
   }
 
@@ -278,6 +280,7 @@ struct EventLoop::Impl {
     const uint32_t slot = SlotOf(cqe.user_data);
     Conn& conn = *conns[slot];
     conn.send_in_flight = false;
+    --sends_in_flight;
     conn.send_started_ns = 0;
     if (cqe.res < 0) {
       conn.out.Clear();
@@ -571,6 +574,10 @@ void EventLoop::ResumeReceive(ConnId id) {
   if (conn == nullptr || !conn->recv_paused || conn->closing) return;
   conn->recv_paused = false;
   if (!conn->recv_armed) impl_->rearm_queue.push_back(id.slot);
+}
+
+size_t EventLoop::sends_in_flight() const {
+  return impl_->sends_in_flight;
 }
 
 int64_t EventLoop::SendBlockedFor(ConnId id, int64_t now_ns) const {

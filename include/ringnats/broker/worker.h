@@ -6,6 +6,7 @@
 // Owned by one thread: every member is touched only from the worker's own thread, except
 // the cross-worker queues in SharedState, which are SPSC and documented there.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -117,6 +118,10 @@ class Worker final : public ring::LoopHandler {
   std::vector<std::unique_ptr<Session>> sessions_;  // by loop slot
   std::vector<Session*> live_sessions_;             // for timers
   int64_t now_ns_ = 0;
+  // The earliest keep-alive or auth deadline of any session, so idle ticks skip the scan.
+  // Lowered by ScheduleTimer whenever a session sets an earlier one.
+  int64_t next_timer_due_ns_ = 0;
+  void ScheduleTimer(int64_t at_ns) { next_timer_due_ns_ = std::min(next_timer_due_ns_, at_ns); }
   bool in_lame_duck_ = false;
   size_t lame_duck_initial_sessions_ = 0;
   size_t lame_duck_closed_ = 0;

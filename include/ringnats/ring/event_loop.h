@@ -61,7 +61,7 @@ struct LoopSettings {
   int listen_fd = -1;           // owned by the loop from Create() on
   unsigned buffer_count = 512;  // provided receive buffers (power of two)
   unsigned buffer_size = 16 * 1024;
-  int64_t tick_ns = 50'000'000;
+  int64_t tick_ns = 100'000'000;
 };
 
 struct LoopStats {
@@ -103,6 +103,8 @@ class EventLoop {
   void ResumeReceive(ConnId id);
   // Nanoseconds the current send has been waiting for the socket, or 0 if none is blocked.
   int64_t SendBlockedFor(ConnId id, int64_t now_ns) const;
+  // Sends submitted and not yet completed, over all connections of this loop.
+  size_t sends_in_flight() const;
 
   const LoopStats& stats() const { return stats_; }
 
