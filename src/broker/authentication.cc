@@ -35,13 +35,7 @@ void Worker::Authenticate(Session& session) {
     case auth::Verdict::Kind::kNeedsHash: break;
   }
   session.user = verdict.user;
-  auth::HashCheck check;
-  check.worker = index_;
-  check.session = SessionKey(session.conn);
-  check.user = verdict.user != nullptr ? verdict.user->name : std::string();
-  check.stored_hash.assign(verdict.stored_hash);
-  check.secret.assign(verdict.secret);
-  switch (shared_.auth_pool->Submit(std::move(check))) {
+  switch (shared_.auth_pool->Submit(HashCheckFor(session, verdict))) {
     case auth::AuthPool::Submitted::kCachedOk:
       log::Debug("%s - credentials verified from the cache", session.log_prefix);
       AuthenticationSucceeded(session);
@@ -57,6 +51,16 @@ void Worker::Authenticate(Session& session) {
       loop_.PauseReceive(session.conn);
       return;
   }
+}
+
+auth::HashCheck Worker::HashCheckFor(const Session& session, const auth::Verdict& verdict) const {
+  auth::HashCheck check;
+  check.worker = index_;
+  check.session = SessionKey(session.conn);
+  check.user = verdict.user != nullptr ? verdict.user->name : std::string();
+  check.stored_hash.assign(verdict.stored_hash);
+  check.secret.assign(verdict.secret);
+  return check;
 }
 
 void Worker::AuthenticationSucceeded(Session& session) {

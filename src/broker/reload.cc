@@ -61,14 +61,8 @@ void Worker::ReauthenticateAfterReload(Session& session) {
     case auth::Verdict::Kind::kNeedsHash: break;
   }
   // bcrypt again, off the ring; the session keeps working under its old identity meanwhile.
-  auth::HashCheck check;
-  check.worker = index_;
-  check.session = SessionKey(session.conn);
-  check.user = verdict.user != nullptr ? verdict.user->name : std::string();
-  check.stored_hash.assign(verdict.stored_hash);
-  check.secret.assign(verdict.secret);
   session.reauth_user = verdict.user;
-  switch (shared_.auth_pool->Submit(std::move(check))) {
+  switch (shared_.auth_pool->Submit(HashCheckFor(session, verdict))) {
     case auth::AuthPool::Submitted::kCachedOk:
       SetUser(session, verdict.user);
       EnforceSubscribePermissions(session);

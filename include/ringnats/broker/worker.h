@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "ringnats/auth/authenticate.h"
 #include "ringnats/broker/delivery_batch.h"
 #include "ringnats/broker/session.h"
 #include "ringnats/broker/shared_state.h"
@@ -67,6 +68,8 @@ class Worker final : public ring::LoopHandler {
   // Checks the credentials of the CONNECT just decoded: settles it at once, or leaves the
   // session auth_pending while the auth pool runs bcrypt.
   void Authenticate(Session& session);
+  // The bcrypt check the auth pool is to run for this session's presented secret.
+  auth::HashCheck HashCheckFor(const Session& session, const auth::Verdict& verdict) const;
   void AuthenticationSucceeded(Session& session);
   void SetUser(Session& session, const auth::User* user);
   void AuthenticationFailed(Session& session);
