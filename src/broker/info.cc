@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "ringnats/util/check.h"
 
 namespace ringnats::broker {
@@ -25,8 +27,23 @@ std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFact
       options.server_name.empty() ? std::string(facts.server_id) : options.server_name;
   info["version"] = RINGNATS_NATS_COMPAT_VERSION;
   info["proto"] = 1;
-  info["host"] = options.host;
-  info["port"] = facts.port;
+  // client_advertise ("host:port" or "host") replaces what clients are told.
+  std::string host = options.host;
+  int port = facts.port;
+  if (!options.client_advertise.empty()) {
+    const std::string& advertise = options.client_advertise;
+    const size_t colon = advertise.rfind(':');
+    int advertised_port = 0;
+    if (colon != std::string::npos &&
+        absl::SimpleAtoi(absl::string_view(advertise).substr(colon + 1), &advertised_port)) {
+      host = advertise.substr(0, colon);
+      port = advertised_port;
+    } else {
+      host = advertise;
+    }
+  }
+  info["host"] = host;
+  info["port"] = port;
   info["headers"] = !options.no_header_support;
   if (facts.auth_required) info["auth_required"] = true;
   info["max_payload"] = options.max_payload;

@@ -40,6 +40,43 @@ absl::StatusOr<bool> ParseBool(std::string_view text) {
   return absl::InvalidArgumentError(absl::StrFormat("invalid boolean value \"%s\"", text));
 }
 
+// nats-server 2.9 flags for features ringnats does not have yet: refused by name rather than
+// as unknown, so a moved command line fails with a clear reason.
+bool IsNatsFlagNotSupported(std::string_view name) {
+  static constexpr std::string_view kFlags[] = {"m",
+                                                "http_port",
+                                                "ms",
+                                                "https_port",
+                                                "s",
+                                                "syslog",
+                                                "r",
+                                                "remote_syslog",
+                                                "log_size_limit",
+                                                "max_traced_msg_len",
+                                                "js",
+                                                "jetstream",
+                                                "sd",
+                                                "store_dir",
+                                                "tls",
+                                                "tlscert",
+                                                "tlskey",
+                                                "tlsverify",
+                                                "tlscacert",
+                                                "routes",
+                                                "cluster",
+                                                "cluster_listen",
+                                                "cluster_name",
+                                                "no_advertise",
+                                                "cluster_advertise",
+                                                "connect_retries",
+                                                "profile",
+                                                "help_tls"};
+  for (std::string_view known : kFlags) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const char* UsageText() {
@@ -55,6 +92,7 @@ Server Options:
     -sl,--signal <signal>[=<pid>]    Send signal to ringnats process (ldm, stop, quit, term, reopen, reload)
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file (e.g. /var/run/ringnats.pid)
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+        --client_advertise <string>  Client URL to advertise to other servers
         --workers <n>                Ring threads, one per core (default: online CPUs)
 
 Authorization Options:
@@ -156,6 +194,17 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       RN_ASSIGN_OR_RETURN(options.cli_pass, take_value());
     } else if (name == "auth") {
       RN_ASSIGN_OR_RETURN(options.cli_token, take_value());
+    } else if (name == "client_advertise") {
+      RN_ASSIGN_OR_RETURN(options.client_advertise, take_value());
+    } else if (name == "VV") {
+      // nats-server's verbose trace adds its system account's traffic; ringnats has none.
+      RN_ASSIGN_OR_RETURN(options.trace, take_bool());
+    } else if (name == "DVV") {
+      RN_ASSIGN_OR_RETURN(options.debug, take_bool());
+      options.trace = options.debug;
+    } else if (IsNatsFlagNotSupported(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("flag -%s is not supported by ringnats yet", flag.name));
     } else if (name == "h" || name == "help") {
       options.show_help = true;
     } else if (name == "v" || name == "version") {
