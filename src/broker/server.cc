@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "ringnats/auth/secrets.h"
 #include "ringnats/broker/info.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/worker.h"
@@ -65,6 +66,16 @@ RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
   return runtime;
 }
 
+bool HasPlaintextPasswords(const auth::AuthConfig& config) {
+  if (config.mode == auth::AuthConfig::Mode::kSingleUser) {
+    return !auth::IsBcryptHash(config.single_user.password);
+  }
+  for (const auto& [name, user] : config.users) {
+    if (!auth::IsBcryptHash(user.password)) return true;
+  }
+  return false;
+}
+
 // What nats-server refuses to change without a restart, named as it names them.
 std::string NotReloadable(const config::ServerOptions& old_options,
                           const config::ServerOptions& new_options) {
@@ -82,6 +93,12 @@ std::string NotReloadable(const config::ServerOptions& old_options,
            differs("PortsFileDir", old_options.ports_file_dir, new_options.ports_file_dir),
            differs("workers", old_options.workers, new_options.workers),
            differs("auth_threads", old_options.auth_threads, new_options.auth_threads),
+           differs("auth_cache.enabled", old_options.auth_cache_enabled,
+                   new_options.auth_cache_enabled),
+           differs("auth_cache.ttl", absl::FormatDuration(old_options.auth_cache_ttl),
+                   absl::FormatDuration(new_options.auth_cache_ttl)),
+           differs("auth_cache.max_entries", old_options.auth_cache_max_entries,
+                   new_options.auth_cache_max_entries),
        }) {
     if (!error.empty()) return error;
   }
@@ -248,6 +265,12 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   log::Info("  Name:     %s", options.server_name.empty() ? shared.server_id : options.server_name);
   log::Info("  ID:       %s", shared.server_id);
   log::Info("  Workers:  %d io_uring rings", worker_count);
+  if (HasPlaintextPasswords(*shared.config.Load()->auth)) {
+    log::Warn("Plaintext passwords detected, use nkeys or bcrypt");
+  }
+  if (!options.config_file.empty()) {
+    log::Info("Using configuration file: %s", options.config_file);
+  }
   if (!options.pid_file.empty()) {
     if (absl::Status st = WriteFile(options.pid_file, std::to_string(getpid())); !st.ok()) {
       log::Error("%s", st.message());

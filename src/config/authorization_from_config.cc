@@ -106,7 +106,7 @@ absl::StatusOr<auth::Permissions> PermissionsFrom(const ConfigValue& value) {
       absl::StatusOr<auth::SubjectRules> rules = SubjectRulesFrom(entry.value);
       if (!rules.ok()) return rules.status();
       permissions.subscribe = *std::move(rules);
-    } else if (key == "allow_responses") {
+    } else if (key == "allow_responses" || key == "publish_allow_responses") {
       if (entry.value.is_bool() && !entry.value.bool_value()) continue;
       absl::StatusOr<auth::ResponsePermission> response = ResponsePermissionFrom(entry.value);
       if (!response.ok()) return response.status();

@@ -408,8 +408,9 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
   }
   if (rc < 0) {
     return absl::UnavailableError(absl::StrFormat(
-        "io_uring_setup failed: %s (is io_uring disabled by kernel.io_uring_disabled or a "
-        "seccomp profile?)",
+        "io_uring_setup failed: %s (ENOMEM: raise RLIMIT_MEMLOCK, e.g. ulimit -l or "
+        "LimitMEMLOCK=; EPERM/ENOSYS: io_uring is disabled by kernel.io_uring_disabled or a "
+        "seccomp profile)",
         strerror(-rc)));
   }
 
