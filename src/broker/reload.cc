@@ -27,6 +27,8 @@ void Worker::ApplyConfig(RuntimeConfigPtr config) {
 }
 
 void Worker::ReauthenticateAfterReload(Session& session) {
+  // The old snapshot stays alive until this returns: session.user still points into it.
+  const auth::AuthConfigPtr previous = std::move(session.auth_snapshot);
   session.auth_snapshot = config_->auth;
   const auth::AuthConfig& auth_config = *session.auth_snapshot;
   if (!session.authenticated) {
@@ -41,7 +43,18 @@ void Worker::ReauthenticateAfterReload(Session& session) {
     return;
   }
   if (!auth_config.enabled()) {
+    // A client that signed in as a user loses that user: nats-server closes it, silently.
+    if (session.user != nullptr) {
+      Close(session, CloseReason::kAuthenticationViolation);
+      return;
+    }
     SetUser(session, nullptr);
+    return;
+  }
+  if (auth_config.mode == auth::AuthConfig::Mode::kUsers && session.user != nullptr &&
+      !auth_config.users.contains(session.user->name)) {
+    // Removed users are closed without -ERR, as nats-server does (to it they moved away).
+    Close(session, CloseReason::kAuthenticationViolation);
     return;
   }
   const auth::Verdict verdict = auth::Authenticate(

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -79,9 +80,21 @@ bool HasPlaintextPasswords(const auth::AuthConfig& config) {
 // What nats-server refuses to change without a restart, named as it names them.
 std::string NotReloadable(const config::ServerOptions& old_options,
                           const config::ServerOptions& new_options) {
-  auto differs = [](std::string_view name, const auto& a, const auto& b) -> std::string {
+  // Values shown as nats-server shows them (Go's %v).
+  auto text = [](const auto& value) -> std::string {
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      return value ? "true" : "false";
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      return std::to_string(value);
+    } else {
+      return std::string(value);
+    }
+  };
+  auto differs = [&text](std::string_view name, const auto& a, const auto& b) -> std::string {
     if (a == b) return "";
-    return absl::StrFormat("config reload not supported for %s: old=%v, new=%v", name, a, b);
+    return absl::StrFormat("config reload not supported for %s: old=%s, new=%s", name, text(a),
+                           text(b));
   };
   for (std::string error : {
            differs("Host", old_options.host, new_options.host),
@@ -176,6 +189,15 @@ void RunLameDuck(SharedState& shared, const sigset_t& signals) {
 
 absl::StatusOr<int> RunServer(const config::ServerOptions& options,
                               const ReloadOptions& reload_options) {
+  // Signals are taken synchronously by this thread. Block them before any other thread
+  // exists (workers, auth pool) so every thread inherits the mask and none can be killed by
+  // a signal meant for the control thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   const int worker_count = ResolveWorkerCount(options.workers);
 
   // Every worker gets its own SO_REUSEPORT listener on the same address; the first one
@@ -205,14 +227,6 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   shared.auth_pool = std::make_unique<auth::AuthPool>(
       pool, worker_count,
       [&shared](uint32_t worker) { shared.loops[worker]->WakeFromForeignThread(); });
-
-  // Signals are taken synchronously by this thread; block them everywhere first so worker
-  // threads inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   std::latch loops_created(worker_count);
   std::latch start(1);

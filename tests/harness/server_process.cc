@@ -188,26 +188,47 @@ ServerProcess::~ServerProcess() {
 
 std::string ServerProcess::log_path() const { return dir_ + "/" + kLogName; }
 
+std::string ServerProcess::config_path() const { return dir_ + "/" + kConfigName; }
+
 std::string ServerProcess::ReadLog() const { return ReadWholeFile(log_path()); }
 
 ::testing::AssertionResult ServerProcess::WaitForLog(std::string_view pattern,
                                                      std::chrono::milliseconds timeout) {
+  return WaitForLines(log_path(), pattern, 1, timeout);
+}
+
+::testing::AssertionResult ServerProcess::WaitForLogCount(std::string_view pattern, int count,
+                                                          std::chrono::milliseconds timeout) {
+  return WaitForLines(log_path(), pattern, count, timeout);
+}
+
+::testing::AssertionResult ServerProcess::WaitForFileLine(const std::string& path,
+                                                          std::string_view pattern,
+                                                          std::chrono::milliseconds timeout) {
+  return WaitForLines(path, pattern, 1, timeout);
+}
+
+::testing::AssertionResult ServerProcess::WaitForLines(const std::string& path,
+                                                       std::string_view pattern, int count,
+                                                       std::chrono::milliseconds timeout) {
   const std::regex re{std::string(pattern)};
   const Clock::time_point deadline = Clock::now() + timeout;
   while (true) {
-    std::istringstream log(ReadLog());
+    std::istringstream log(ReadWholeFile(path));
     std::string line;
+    int matches = 0;
     while (std::getline(log, line)) {
-      if (std::regex_search(line, re)) {
+      if (std::regex_search(line, re) && ++matches >= count) {
         return ::testing::AssertionSuccess();
       }
     }
     const bool running = Running();
     if (!running || Clock::now() >= deadline) {
       return ::testing::AssertionFailure()
-             << "no log line matching /" << pattern << "/ "
-             << (running ? "before the deadline" : "before the server exited") << "; log:\n"
-             << ReadLog();
+             << matches << " of " << count << " log lines matching /" << pattern << "/ in "
+             << path << " " << (running ? "before the deadline" : "before the server exited")
+             << "; log:\n"
+             << ReadWholeFile(path);
     }
     WaitForActivity(Remaining(deadline));
   }
@@ -233,18 +254,39 @@ bool ServerProcess::Running() {
   return !exited_;
 }
 
+void ServerProcess::Signal(int sig) {
+  if (pid_ > 0 && Running()) {
+    kill(pid_, sig);
+  }
+}
+
+void ServerProcess::AwaitExit(Clock::time_point deadline) {
+  while (Running() && Clock::now() < deadline) {
+    pollfd fd = {pidfd_, POLLIN, 0};
+    poll(&fd, pidfd_ >= 0 ? 1 : 0,
+         static_cast<int>(std::min(Remaining(deadline), kMaxWaitSlice).count()));
+  }
+}
+
+absl::StatusOr<int> ServerProcess::WaitForExit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) {
+    return absl::FailedPreconditionError("server was never started");
+  }
+  AwaitExit(Clock::now() + timeout);
+  if (Running()) {
+    return absl::DeadlineExceededError(
+        absl::StrFormat("server still running after %d ms", timeout.count()));
+  }
+  return wait_status_;
+}
+
 absl::StatusOr<int> ServerProcess::Stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) {
     return absl::FailedPreconditionError("server was never started");
   }
   if (Running()) {
     kill(pid_, SIGINT);
-    const Clock::time_point deadline = Clock::now() + grace;
-    while (Running() && Clock::now() < deadline) {
-      pollfd fd = {pidfd_, POLLIN, 0};
-      poll(&fd, pidfd_ >= 0 ? 1 : 0,
-           static_cast<int>(std::min(Remaining(deadline), kMaxWaitSlice).count()));
-    }
+    AwaitExit(Clock::now() + grace);
     if (Running()) {
       kill(pid_, SIGKILL);
       Reap(/*block=*/true);

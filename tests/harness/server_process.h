@@ -45,6 +45,9 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string log_path() const;
+  // Where ServerOptions::config was written (only exists when it was non-empty). A reload
+  // test rewrites this file and sends SIGHUP.
+  std::string config_path() const;
 
   // Everything the server wrote to stdout/stderr so far.
   std::string ReadLog() const;
@@ -54,8 +57,22 @@ class ServerProcess {
   ::testing::AssertionResult WaitForLog(std::string_view pattern,
                                         std::chrono::milliseconds timeout = kLogWaitTimeout);
 
+  // Like WaitForLog, but succeeds only once `count` lines match (e.g. the Nth reload).
+  ::testing::AssertionResult WaitForLogCount(std::string_view pattern, int count,
+                                             std::chrono::milliseconds timeout = kLogWaitTimeout);
+
+  // Like WaitForLog for another file the server writes, e.g. its `-l` log file.
+  ::testing::AssertionResult WaitForFileLine(const std::string& path, std::string_view pattern,
+                                             std::chrono::milliseconds timeout = kLogWaitTimeout);
+
   // True while the child has not exited.
   bool Running();
+
+  // Sends `sig` to the child; nothing once it has exited (its pid may have been reused).
+  void Signal(int sig);
+
+  // Waits, without signalling, for the child to exit; returns the wait status.
+  absl::StatusOr<int> WaitForExit(std::chrono::milliseconds timeout = kServerStopTimeout);
 
   // SIGINT, then SIGKILL if the child is still alive after `grace`. Returns the wait status.
   // Idempotent.
@@ -69,6 +86,10 @@ class ServerProcess {
   // Blocks until something in the temp dir changes, the child exits, or `timeout` passes.
   void WaitForActivity(std::chrono::milliseconds timeout);
   void Reap(bool block);
+  // Blocks until the child exits or `deadline` passes.
+  void AwaitExit(std::chrono::steady_clock::time_point deadline);
+  ::testing::AssertionResult WaitForLines(const std::string& path, std::string_view pattern,
+                                          int count, std::chrono::milliseconds timeout);
 
   std::string dir_;
   pid_t pid_ = -1;
