@@ -71,6 +71,9 @@ void TraceOp(const Session& session, const proto::Op& op) {
 
 void Worker::HandleOp(Session& session, const proto::Op& op) {
   if (log::TraceEnabled()) TraceOp(session, op);
+  // Any operation ends the wait for the client to speak (with no_auth_user the client may
+  // start without CONNECT; otherwise the parser lets only CONNECT through first).
+  session.auth_deadline_ns = 0;
   switch (op.type) {
     case proto::OpType::kConnect: HandleConnect(session, op); break;
     case proto::OpType::kPub:
@@ -107,7 +110,6 @@ void Worker::HandleConnect(Session& session, const proto::Op& op) {
   }
   session.connect = *std::move(parsed);
   session.connect_received = true;
-  session.auth_deadline_ns = 0;  // the timer covers the wait for CONNECT, not the hashing
   if (session.connect.has_account) {
     AuthenticationFailed(session);
     return;
@@ -146,7 +148,8 @@ void Worker::HandleSub(Session& session, const proto::Op& op) {
   }
   if (session.permissions != nullptr &&
       !auth::MaySubscribe(*session.permissions, op.subject, op.queue)) {
-    const std::string_view user = session.user != nullptr ? session.user->name : "";
+    const std::string_view user =
+        session.user != nullptr ? std::string_view(session.user->name) : std::string_view();
     if (op.queue.empty()) {
       log::Error("%s - Subscription Violation - User \"%s\", Subject \"%s\", SID %s",
                  session.log_prefix, user, op.subject, op.sid);

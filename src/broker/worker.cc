@@ -104,6 +104,9 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
     // no_auth_user: a client that never sends credentials is that user from the start.
     session->authenticated = true;
     SetUser(*session, fallback);
+    // nats-server still times out a client that never says anything.
+    session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(auth_config.timeout);
+    ScheduleTimer(session->auth_deadline_ns);
   } else {
     session->parser.set_connect_required(true);
     session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(auth_config.timeout);
@@ -173,7 +176,13 @@ void Worker::HandleParseError(Session& session, const proto::ParseStep& step) {
       log::Error("%s - Client Error %s", session.log_prefix, step.op.json);
       Close(session, CloseReason::kParseError);
       break;
-    case proto::ParseError::kAuthViolation: AuthenticationFailed(session); break;
+    case proto::ParseError::kAuthViolation:
+      // In users mode nats-server names the (absent) user.
+      if (session.auth_snapshot->mode == auth::AuthConfig::Mode::kUsers) {
+        session.auth_log_user = " - User \"\"";
+      }
+      AuthenticationFailed(session);
+      break;
   }
 }
 
