@@ -16,9 +16,10 @@ OutboundChunk* ChunkPool::Get() {
 }
 
 void ChunkPool::Put(OutboundChunk* chunk) {
+  chunk->next = nullptr;
   chunk->begin = chunk->end = 0;
   // Keep a bounded reserve; a burst's extra chunks go back to the allocator.
-  if (free_.size() >= 1024) {
+  if (free_.size() >= kMaxFree) {
     delete chunk;
     return;
   }
@@ -28,21 +29,25 @@ void ChunkPool::Put(OutboundChunk* chunk) {
 void OutboundBuffer::Append(std::string_view bytes) {
   pending_ += bytes.size();
   while (!bytes.empty()) {
-    if (chunks_.empty() || chunks_.back()->end == kOutboundChunkSize) {
-      chunks_.push_back(pool_->Get());
+    if (tail_ == nullptr || tail_->end == kOutboundChunkSize) {
+      OutboundChunk* chunk = pool_->Get();
+      if (tail_ == nullptr) {
+        head_ = chunk;
+      } else {
+        tail_->next = chunk;
+      }
+      tail_ = chunk;
     }
-    OutboundChunk* tail = chunks_.back();
-    const size_t n = std::min(bytes.size(), kOutboundChunkSize - tail->end);
-    std::memcpy(tail->data + tail->end, bytes.data(), n);
-    tail->end += n;
+    const size_t n = std::min(bytes.size(), kOutboundChunkSize - tail_->end);
+    std::memcpy(tail_->data + tail_->end, bytes.data(), n);
+    tail_->end += n;
     bytes.remove_prefix(n);
   }
 }
 
 size_t OutboundBuffer::FillIovecs(iovec* iov, size_t max) const {
   size_t count = 0;
-  for (const OutboundChunk* chunk : chunks_) {
-    if (count == max) break;
+  for (const OutboundChunk* chunk = head_; chunk != nullptr && count < max; chunk = chunk->next) {
     if (chunk->end == chunk->begin) continue;
     iov[count].iov_base = const_cast<char*>(chunk->data + chunk->begin);
     iov[count].iov_len = chunk->end - chunk->begin;
@@ -54,24 +59,26 @@ size_t OutboundBuffer::FillIovecs(iovec* iov, size_t max) const {
 void OutboundBuffer::Consume(size_t n) {
   pending_ -= n;
   while (n > 0) {
-    OutboundChunk* head = chunks_.front();
-    const size_t available = head->end - head->begin;
-    const size_t used = std::min(n, available);
+    OutboundChunk* head = head_;
+    const size_t used = std::min(n, head->end - head->begin);
     head->begin += used;
     n -= used;
-    if (head->begin == head->end && (chunks_.size() > 1 || head->end == kOutboundChunkSize)) {
-      chunks_.pop_front();
+    if (head->begin == head->end && (head->next != nullptr || head->end == kOutboundChunkSize)) {
+      head_ = head->next;
+      if (head_ == nullptr) tail_ = nullptr;
       pool_->Put(head);
     }
   }
-  if (pending_ == 0 && chunks_.size() == 1) {
-    chunks_.front()->begin = chunks_.front()->end = 0;
-  }
+  if (pending_ == 0 && head_ != nullptr && head_ == tail_) head_->begin = head_->end = 0;
 }
 
 void OutboundBuffer::Clear() {
-  for (OutboundChunk* chunk : chunks_) pool_->Put(chunk);
-  chunks_.clear();
+  while (head_ != nullptr) {
+    OutboundChunk* next = head_->next;
+    pool_->Put(head_);
+    head_ = next;
+  }
+  tail_ = nullptr;
   pending_ = 0;
 }
 

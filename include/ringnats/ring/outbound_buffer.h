@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -16,6 +15,7 @@ namespace ringnats::ring {
 inline constexpr size_t kOutboundChunkSize = 32 * 1024;
 
 struct OutboundChunk {
+  OutboundChunk* next = nullptr;  // the buffer's chunks form a list, so queueing never allocates
   size_t begin = 0;  // first unsent byte
   size_t end = 0;    // one past the last written byte
   char data[kOutboundChunkSize];
@@ -24,11 +24,13 @@ struct OutboundChunk {
 // Recycles chunks so steady-state traffic does not touch the heap. Owned by one worker.
 class ChunkPool {
  public:
+  ChunkPool() { free_.reserve(kMaxFree); }
   ~ChunkPool();
   OutboundChunk* Get();
   void Put(OutboundChunk* chunk);
 
  private:
+  static constexpr size_t kMaxFree = 1024;
   std::vector<OutboundChunk*> free_;
 };
 
@@ -56,7 +58,8 @@ class OutboundBuffer {
 
  private:
   ChunkPool* pool_;
-  std::deque<OutboundChunk*> chunks_;
+  OutboundChunk* head_ = nullptr;
+  OutboundChunk* tail_ = nullptr;
   size_t pending_ = 0;
 };
 
