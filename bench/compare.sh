@@ -6,16 +6,24 @@
 # Builds nothing. Every run gets a freshly started broker on a free port (-p -1 + ports file)
 # that is stopped right after it; the two brokers alternate (A B A B ...) for ROUNDS rounds
 # and the table shows per-metric medians and the ratio ringnats / nats-server.
+# Cases with auth start BOTH brokers with the same config file (-c), generated once per
+# invocation: a token, one user with a plain password, 100 plain users, and bcrypt users at
+# cost 4, 10 and 11 (distinct users, or the first 10 of them shared by every connection, each
+# used once before the clock starts: a reconnect storm of known clients).
+# ringnats runs with its defaults for its own keys (auth_threads = online CPUs, credential
+# cache on), so the file holds nothing nats-server does not know.
 #
 # Environment (defaults in brackets):
-#   RINGNATS_BIN      [build-load/src/server/ringnats]
+#   RINGNATS_BIN      [build-release/src/server/ringnats]
 #   NATS_SERVER_BIN   [nats-server from PATH, else /usr/sbin/nats-server]
-#   BENCH_BIN         [build-load/bench/load/ringnats-bench]
+#   BENCH_BIN         [build-release/bench/load/ringnats-bench]
 #   RINGNATS_WORKERS  [2]   ringnats --workers
 #   BENCH_THREADS     [2]   ringnats-bench --threads
-#   ROUNDS            [3 quick, 5 full]
+#   ROUNDS            [3]
 #   ONLY              run only the cases whose name matches this grep -E pattern
-#   KEEP_DIR          keep raw results (JSON lines) and broker logs in this directory
+#   KEEP_DIR          keep raw results (results.jsonl: one JSON line per run), the medians
+#                     with min/max (summary.tsv), the auth fixtures (fixtures/) and broker
+#                     logs (logs/<case>.<server>.r<round>/) in this directory
 set -euo pipefail
 
 mode=quick
@@ -36,9 +44,9 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-RINGNATS_BIN=${RINGNATS_BIN:-build-load/src/server/ringnats}
+RINGNATS_BIN=${RINGNATS_BIN:-build-release/src/server/ringnats}
 NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-BENCH_BIN=${BENCH_BIN:-build-load/bench/load/ringnats-bench}
+BENCH_BIN=${BENCH_BIN:-build-release/bench/load/ringnats-bench}
 RINGNATS_WORKERS=${RINGNATS_WORKERS:-2}
 BENCH_THREADS=${BENCH_THREADS:-2}
 
@@ -50,52 +58,26 @@ for bin in "$RINGNATS_BIN" "$NATS_SERVER_BIN" "$BENCH_BIN"; do
 done
 command -v jq > /dev/null || { echo "compare.sh: needs jq" >&2; exit 2; }
 
+rounds=${ROUNDS:-3}
 if [[ $mode == quick ]]; then
-  rounds=${ROUNDS:-3}
-  dur=1
-  connect_conns=2000
-  idle_conns=5000
+  dur=0.5
+  conn_dur=0.5
+  idle_conns=2000
+  b4_users=2048
+  b11_users=48
 else
-  rounds=${ROUNDS:-5}
   dur=3
-  connect_conns=10000
+  conn_dur=2
   idle_conns=10000
-fi
-
-# name | ringnats-bench arguments | metrics for the table (first = headline)
-cases=(
-  "pub-16B|pub --size 16 --duration $dur|msgs_per_sec server_cpu_ns_per_op"
-  "pubsub-128B|pubsub --size 128 --duration $dur|msgs_per_sec server_cpu_ns_per_op"
-  "fanout-128Bx8|fanout --size 128 --subs 8 --duration $dur|msgs_per_sec server_cpu_ns_per_op"
-  "queue-128Bx4|queue --size 128 --subs 4 --duration $dur|msgs_per_sec server_cpu_ns_per_op"
-  "many-subjects-10k|many-subjects --size 64 --subjects 10000 --duration $dur|msgs_per_sec server_cpu_ns_per_op subs_per_sec"
-  "reqrep|reqrep --size 64 --duration $dur|reqs_per_sec lat_p50_us lat_p99_us server_cpu_ns_per_op"
-  "reqrep-2k/s|reqrep --size 64 --rate 2000 --duration $dur|lat_p50_us lat_p99_us lat_p999_us server_cpu_ns_per_op"
-  "connect|connect --conns $connect_conns --concurrency 16|connects_per_sec connect_p50_us connect_p99_us server_cpu_ns_per_op"
-  "idle-conns|idle --conns $idle_conns --concurrency 32 --settle 1|rss_kb_per_10k_conns idle_server_cpu_pct connects_per_sec"
-)
-if [[ $mode == full ]]; then
-  cases+=(
-    "pub-1KiB-4pubs|pub --size 1024 --pubs 4 --duration $dur|msgs_per_sec mb_per_sec server_cpu_ns_per_op"
-    "pubsub-16B|pubsub --size 16 --duration $dur|msgs_per_sec server_cpu_ns_per_op"
-    "pubsub-4KiB-2x2|pubsub --size 4096 --pubs 2 --subs 2 --duration $dur|msgs_per_sec mb_per_sec server_cpu_ns_per_op"
-    "fanout-64KiBx4|fanout --size 65536 --subs 4 --duration $dur|msgs_per_sec mb_per_sec server_cpu_ns_per_op"
-    "many-subjects-100k|many-subjects --size 64 --subjects 100000 --subs 8 --duration $dur|msgs_per_sec server_cpu_ns_per_op subs_per_sec"
-    "reqrep-10k/s|reqrep --size 64 --rate 10000 --duration $dur|lat_p50_us lat_p99_us lat_p999_us server_cpu_ns_per_op"
-    "connect-c64|connect --conns $connect_conns --concurrency 64|connects_per_sec connect_p50_us connect_p99_us server_cpu_ns_per_op"
-  )
-fi
-if [[ -n ${ONLY:-} ]]; then
-  filtered=()
-  for c in "${cases[@]}"; do
-    if grep -qE -- "$ONLY" <<< "${c%%|*}"; then filtered+=("$c"); fi
-  done
-  cases=("${filtered[@]}")
+  b4_users=8192
+  b11_users=128
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ringnats-compare.XXXXXX")
 results="$work/results.jsonl"
 : > "$results"
+fixtures="$work/fixtures"
+mkdir -p "$fixtures"
 server_pid=""
 server_url=""
 
@@ -113,6 +95,7 @@ stop_server() {
   wait "$pid" 2> /dev/null || true
 }
 
+summary="$work/summary.tsv"
 cleanup() {
   stop_server "$server_pid"
   server_pid=""
@@ -124,23 +107,93 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME: starts a fresh broker; sets server_pid and server_url.
+start_time=$(date +%s)
+
+# --- auth fixtures: one config file per auth mode, read by both brokers ----------------------
+gen_users() { # NAME COUNT [COST]
+  local args=(gen-users --count "$2" --users-file "$fixtures/$1.users"
+    --server-config "$fixtures/$1.conf")
+  [[ -n ${3:-} ]] && args+=(--bcrypt-cost "$3")
+  "$BENCH_BIN" "${args[@]}"
+}
+# The first N credentials of a users file (shared-credential storms).
+head_users() { awk -v n="$2" '!/^#/ && k < n { print; k++ }' "$fixtures/$1.users" > "$fixtures/$3.users"; }
+last_user() { grep -v '^#' "$fixtures/$1.users" | tail -n 1; }
+
+printf 'authorization {\n  token: "bench-token-0123456789"\n}\n' > "$fixtures/token.conf"
+printf 'authorization {\n  user: "bench"\n  password: "bench-pass-0123456789"\n}\n' \
+  > "$fixtures/user.conf"
+echo "generating auth fixtures (bcrypt users take a while)..." >&2
+gen_users users100 100
+gen_users b11d "$b11_users" 11
+head_users b11d 10 b11s
+if [[ $mode == full ]]; then
+  gen_users b4d "$b4_users" 4
+  head_users b4d 10 b4s
+  gen_users b10d 128 10
+  head_users b10d 10 b10s
+fi
+read -r rr_user rr_pass <<< "$(last_user b11d)"
+echo "  fixtures ready ($(($(date +%s) - start_time)) s)" >&2
+
+# name | ringnats-bench arguments | metrics for the table (first = headline) | config
+f=$fixtures
+token="--token bench-token-0123456789"
+user="--user bench --pass bench-pass-0123456789"
+cases=(
+  "pub-16B|pub --size 16 --duration $dur|msgs_per_sec server_cpu_ns_per_op|"
+  "pubsub-16B|pubsub --size 16 --duration $dur|msgs_per_sec server_cpu_ns_per_op|"
+  "fanout-16Bx8|fanout --size 16 --subs 8 --duration $dur|msgs_per_sec server_cpu_ns_per_op|"
+  "many-subjects-10k|many-subjects --size 16 --subjects 10000 --duration $dur|msgs_per_sec server_cpu_ns_per_op subs_per_sec|"
+  "reqrep|reqrep --size 64 --duration $dur|lat_p50_us lat_p90_us lat_p99_us lat_p999_us lat_max_us reqs_per_sec server_cpu_ns_per_op|"
+  "reqrep-b11-2k/s|reqrep --size 64 --rate 2000 --duration $dur --user $rr_user --pass $rr_pass|lat_p50_us lat_p90_us lat_p99_us lat_p999_us lat_max_us|$f/b11d.conf"
+  "storm-b11-c8-2k/s|storm --size 64 --rate 2000 --duration $dur --concurrency 8 --users-file $f/b11d.users|lat_p50_us lat_p90_us lat_p99_us lat_p999_us lat_max_us storm_connects_per_sec storm_connect_p50_us|$f/b11d.conf"
+  "connect-none|connect --duration $conn_dur --concurrency 16|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|"
+  "connect-token|connect --duration $conn_dur --concurrency 16 $token|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/token.conf"
+  "connect-user|connect --duration $conn_dur --concurrency 16 $user|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/user.conf"
+  "connect-100users|connect --duration $conn_dur --concurrency 16 --users-file $f/users100.users|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/users100.conf"
+  "connect-b11-distinct|connect --duration $dur --concurrency 8 --users-file $f/b11d.users|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/b11d.conf"
+  "connect-b11-shared10|connect --duration $dur --concurrency 8 --users-file $f/b11s.users --prime|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/b11d.conf"
+  "idle-user|idle --conns $idle_conns --concurrency 32 --settle 1 $user|rss_kb_per_10k_conns idle_server_cpu_pct connects_per_sec|$f/user.conf"
+)
+if [[ $mode == full ]]; then
+  cases+=(
+    "pub-1KiB|pub --size 1024 --duration $dur|msgs_per_sec mb_per_sec server_cpu_ns_per_op|"
+    "queue-16Bx4|queue --size 16 --subs 4 --duration $dur|msgs_per_sec server_cpu_ns_per_op|"
+    "reqrep-2k/s|reqrep --size 64 --rate 2000 --duration $dur|lat_p50_us lat_p99_us lat_p999_us server_cpu_ns_per_op|"
+    "connect-b4-distinct|connect --duration $conn_dur --concurrency 8 --users-file $f/b4d.users|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/b4d.conf"
+    "connect-b4-shared10|connect --duration $conn_dur --concurrency 8 --users-file $f/b4s.users --prime|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/b4d.conf"
+    "connect-b10-distinct|connect --duration $dur --concurrency 8 --users-file $f/b10d.users|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/b10d.conf"
+    "connect-b10-shared10|connect --duration $dur --concurrency 8 --users-file $f/b10s.users --prime|connects_per_sec server_cpu_ns_per_op connect_p50_us connect_p99_us|$f/b10d.conf"
+  )
+fi
+if [[ -n ${ONLY:-} ]]; then
+  filtered=()
+  for c in "${cases[@]}"; do
+    if grep -qE -- "$ONLY" <<< "${c%%|*}"; then filtered+=("$c"); fi
+  done
+  cases=("${filtered[@]}")
+fi
+
+# start_server NAME CONFIG LOGDIR: starts a fresh broker; sets server_pid and server_url.
 start_server() {
-  local name=$1 dir
-  dir=$(mktemp -d "$work/$name.XXXXXX")
+  local name=$1 config=$2 dir=$3 extra=()
+  mkdir -p "$dir"
+  [[ -n $config ]] && extra=(-c "$config")
   case "$name" in
     ringnats)
-      "$RINGNATS_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" --workers "$RINGNATS_WORKERS" \
-        > "$dir/log" 2>&1 &
+      "$RINGNATS_BIN" "${extra[@]}" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" \
+        --workers "$RINGNATS_WORKERS" > "$dir/log" 2>&1 &
       ;;
     nats-server)
-      "$NATS_SERVER_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" > "$dir/log" 2>&1 &
+      "$NATS_SERVER_BIN" "${extra[@]}" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" \
+        > "$dir/log" 2>&1 &
       ;;
   esac
   server_pid=$!
   # Both brokers name the file <program>_<pid>.ports and write it once they listen.
   local ports="$dir/${name}_${server_pid}.ports"
-  for _ in $(seq 100); do
+  for _ in $(seq 200); do
     [[ -s $ports ]] && break
     if ! kill -0 "$server_pid" 2> /dev/null; then break; fi
     sleep 0.05
@@ -153,10 +206,10 @@ start_server() {
   server_url=$(sed -n 's|.*"nats://\([^"]*\)".*|\1|p' "$ports")
 }
 
-# run_case NAME ARGS SERVER ROUND
+# run_case NAME ARGS CONFIG SERVER ROUND
 run_case() {
-  local name=$1 args=$2 server=$3 round=$4 out rc
-  start_server "$server"
+  local name=$1 args=$2 config=$3 server=$4 round=$5 out rc
+  start_server "$server" "$config" "$work/logs/${name//\//_}.$server.r$round"
   # shellcheck disable=SC2086 # args is a word list on purpose
   out=$(timeout 300 "$BENCH_BIN" $args --url "$server_url" --server-pid "$server_pid" \
     --threads "$BENCH_THREADS" --label "$server" --json 2> "$work/stderr") && rc=0 || rc=$?
@@ -170,28 +223,28 @@ run_case() {
     '. + {case: $c, server: $s, round: $r}' <<< "$out" >> "$results"
 }
 
-start_time=$(date +%s)
 echo "ringnats vs nats-server, $mode mode: $rounds rounds, ringnats --workers $RINGNATS_WORKERS," \
   "bench --threads $BENCH_THREADS, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
   # Alternate which broker goes first so drift in machine load hits both alike.
   if ((round % 2)); then order=(ringnats nats-server); else order=(nats-server ringnats); fi
   for c in "${cases[@]}"; do
-    IFS='|' read -r name args _ <<< "$c"
+    IFS='|' read -r name args _ config <<< "$c"
     for server in "${order[@]}"; do
-      run_case "$name" "$args" "$server" "$round"
+      run_case "$name" "$args" "$config" "$server" "$round"
     done
   done
   echo "  round $round/$rounds done ($(($(date +%s) - start_time)) s)" >&2
 done
 
-# median CASE SERVER METRIC
-median() {
+# stats_of CASE SERVER METRIC: "median min max" over the runs (or "- - -").
+stats_of() {
   jq -rs --arg c "$1" --arg s "$2" --arg m "$3" '
     [.[] | select(.case == $c and .server == $s) | .[$m] | select(type == "number")] | sort
-    | if length == 0 then "-"
-      elif length % 2 == 1 then .[(length - 1) / 2]
-      else (.[length / 2 - 1] + .[length / 2]) / 2 end' "$results"
+    | if length == 0 then "- - -"
+      else "\(if length % 2 == 1 then .[(length - 1) / 2]
+                else (.[length / 2 - 1] + .[length / 2]) / 2 end) \(.[0]) \(.[-1])" end' \
+    "$results"
 }
 
 ok_runs() {
@@ -207,24 +260,28 @@ fmt() {
     else if (a >= 100) printf "%.0f", v; else printf "%.2f", v }'; fi
 }
 
+printf 'case\tmetric\tringnats\tnats_server\tratio\tok_ringnats\tok_nats_server\tringnats_min\tringnats_max\tnats_server_min\tnats_server_max\n' \
+  > "$summary"
 echo
-printf '%-20s %-22s %12s %12s %8s %7s %7s\n' case metric ringnats nats-server ratio "ok(rn)" "ok(ns)"
-printf '%s\n' "$(printf '%.0s-' $(seq 94))"
+printf '%-22s %-24s %12s %12s %8s %7s %7s\n' case metric ringnats nats-server ratio "ok(rn)" "ok(ns)"
+printf '%s\n' "$(printf '%.0s-' $(seq 98))"
 for c in "${cases[@]}"; do
-  IFS='|' read -r name _ metrics <<< "$c"
+  IFS='|' read -r name _ metrics _ <<< "$c"
   ok_rn=$(ok_runs "$name" ringnats)
   ok_ns=$(ok_runs "$name" nats-server)
   first=1
   for m in $metrics; do
-    a=$(median "$name" ringnats "$m")
-    b=$(median "$name" nats-server "$m")
+    read -r a a_min a_max <<< "$(stats_of "$name" ringnats "$m")"
+    read -r b b_min b_max <<< "$(stats_of "$name" nats-server "$m")"
     ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-";
       else printf "%.2f", a / b }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$m" "$a" "$b" "$ratio" \
+      "$ok_rn" "$ok_ns" "$a_min" "$a_max" "$b_min" "$b_max" >> "$summary"
     if ((first)); then
-      printf '%-20s %-22s %12s %12s %8s %7s %7s\n' "$name" "$m" "$(fmt "$a")" "$(fmt "$b")" "$ratio" \
-        "$ok_rn" "$ok_ns"
+      printf '%-22s %-24s %12s %12s %8s %7s %7s\n' "$name" "$m" "$(fmt "$a")" "$(fmt "$b")" \
+        "$ratio" "$ok_rn" "$ok_ns"
     else
-      printf '%-20s %-22s %12s %12s %8s\n' "" "$m" "$(fmt "$a")" "$(fmt "$b")" "$ratio"
+      printf '%-22s %-24s %12s %12s %8s\n' "" "$m" "$(fmt "$a")" "$(fmt "$b")" "$ratio"
     fi
     first=0
   done

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,10 @@ struct Shared {
   std::atomic<uint64_t> finished{0};
   std::atomic<bool> start{false};
   std::atomic<bool> stop{false};
+  // No attempt starts at or after this instant (a --duration bound, or a storm being stopped).
+  std::atomic<int64_t> start_deadline_ns{std::numeric_limits<int64_t>::max()};
+  // Worker threads that saw the deadline pass; once all have, no attempt will start again.
+  std::atomic<int> threads_past_deadline{0};
   std::atomic<int64_t> last_finish_ns{0};
   std::mutex mu;
   std::condition_variable cv;
@@ -280,12 +285,18 @@ struct Worker {
   void Run(Shared& shared) {
     shared.start.wait(false);
     int64_t next_scan = NowNs() + kTimeoutScanNs;
+    bool past_deadline = false;
     while (!shared.stop.load()) {
       // New handshakes start only here, between polls, so no event from a slot's previous
       // socket can reach it after it moved on to a new one.
       bool busy = false;
+      const bool may_start = NowNs() < shared.start_deadline_ns.load();
+      if (!may_start && !past_deadline) {
+        past_deadline = true;
+        shared.threads_past_deadline.fetch_add(1);
+      }
       for (auto& slot : slots) {
-        if (slot->idle()) {
+        if (slot->idle() && may_start) {
           uint64_t index = shared.next.load();
           while (index < shared.total && !shared.next.compare_exchange_weak(index, index + 1)) {
           }
@@ -303,24 +314,8 @@ struct Worker {
   }
 };
 
-}  // namespace
-
-absl::StatusOr<Report> RunConnectScenario(const Options& options) {
-  bool idle = options.scenario == Scenario::kIdle;
-  Options o = options;
-  if (idle) o.keep_open = true;
-  Shared shared;
-  shared.options = &o;
-  shared.total = o.conns > 0 ? o.conns : (idle ? 10000 : 1000);
-
-  std::vector<Credentials> users;
-  if (!o.users_file.empty()) {
-    absl::StatusOr<std::vector<Credentials>> read = ReadUsersFile(o.users_file);
-    if (!read.ok()) return read.status();
-    users = std::move(*read);
-  } else {
-    users.push_back(o.credentials);
-  }
+// The CONNECT frames for each credential, and the same with a wrong password or token.
+void BuildFrames(const std::vector<Credentials>& users, Shared& shared) {
   for (size_t i = 0; i < users.size(); ++i) {
     std::string name = absl::StrFormat("bench-conn-%d", i);
     shared.good_frames.push_back(ConnectFrame(users[i], name));
@@ -329,45 +324,171 @@ absl::StatusOr<Report> RunConnectScenario(const Options& options) {
     if (!wrong.user.empty() || !wrong.pass.empty()) wrong.pass += "-wrong";
     shared.bad_frames.push_back(ConnectFrame(wrong, name));
   }
+}
+
+// The connectors of one run and their threads.
+class ConnectorPool {
+ public:
+  ConnectorPool(const Options& options, uint64_t total, const std::vector<Credentials>& users)
+      : options_(options) {
+    shared_.options = &options_;
+    shared_.total = total;
+    BuildFrames(users, shared_);
+    int threads = std::min(options_.threads, options_.concurrency);
+    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (int i = 0; i < options_.concurrency; ++i) {
+      Worker& w = *workers_[static_cast<size_t>(i % threads)];
+      w.slots.push_back(std::make_unique<Slot>(&shared_, &w.stats, &w.loop, &w.kept));
+    }
+  }
+  ~ConnectorPool() { JoinThreads(); }
+  ConnectorPool(const ConnectorPool&) = delete;
+  ConnectorPool& operator=(const ConnectorPool&) = delete;
+
+  Shared& shared() { return shared_; }
+
+  void Start(int64_t start_deadline_ns) {
+    shared_.start_deadline_ns.store(start_deadline_ns);
+    for (auto& w : workers_) {
+      handles_.emplace_back([this, worker = w.get()] { worker->Run(shared_); });
+    }
+    shared_.start.store(true);
+    shared_.start.notify_all();
+  }
+
+  // Waits until every attempt that may start has finished, at most `bound_s`; false on
+  // giving up. Attempts stop starting at the deadline given to Start().
+  bool WaitFinished(double bound_s) {
+    const int64_t give_up = NowNs() + static_cast<int64_t>(bound_s * kNsPerSec);
+    std::unique_lock<std::mutex> lock(shared_.mu);
+    while (true) {
+      const uint64_t finished = shared_.finished.load();
+      if (finished >= shared_.total) return true;
+      const int64_t now = NowNs();
+      // Every thread is past the start deadline (so claims no more attempts) and every
+      // claimed attempt finished: nothing more will come.
+      if (shared_.threads_past_deadline.load() == static_cast<int>(handles_.size()) &&
+          finished >= std::min(shared_.next.load(), shared_.total)) {
+        return true;
+      }
+      if (now >= give_up) return false;
+      shared_.cv.wait_for(lock, std::chrono::nanoseconds(kTimeoutScanNs));
+    }
+  }
+
+  void JoinThreads() {
+    shared_.stop.store(true);
+    for (auto& w : workers_) w->loop.Wake();
+    for (auto& t : handles_) t.join();
+    handles_.clear();
+  }
+
+  // After JoinThreads(): every outcome, and how many kept connections are still open.
+  Stats MergedStats(uint64_t* still_open) const {
+    Stats stats;
+    *still_open = 0;
+    for (const auto& w : workers_) {
+      stats.Merge(w->stats);
+      for (const auto& c : w->kept) *still_open += c->closed() ? 0 : 1;
+    }
+    return stats;
+  }
+
+  // Closes every kept connection.
+  void CloseAll() { workers_.clear(); }
+
+ private:
+  Options options_;
+  Shared shared_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> handles_;
+};
+
+absl::StatusOr<std::vector<Credentials>> UsersFor(const Options& o) {
+  if (o.users_file.empty()) return std::vector<Credentials>{o.credentials};
+  return ReadUsersFile(o.users_file);
+}
+
+struct OutcomeTotals {
+  uint64_t attempts = 0;
+  uint64_t ok = 0;
+  uint64_t rejected = 0;
+  uint64_t failures = 0;
+};
+
+OutcomeTotals Totals(const Stats& stats) {
+  OutcomeTotals t;
+  for (uint64_t n : stats.outcomes) t.attempts += n;
+  t.ok = stats.outcomes[static_cast<int>(Outcome::kOk)];
+  t.rejected = stats.outcomes[static_cast<int>(Outcome::kRejected)];
+  t.failures = t.attempts - t.ok - t.rejected;
+  return t;
+}
+
+double Us(int64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+}  // namespace
+
+absl::StatusOr<Report> RunConnectScenario(const Options& options) {
+  bool idle = options.scenario == Scenario::kIdle;
+  Options o = options;
+  if (idle) o.keep_open = true;
+  // --duration bounds a connect run by time (attempts stop starting when it ends); without
+  // it the run makes --conns attempts (default 1,000, idle 10,000).
+  const bool timed = o.duration_given && !idle;
+  uint64_t total = o.conns > 0 ? o.conns : (idle ? 10000 : 1000);
+  if (timed && o.conns == 0) total = std::numeric_limits<uint64_t>::max();
+
+  absl::StatusOr<std::vector<Credentials>> users = UsersFor(o);
+  if (!users.ok()) return users.status();
 
   uint64_t fd_limit = RaiseFdLimit();
-  if (o.keep_open && shared.total + 64 > fd_limit) {
-    return absl::ResourceExhaustedError(
-        absl::StrFormat("%d open connections need more file descriptors than the limit (%d)",
-                        shared.total, fd_limit));
+  if (o.keep_open && total + 64 > fd_limit) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "%d open connections need more file descriptors than the limit (%d)", total, fd_limit));
   }
 
-  int threads = std::min(o.threads, o.concurrency);
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
-  for (int i = 0; i < o.concurrency; ++i) {
-    Worker& w = *workers[static_cast<size_t>(i % threads)];
-    w.slots.push_back(std::make_unique<Slot>(&shared, &w.stats, &w.loop, &w.kept));
+  uint64_t primed = 0;
+  if (o.prime) {
+    // One accepted handshake per credential before the clock starts: the measured run is
+    // then a reconnect storm of clients the broker has verified before.
+    Options prime = o;
+    prime.keep_open = false;
+    prime.bad_pass_rate = 0;
+    ConnectorPool prime_pool(prime, users->size(), *users);
+    prime_pool.Start(std::numeric_limits<int64_t>::max());
+    const bool done = prime_pool.WaitFinished(
+        std::min(3600.0, o.connect_timeout_s * static_cast<double>(users->size()) + 10));
+    prime_pool.JoinThreads();
+    uint64_t unused = 0;
+    const OutcomeTotals t = Totals(prime_pool.MergedStats(&unused));
+    if (!done || t.ok != users->size()) {
+      return absl::UnavailableError(absl::StrFormat(
+          "--prime: %d of %d credentials were accepted", t.ok, users->size()));
+    }
+    primed = t.ok;
   }
-  std::vector<std::thread> handles;
-  for (auto& w : workers)
-    handles.emplace_back([&shared, worker = w.get()] { worker->Run(shared); });
 
+  ConnectorPool pool(o, total, *users);
   std::optional<int64_t> rss_before;
   if (o.server_pid > 0) rss_before = ReadRssKb(o.server_pid);
   CpuSample cpu_start = SampleCpu(o.server_pid);
-  shared.start.store(true);
-  shared.start.notify_all();
+  const int64_t deadline = timed ? cpu_start.wall_ns + static_cast<int64_t>(o.duration_s * kNsPerSec)
+                                 : std::numeric_limits<int64_t>::max();
+  pool.Start(deadline);
 
   // Every attempt ends within --timeout of its start, so this bound is generous.
-  bool finished = false;
-  {
-    std::unique_lock<std::mutex> lock(shared.mu);
-    double bound_s = o.connect_timeout_s * (1.0 + static_cast<double>(shared.total) /
-                                                      static_cast<double>(o.concurrency)) +
-                     10;
-    bound_s = std::min(bound_s, 3600.0);
-    finished = shared.cv.wait_for(lock, std::chrono::duration<double>(bound_s),
-                                  [&] { return shared.finished.load() >= shared.total; });
-  }
+  double bound_s = timed ? o.duration_s + o.connect_timeout_s + 10
+                         : o.connect_timeout_s * (1.0 + static_cast<double>(total) /
+                                                            static_cast<double>(o.concurrency)) +
+                               10;
+  bound_s = std::min(bound_s, 3600.0);
+  const bool finished = pool.WaitFinished(bound_s);
   CpuSample cpu_end = SampleCpu(o.server_pid);
-  int64_t end_ns =
-      shared.last_finish_ns.load() > 0 ? shared.last_finish_ns.load() : cpu_end.wall_ns;
+  const int64_t last_finish = pool.shared().last_finish_ns.load();
+  const int64_t end_ns = last_finish > 0 ? last_finish : cpu_end.wall_ns;
 
   std::optional<int64_t> rss_after;
   std::optional<CpuSample> settle_start;
@@ -381,60 +502,57 @@ absl::StatusOr<Report> RunConnectScenario(const Options& options) {
     if (o.server_pid > 0) rss_after = ReadRssKb(o.server_pid);
     if (o.hold_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.hold_s));
   }
-  shared.stop.store(true);
-  for (auto& w : workers) w->loop.Wake();
-  for (auto& t : handles) t.join();
-
-  Stats stats;
+  pool.JoinThreads();
   uint64_t still_open = 0;
-  for (auto& w : workers) {
-    stats.Merge(w->stats);
-    for (auto& c : w->kept) still_open += c->closed() ? 0 : 1;
-  }
-  workers.clear();  // closes every kept connection
+  const Stats stats = pool.MergedStats(&still_open);
+  pool.CloseAll();
+  const OutcomeTotals t = Totals(stats);
 
   double elapsed_s = static_cast<double>(end_ns - cpu_start.wall_ns) / kNsPerSec;
-  uint64_t attempts = 0;
-  for (uint64_t n : stats.outcomes) attempts += n;
-  uint64_t ok = stats.outcomes[static_cast<int>(Outcome::kOk)];
-  uint64_t rejected = stats.outcomes[static_cast<int>(Outcome::kRejected)];
-  uint64_t failures = attempts - ok - rejected;
-
   Report report;
   AddHeader(options, report);
-  report.Set("conns", static_cast<int64_t>(shared.total));
+  if (timed) {
+    report.Set("duration_s", o.duration_s, "s");
+  } else {
+    report.Set("conns", static_cast<int64_t>(total));
+  }
   report.Set("concurrency", static_cast<int64_t>(o.concurrency));
-  if (!o.users_file.empty()) report.Set("distinct_users", static_cast<int64_t>(users.size()));
+  if (!o.users_file.empty()) report.Set("distinct_users", static_cast<int64_t>(users->size()));
+  if (o.prime) report.Set("primed", static_cast<int64_t>(primed));
   if (o.bad_pass_rate > 0) report.Set("bad_pass_rate", o.bad_pass_rate);
   report.Set("elapsed_s", elapsed_s, "s");
-  report.Set("attempts", static_cast<int64_t>(attempts));
+  report.Set("attempts", static_cast<int64_t>(t.attempts));
   if (elapsed_s > 0) {
-    report.Set("connects_per_sec", static_cast<double>(attempts) / elapsed_s, "handshakes/s");
+    report.Set("connects_per_sec", static_cast<double>(t.attempts) / elapsed_s, "handshakes/s");
   }
-  auto us = [](int64_t ns) { return static_cast<double>(ns) / 1000.0; };
-  report.Set("connect_p50_us", us(stats.ok_latency.Quantile(0.50)), "us");
-  report.Set("connect_p90_us", us(stats.ok_latency.Quantile(0.90)), "us");
-  report.Set("connect_p99_us", us(stats.ok_latency.Quantile(0.99)), "us");
-  report.Set("connect_max_us", us(stats.ok_latency.max()), "us");
+  report.Set("connect_p50_us", Us(stats.ok_latency.Quantile(0.50)), "us");
+  report.Set("connect_p90_us", Us(stats.ok_latency.Quantile(0.90)), "us");
+  report.Set("connect_p99_us", Us(stats.ok_latency.Quantile(0.99)), "us");
+  report.Set("connect_max_us", Us(stats.ok_latency.max()), "us");
   if (stats.rejected_latency.count() > 0) {
-    report.Set("reject_p50_us", us(stats.rejected_latency.Quantile(0.50)), "us");
-    report.Set("reject_p99_us", us(stats.rejected_latency.Quantile(0.99)), "us");
+    report.Set("reject_p50_us", Us(stats.rejected_latency.Quantile(0.50)), "us");
+    report.Set("reject_p99_us", Us(stats.rejected_latency.Quantile(0.99)), "us");
   }
   for (int i = 0; i < kOutcomeCount; ++i) {
     report.Set(kOutcomeNames[i], static_cast<int64_t>(stats.outcomes[i]));
   }
-  bool all_ok = finished && failures == 0 && attempts == shared.total;
+  // A credential used twice in one run may be answered from the broker's cache: say so, as
+  // it changes what a bcrypt run measures.
+  if (!o.users_file.empty()) {
+    report.Set("credentials_reused", o.prime || t.attempts > users->size());
+  }
+  bool all_ok = finished && t.failures == 0 && (timed || t.attempts == total) && t.attempts > 0;
   if (o.keep_open) {
     report.Set("open_at_end", static_cast<int64_t>(still_open));
-    all_ok = all_ok && still_open == ok;
+    all_ok = all_ok && still_open == t.ok;
   }
   report.Set("ok", all_ok);
-  AddCpu(cpu_start, cpu_end, attempts, "connection", report);
-  if (rss_before && rss_after && ok > 0) {
+  AddCpu(cpu_start, cpu_end, t.attempts, "connection", report);
+  if (rss_before && rss_after && t.ok > 0) {
     report.Set("rss_before_kb", *rss_before, "KiB");
     report.Set("rss_after_kb", *rss_after, "KiB");
     report.Set("rss_kb_per_10k_conns",
-               static_cast<double>(*rss_after - *rss_before) * 10000.0 / static_cast<double>(ok),
+               static_cast<double>(*rss_after - *rss_before) * 10000.0 / static_cast<double>(t.ok),
                "KiB (growth per 10,000 open connections)");
   }
   if (settle_start && settle_end && settle_start->server_ns && settle_end->server_ns) {
@@ -451,6 +569,56 @@ absl::StatusOr<Report> RunConnectScenario(const Options& options) {
     report.AddNote(absl::StrFormat("%d x %s", n, text));
   }
   return report;
+}
+
+struct ConnectStorm::State {
+  explicit State(const Options& options, const std::vector<Credentials>& users)
+      : pool(options, std::numeric_limits<uint64_t>::max(), users) {}
+  ConnectorPool pool;
+  int64_t start_ns = 0;
+};
+
+absl::StatusOr<std::unique_ptr<ConnectStorm>> ConnectStorm::Start(
+    const Options& options, const std::vector<Credentials>& users) {
+  auto storm = std::unique_ptr<ConnectStorm>(new ConnectStorm);
+  storm->state_ = std::make_unique<State>(options, users);
+  storm->state_->start_ns = NowNs();
+  storm->state_->pool.Start(std::numeric_limits<int64_t>::max());
+  return storm;
+}
+
+ConnectStorm::ConnectStorm() = default;
+
+ConnectStorm::~ConnectStorm() {
+  if (state_ != nullptr) state_->pool.JoinThreads();
+}
+
+uint64_t ConnectStorm::finished() const {
+  return state_->pool.shared().finished.load();
+}
+
+ConnectStorm::Summary ConnectStorm::Stop() {
+  Shared& shared = state_->pool.shared();
+  const int64_t stop_ns = NowNs();
+  // Handshakes still in flight are abandoned: the storm only has to last as long as the
+  // measurement beside it.
+  state_->pool.JoinThreads();
+  uint64_t still_open = 0;
+  const Stats stats = state_->pool.MergedStats(&still_open);
+  const OutcomeTotals t = Totals(stats);
+  Summary summary;
+  summary.attempts = t.attempts;
+  summary.ok = t.ok;
+  summary.failures = t.failures;
+  const int64_t last = shared.last_finish_ns.load();
+  summary.elapsed_s = static_cast<double>((last > 0 ? last : stop_ns) - state_->start_ns) /
+                      static_cast<double>(kNsPerSec);
+  summary.connect_p50_us = Us(stats.ok_latency.Quantile(0.50));
+  summary.connect_p99_us = Us(stats.ok_latency.Quantile(0.99));
+  for (const auto& [text, n] : stats.error_texts) {
+    summary.notes.push_back(absl::StrFormat("storm: %d x %s", n, text));
+  }
+  return summary;
 }
 
 }  // namespace ringnats::load

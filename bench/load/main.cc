@@ -11,6 +11,7 @@
 #include "connect_scenario.h"
 #include "options.h"
 #include "reqrep_scenario.h"
+#include "storm_scenario.h"
 #include "traffic_scenario.h"
 #include "users_file.h"
 
@@ -25,6 +26,7 @@ absl::StatusOr<Report> RunScenario(const Options& options) {
     case Scenario::kQueue:
     case Scenario::kManySubjects: return RunTrafficScenario(options);
     case Scenario::kReqRep: return RunReqRepScenario(options);
+    case Scenario::kStorm: return RunStormScenario(options);
     case Scenario::kConnect:
     case Scenario::kIdle: return RunConnectScenario(options);
     case Scenario::kGenUsers: break;

@@ -25,6 +25,7 @@ constexpr ScenarioEntry kScenarios[] = {
     {"queue", Scenario::kQueue},
     {"many-subjects", Scenario::kManySubjects},
     {"reqrep", Scenario::kReqRep},
+    {"storm", Scenario::kStorm},
     {"connect", Scenario::kConnect},
     {"idle", Scenario::kIdle},
     {"gen-users", Scenario::kGenUsers},
@@ -103,6 +104,7 @@ const std::map<std::string_view, Flag>& Flags() {
          return ParseInteger("threads", v, 1, 64, &o->threads);
        }}},
       {"duration", {true, [](Options* o, std::string_view v) {
+         o->duration_given = true;
          return ParseDouble("duration", v, 0.01, 3600, &o->duration_s);
        }}},
       {"msgs", {true, [](Options* o, std::string_view v) {
@@ -133,7 +135,11 @@ const std::map<std::string_view, Flag>& Flags() {
          return ParseInteger<uint64_t>("conns", v, 1, 10'000'000, &o->conns);
        }}},
       {"concurrency", {true, [](Options* o, std::string_view v) {
+         o->concurrency_given = true;
          return ParseInteger("concurrency", v, 1, 10'000, &o->concurrency);
+       }}},
+      {"storm-ramp", {true, [](Options* o, std::string_view v) {
+         return ParseDouble("storm-ramp", v, 0, 60, &o->storm_ramp_s);
        }}},
       {"user", {true, [](Options* o, std::string_view v) {
          o->credentials.user = std::string(v);
@@ -156,6 +162,10 @@ const std::map<std::string_view, Flag>& Flags() {
        }}},
       {"keep-open", {false, [](Options* o, std::string_view) {
          o->keep_open = true;
+         return absl::OkStatus();
+       }}},
+      {"prime", {false, [](Options* o, std::string_view) {
+         o->prime = true;
          return absl::OkStatus();
        }}},
       {"settle", {true, [](Options* o, std::string_view v) {
@@ -263,10 +273,13 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string_view>& args) 
     if (absl::Status s = it->second.set(&o, value); !s.ok()) return s;
   }
   if (!have_scenario && !o.help) return absl::InvalidArgumentError("no scenario given");
+  // storm takes both: the file for the storm, --user/--pass or --token for the reqrep pair.
   if (!o.users_file.empty() && o.scenario != Scenario::kGenUsers &&
+      o.scenario != Scenario::kStorm &&
       (!o.credentials.user.empty() || !o.credentials.token.empty())) {
     return absl::InvalidArgumentError("--users-file excludes --user and --token");
   }
+  if (o.scenario == Scenario::kStorm && !o.concurrency_given) o.concurrency = 8;
   if (o.bad_pass_rate > 0 && o.credentials.pass.empty() && o.users_file.empty() &&
       o.credentials.token.empty()) {
     return absl::InvalidArgumentError(
@@ -292,8 +305,10 @@ scenarios:
                  --wildcard-subs `bench.>` ones; publishes spread over `bench.<i>.x`
   reqrep         one requester, one responder: latency histogram; --rate R sends on a fixed
                  schedule and measures from the intended send time
+  storm          reqrep (as above) while --concurrency C (8) connectors run handshakes
+                 without pause beside it: the latency cost of a (bcrypt) connect storm
   connect        --conns N handshakes (TCP, INFO, CONNECT, PING/PONG) by --concurrency C
-                 connectors: connects/s, latency, errors
+                 connectors, or as many as fit in --duration: connects/s, latency, errors
   idle           open --conns N idle connections; with --pid reports broker RSS per 10k conns
   gen-users      write --count users to --users-file and a matching nats config to
                  --server-config (plaintext, or bcrypt with --bcrypt-cost)
@@ -310,8 +325,16 @@ traffic flags:
   --pubs P  --subs S  --subjects M (10000)  --wildcard-subs W (1)  --drain-timeout SECS (10)
 reqrep flags:
   --duration / --msgs as above, --size, --rate REQS_PER_SEC (0 = closed loop)
+storm flags:
+  reqrep's flags, --concurrency C (8), --storm-ramp SECS (0.5, storm before the clock starts);
+  storm credentials: --users-file FILE (attempt i uses line i), else --user/--pass or --token;
+  the reqrep pair uses --user/--pass or --token if given, else the file's last line (which
+  the storm then leaves out)
 connect / idle flags:
   --conns N  --concurrency C (16)  --timeout SECS (5, per handshake)  --keep-open
+  --duration SECS        connect: start attempts for this long instead of making --conns
+  --prime                connect: one handshake with every credential before the clock
+                         starts, so the run is a reconnect storm of known clients
   --user U --pass P | --token T | --users-file FILE (lines `user password`)
   --bad-pass-rate F      this fraction of connects sends a wrong password/token on purpose
   --settle SECS (2)      idle: wait before sampling RSS   --hold SECS (0) keep open longer

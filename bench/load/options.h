@@ -21,6 +21,7 @@ enum class Scenario {
   kQueue,
   kManySubjects,
   kReqRep,
+  kStorm,
   kConnect,
   kIdle,
   kGenUsers,
@@ -38,6 +39,7 @@ struct Options {
 
   // Traffic scenarios. `msgs` > 0 replaces the time bound with a message count.
   double duration_s = 5;
+  bool duration_given = false;  // connect: --duration bounds the run by time
   uint64_t msgs = 0;
   size_t size = 16;
   int pubs = 0;  // 0 = the scenario's default
@@ -51,14 +53,17 @@ struct Options {
 
   // connect / idle.
   uint64_t conns = 0;  // 0 = the scenario's default
-  int concurrency = 16;
+  int concurrency = 16;  // storm: 8 unless given
+  bool concurrency_given = false;
   Credentials credentials;
   std::string users_file;
   double bad_pass_rate = 0;  // fraction of connects that send a wrong password on purpose
   bool keep_open = false;
+  bool prime = false;  // connect: one handshake per credential before the clock starts
   double settle_s = 2;  // idle: wait before sampling RSS
   double hold_s = 0;    // idle: keep the connections open this much longer afterwards
   double connect_timeout_s = 5;
+  double storm_ramp_s = 0.5;  // storm: the connect storm runs this long before the clock starts
 
   // gen-users.
   uint64_t count = 1000;

@@ -43,5 +43,36 @@ TEST(ParseOptions, RejectsBadInput) {
       ParseOptions({"connect", "--user", "a", "--pass", "b", "--bad-pass-rate", "0.1"}).ok());
 }
 
+TEST(ParseOptions, StormTakesAUsersFileAndReqRepCredentials) {
+  absl::StatusOr<Options> o = ParseOptions(
+      {"storm", "--users-file", "u.txt", "--user", "rr", "--pass", "pw", "--rate", "2000"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->scenario, Scenario::kStorm);
+  EXPECT_EQ(o->users_file, "u.txt");
+  EXPECT_EQ(o->credentials.user, "rr");
+  EXPECT_EQ(o->concurrency, 8);  // the storm's own default: 8 connects in flight
+  EXPECT_DOUBLE_EQ(o->rate, 2000);
+
+  o = ParseOptions({"storm", "--concurrency", "3", "--storm-ramp", "0"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->concurrency, 3);
+  EXPECT_DOUBLE_EQ(o->storm_ramp_s, 0);
+  EXPECT_FALSE(ParseOptions({"storm", "--storm-ramp", "-1"}).ok());
+}
+
+TEST(ParseOptions, ConnectDurationAndPrime) {
+  absl::StatusOr<Options> o = ParseOptions({"connect", "--prime"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->prime);
+  EXPECT_FALSE(o->duration_given);
+  EXPECT_EQ(o->concurrency, 16);
+
+  o = ParseOptions({"connect", "--duration", "2"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->duration_given);
+  EXPECT_DOUBLE_EQ(o->duration_s, 2);
+  EXPECT_FALSE(ParseOptions({"connect", "--prime=1"}).ok());
+}
+
 }  // namespace
 }  // namespace ringnats::load

@@ -10,11 +10,11 @@
 
 namespace ringnats::load {
 
-std::optional<int64_t> ReadProcessCpuNs(pid_t pid) {
+std::optional<SchedNs> ReadProcessSchedNs(pid_t pid) {
   std::string dir = "/proc/" + std::to_string(pid) + "/task";
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return std::nullopt;
-  int64_t total = 0;
+  SchedNs total;
   bool any = false;
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
@@ -22,8 +22,10 @@ std::optional<int64_t> ReadProcessCpuNs(pid_t pid) {
     FILE* f = std::fopen(path.c_str(), "r");
     if (f == nullptr) continue;  // the thread exited between readdir and open
     long long on_cpu = 0;
-    if (std::fscanf(f, "%lld", &on_cpu) == 1) {
-      total += on_cpu;
+    long long waited = 0;
+    if (std::fscanf(f, "%lld %lld", &on_cpu, &waited) == 2) {
+      total.on_cpu += on_cpu;
+      total.run_queue_wait += waited;
       any = true;
     }
     std::fclose(f);
@@ -31,6 +33,12 @@ std::optional<int64_t> ReadProcessCpuNs(pid_t pid) {
   closedir(d);
   if (!any) return std::nullopt;
   return total;
+}
+
+std::optional<int64_t> ReadProcessCpuNs(pid_t pid) {
+  std::optional<SchedNs> times = ReadProcessSchedNs(pid);
+  if (!times) return std::nullopt;
+  return times->on_cpu;
 }
 
 std::optional<int64_t> ReadRssKb(pid_t pid) {

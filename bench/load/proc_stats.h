@@ -14,6 +14,15 @@ namespace ringnats::load {
 // both samples while the broker's thread set is stable.
 std::optional<int64_t> ReadProcessCpuNs(pid_t pid);
 
+// Both times schedstat has for all live threads of `pid`: on a CPU (first field) and
+// runnable but waiting for one (second field). A high wait share says the broker was short
+// of CPU (the machine is busy), not short of work.
+struct SchedNs {
+  int64_t on_cpu = 0;
+  int64_t run_queue_wait = 0;
+};
+std::optional<SchedNs> ReadProcessSchedNs(pid_t pid);
+
 // Resident set size of `pid` in KiB (VmRSS in /proc/PID/status).
 std::optional<int64_t> ReadRssKb(pid_t pid);
 

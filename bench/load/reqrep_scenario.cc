@@ -270,7 +270,8 @@ void RunLoop(EventLoop& loop, Shared& shared, Requester* requester) {
 
 }  // namespace
 
-absl::StatusOr<Report> RunReqRepScenario(const Options& options) {
+absl::StatusOr<Report> RunReqRepScenario(const Options& options,
+                                         const std::function<absl::Status()>& before_clock) {
   Shared shared;
   std::string setup;
   AppendSub(setup, kRequestSubject, "", "1");
@@ -298,6 +299,9 @@ absl::StatusOr<Report> RunReqRepScenario(const Options& options) {
   requester.Attach(&requester_loop);
   responder.Attach(responder_loop);
 
+  if (before_clock) {
+    if (absl::Status s = before_clock(); !s.ok()) return s;
+  }
   std::vector<std::thread> threads;
   threads.emplace_back([&] { RunLoop(requester_loop, shared, &requester); });
   if (responder_loop_owned) {

@@ -8,7 +8,12 @@ namespace ringnats::load {
 
 CpuSample SampleCpu(pid_t server_pid) {
   CpuSample s;
-  if (server_pid > 0) s.server_ns = ReadProcessCpuNs(server_pid);
+  if (server_pid > 0) {
+    if (std::optional<SchedNs> times = ReadProcessSchedNs(server_pid)) {
+      s.server_ns = times->on_cpu;
+      s.server_wait_ns = times->run_queue_wait;
+    }
+  }
   s.self_ns = SelfCpuNs();
   s.wall_ns = NowNs();
   return s;
@@ -32,6 +37,11 @@ void AddCpu(const CpuSample& start, const CpuSample& end, uint64_t ops, std::str
       report.Set("server_cpu_ns_per_op", cpu / static_cast<double>(ops),
                  absl::StrFormat("ns per %s", op));
     }
+  }
+  if (start.server_wait_ns && end.server_wait_ns && wall > 0) {
+    report.Set("server_runq_wait_pct",
+               100.0 * static_cast<double>(*end.server_wait_ns - *start.server_wait_ns) / wall,
+               "% of one core: broker threads runnable but waiting for a CPU");
   }
   if (wall > 0) {
     report.Set("client_cpu_pct", 100.0 * static_cast<double>(end.self_ns - start.self_ns) / wall,

@@ -17,6 +17,7 @@ namespace ringnats::load {
 struct CpuSample {
   int64_t wall_ns = 0;
   std::optional<int64_t> server_ns;
+  std::optional<int64_t> server_wait_ns;  // broker threads runnable but not running
   int64_t self_ns = 0;
 };
 
@@ -25,7 +26,8 @@ CpuSample SampleCpu(pid_t server_pid);
 // Adds the identification fields every report starts with.
 void AddHeader(const Options& options, Report& report);
 
-// Adds server_cpu_ms, server_cpu_pct, server_cpu_ns_per_op, client_cpu_pct for the window
+// Adds server_cpu_ms, server_cpu_pct, server_cpu_ns_per_op, server_runq_wait_pct,
+// client_cpu_pct for the window
 // [start, end] in which `ops` operations (named by `op`) completed.
 void AddCpu(const CpuSample& start, const CpuSample& end, uint64_t ops, std::string_view op,
             Report& report);

@@ -42,4 +42,6 @@ run many-subjects --msgs 20000 --subjects 2000 --subs 2 --wildcard-subs 1
 run reqrep --msgs 500 --size 64
 run reqrep --msgs 500 --size 64 --rate 5000
 run connect --conns 300 --concurrency 8
+run connect --duration 0.3 --concurrency 8 --prime
+run storm --msgs 500 --size 64 --rate 2000 --concurrency 4 --storm-ramp 0.1
 run idle --conns 300 --settle 0 --json
