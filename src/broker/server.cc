@@ -1,5 +1,7 @@
 #include "ringnats/broker/server.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "ringnats/auth/secrets.h"
 #include "ringnats/broker/info.h"
@@ -105,6 +108,8 @@ std::string NotReloadable(const config::ServerOptions& old_options,
            differs("NoHeaderSupport", old_options.no_header_support, new_options.no_header_support),
            differs("PortsFileDir", old_options.ports_file_dir, new_options.ports_file_dir),
            differs("workers", old_options.workers, new_options.workers),
+           differs("cpu_affinity", absl::StrJoin(old_options.cpu_affinity, ","),
+                   absl::StrJoin(new_options.cpu_affinity, ",")),
            differs("auth_threads", old_options.auth_threads, new_options.auth_threads),
            differs("auth_cache.enabled", old_options.auth_cache_enabled,
                    new_options.auth_cache_enabled),
@@ -236,6 +241,15 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   std::vector<std::thread> threads;
   for (int i = 0; i < worker_count; ++i) {
     threads.emplace_back([&, i] {
+      if (!options.cpu_affinity.empty()) {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        CPU_SET(options.cpu_affinity[i % options.cpu_affinity.size()], &cpus);
+        if (pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus) != 0) {
+          log::Warn("worker %d: could not pin to CPU %d", i,
+                    options.cpu_affinity[i % options.cpu_affinity.size()]);
+        }
+      }
       // The ring must be created by the thread that submits to it (SINGLE_ISSUER).
       ring::LoopSettings settings;
       settings.listen_fd = listen_fds[i];

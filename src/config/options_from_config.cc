@@ -1,5 +1,8 @@
 #include "ringnats/config/options_from_config.h"
 
+#include <sched.h>
+#include <unistd.h>
+
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -49,6 +52,27 @@ absl::Status ApplyListen(const ConfigValue& value, ServerOptions* options) {
   }
   options->host = host;
   options->port = port;
+  return absl::OkStatus();
+}
+
+// ringnats' own `cpu_affinity: true` (worker i on CPU i) or `cpu_affinity: [2, 3]`.
+absl::Status ApplyCpuAffinity(const ConfigValue& value, ServerOptions* options) {
+  options->cpu_affinity.clear();
+  if (value.is_bool()) {
+    if (value.bool_value()) {
+      const long online = sysconf(_SC_NPROCESSORS_ONLN);
+      for (long cpu = 0; cpu < online; ++cpu)
+        options->cpu_affinity.push_back(static_cast<int>(cpu));
+    }
+    return absl::OkStatus();
+  }
+  if (!value.is_array()) return WrongType(value, "[]interface {}");
+  for (const ConfigValue& element : value.array()) {
+    absl::StatusOr<int64_t> cpu = AsInt(element);
+    if (!cpu.ok()) return cpu.status();
+    if (*cpu < 0 || *cpu >= CPU_SETSIZE) return ErrorAt(element.position(), "invalid CPU number");
+    options->cpu_affinity.push_back(static_cast<int>(*cpu));
+  }
   return absl::OkStatus();
 }
 
@@ -213,6 +237,8 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       absl::StatusOr<absl::Duration> duration = GoDuration(v);
       if (!duration.ok()) return duration.status();
       o.lame_duck_grace_period = *duration;
+    } else if (key == "cpu_affinity") {
+      if (absl::Status st = ApplyCpuAffinity(v, &o); !st.ok()) return st;
     } else if (key == "auth_threads") {
       RN_TRY_ASSIGN(o.auth_threads, AsInt(v));
     } else if (key == "auth_cache") {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "ringnats/auth/auth_config.h"
@@ -60,6 +61,9 @@ struct ServerOptions {
 
   // ringnats' own.
   int workers = 0;  // 0: one per online CPU
+  // Pin worker i to cpu_affinity[i % size] (cpu_affinity: [0, 1, ...]); `cpu_affinity: true`
+  // pins worker i to CPU i. Empty: no pinning.
+  std::vector<int> cpu_affinity;
 
   // Actions instead of serving.
   bool show_help = false;
