@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
-if [ ! -d build-release ]; then
-  meson setup build-release --buildtype=release -Dtests=false -Dbenchmarks=false
+if [ ! -d build-quickstart ]; then
+  meson setup build-quickstart --buildtype=release -Dtests=false -Dbenchmarks=false
 fi
-ninja -C build-release src/server/ringnats
-exec build-release/src/server/ringnats -c deploy/ringnats.conf "$@"
+ninja -C build-quickstart src/server/ringnats
+exec build-quickstart/src/server/ringnats -c deploy/ringnats.conf "$@"
