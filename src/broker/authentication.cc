@@ -11,13 +11,15 @@ namespace ringnats::broker {
 namespace {
 
 ring::ConnId ConnOf(uint64_t key) {
-  return ring::ConnId{static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)};
+  return ring::ConnId{static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32) & 0xffffff};
 }
+uint8_t TicketOf(uint64_t key) { return static_cast<uint8_t>(key >> 56); }
 
 }  // namespace
 
-uint64_t SessionKey(ring::ConnId id) {
-  return (uint64_t{id.generation} << 32) | id.slot;
+uint64_t SessionKey(ring::ConnId id, uint8_t ticket) {
+  // The ring's connection generations use 24 bits; the top byte names the check.
+  return (uint64_t{ticket} << 56) | (uint64_t{id.generation & 0xffffff} << 32) | id.slot;
 }
 
 void Worker::Authenticate(Session& session) {
@@ -35,6 +37,7 @@ void Worker::Authenticate(Session& session) {
     case auth::Verdict::Kind::kNeedsHash: break;
   }
   session.user = verdict.user;
+  ++session.auth_ticket;
   switch (shared_.auth_pool->Submit(HashCheckFor(session, verdict))) {
     case auth::AuthPool::Submitted::kCachedOk:
       log::Debug("%s - credentials verified from the cache", session.log_prefix);
@@ -56,7 +59,7 @@ void Worker::Authenticate(Session& session) {
 auth::HashCheck Worker::HashCheckFor(const Session& session, const auth::Verdict& verdict) const {
   auth::HashCheck check;
   check.worker = index_;
-  check.session = SessionKey(session.conn);
+  check.session = SessionKey(session.conn, session.auth_ticket);
   check.user = verdict.user != nullptr ? verdict.user->name : std::string();
   check.stored_hash.assign(verdict.stored_hash);
   check.secret.assign(verdict.secret);
@@ -91,9 +94,14 @@ void Worker::ReceiveAuthResults() {
   for (const auth::HashResult& result : auth_results_) {
     Session* session = Find(ConnOf(result.session));
     if (session == nullptr || session->closing) continue;
+    // A verdict for a check that a later one replaced (a reload came in between) is stale.
+    if (TicketOf(result.session) != session->auth_ticket) continue;
     if (session->reauth_pending && !session->auth_pending) {
-      // The check a reload asked for.
+      // The check a reload asked for; a later reload may have replaced the rules since.
       session->reauth_pending = false;
+      const bool current = session->reauth_snapshot == session->auth_snapshot;
+      session->reauth_snapshot.reset();
+      if (!current) continue;
       if (!result.ok) {
         AuthenticationFailed(*session);
       } else {

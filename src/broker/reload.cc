@@ -30,6 +30,10 @@ void Worker::ReauthenticateAfterReload(Session& session) {
   // The old snapshot stays alive until this returns: session.user still points into it.
   const auth::AuthConfigPtr previous = std::move(session.auth_snapshot);
   session.auth_snapshot = config_->auth;
+  // A check a previous reload queued is superseded by this one.
+  session.reauth_pending = false;
+  session.reauth_user = nullptr;
+  session.reauth_snapshot.reset();
   const auth::AuthConfig& auth_config = *session.auth_snapshot;
   if (!session.authenticated) {
     // Still waiting for CONNECT (or for a verdict under the old rules, which is then checked
@@ -39,9 +43,11 @@ void Worker::ReauthenticateAfterReload(Session& session) {
       session.auth_deadline_ns = 0;
       session.parser.set_connect_required(false);
     }
-    if (session.auth_pending) session.reauth_pending = true;
+    if (session.auth_pending) session.reauth_pending = true;  // decided again on arrival
     return;
   }
+  // Any verdict still owed for this session's previous check no longer counts.
+  ++session.auth_ticket;
   if (!auth_config.enabled()) {
     // A client that signed in as a user loses that user: nats-server closes it, silently.
     if (session.user != nullptr) {
@@ -75,6 +81,8 @@ void Worker::ReauthenticateAfterReload(Session& session) {
   }
   // bcrypt again, off the ring; the session keeps working under its old identity meanwhile.
   session.reauth_user = verdict.user;
+  session.reauth_snapshot = session.auth_snapshot;
+  ++session.auth_ticket;
   switch (shared_.auth_pool->Submit(HashCheckFor(session, verdict))) {
     case auth::AuthPool::Submitted::kCachedOk:
       SetUser(session, verdict.user);

@@ -56,6 +56,9 @@ struct Session {
   // session keeps running meanwhile. `reauth_user` is who it becomes if they pass.
   bool reauth_pending = false;
   const auth::User* reauth_user = nullptr;
+  uint8_t auth_ticket = 0;              // bumped for every check sent to the auth pool
+  auth::AuthConfigPtr reauth_snapshot;  // keeps `reauth_user` alive; the verdict counts only
+                                        // while it is still the session's snapshot
   int64_t auth_deadline_ns = 0;
   std::string stash;
   auth::AuthConfigPtr auth_snapshot;  // keeps `user` alive

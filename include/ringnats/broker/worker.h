@@ -24,7 +24,7 @@
 namespace ringnats::broker {
 
 // The auth pool's opaque name for one of a worker's connections.
-uint64_t SessionKey(ring::ConnId id);
+uint64_t SessionKey(ring::ConnId id, uint8_t ticket);
 
 class Worker final : public ring::LoopHandler {
  public:
