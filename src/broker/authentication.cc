@@ -74,6 +74,8 @@ void Worker::AuthenticationSucceeded(Session& session) {
 }
 
 void Worker::SetUser(Session& session, const auth::User* user) {
+  // `user` always comes from the session's current snapshot.
+  session.user_snapshot = user != nullptr ? session.auth_snapshot : nullptr;
   session.user = user;
   session.permissions =
       user != nullptr && user->permissions.has_value() ? &*user->permissions : nullptr;

@@ -61,7 +61,8 @@ struct Session {
                                         // while it is still the session's snapshot
   int64_t auth_deadline_ns = 0;
   std::string stash;
-  auth::AuthConfigPtr auth_snapshot;  // keeps `user` alive
+  auth::AuthConfigPtr auth_snapshot;  // the rules this session was last checked against
+  auth::AuthConfigPtr user_snapshot;  // keeps `user` and `permissions` alive across reloads
   const auth::User* user = nullptr;   // who the client is; null: no user (token or no auth)
   std::string auth_log_user;          // for the "authentication error" log line
 
