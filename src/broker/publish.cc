@@ -18,11 +18,6 @@ std::string_view Digits(size_t n, char (&buffer)[24]) {
   return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
 }
 
-// The size as the publisher wrote it (nats-server echoes it verbatim), or formatted.
-std::string_view SizeText(std::string_view as_written, size_t n, char (&buffer)[24]) {
-  return as_written.empty() ? Digits(n, buffer) : as_written;
-}
-
 }  // namespace
 
 void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
@@ -52,10 +47,11 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   Message message{op.subject, op.reply,     has_headers ? op.header_len : 0u,
                   op.payload, op.size_text, has_headers ? op.header_size_text : std::string_view()};
   const sublist::MatchResult& result = match_cache_.Match(op.subject);
+  if (!result.plain.empty() || !result.queues.empty()) frame_.Format(message);
   bool delivered = false;
   for (const sublist::SubRef& ref : result.plain) {
     if (ref.worker == index_) {
-      delivered |= DeliverLocal(ref, message, &publisher);
+      delivered |= DeliverLocal(ref, message, frame_, &publisher);
     } else {
       QueueRemote(ref);
       delivered = true;
@@ -72,7 +68,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
         delivered = true;
         break;
       }
-      if (DeliverLocal(ref, message, &publisher)) {
+      if (DeliverLocal(ref, message, frame_, &publisher)) {
         delivered = true;
         break;
       }
@@ -95,7 +91,8 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   }
 }
 
-bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Session* publisher) {
+bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const MsgFrame& frame,
+                          const Session* publisher) {
   Subscription* sub = subs_.Resolve(ref);
   if (sub == nullptr) return false;
   Session* target = Find(sub->owner);
@@ -108,25 +105,18 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Ses
     }
   }
 
-  char size_buf[24];
-  char header_buf[24];
-  ring::OutboundBuffer& out = loop_.outbound(target->conn);
-  const std::string_view reply_sep = message.reply.empty() ? "" : " ";
+  ring::OutboundBuffer& out = loop_.OutboundToSend(target->conn);
   std::string_view body = message.data;
-  if (message.header_len > 0 && target->connect.headers) {
-    out.Append({"HMSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
-                SizeText(message.header_size_text, message.header_len, header_buf), " ",
-                SizeText(message.size_text, body.size(), size_buf), "\r\n", body, "\r\n"});
-  } else if (message.header_len > 0) {
+  if (message.header_len == 0 || target->connect.headers) {
+    out.Append({frame.head, sub->sid, frame.tail, body, "\r\n"});
+  } else {
     // A subscriber that did not announce headers gets the payload alone.
+    char size_buf[24];
     body.remove_prefix(std::min<size_t>(message.header_len, body.size()));
+    const std::string_view reply_sep = message.reply.empty() ? "" : " ";
     out.Append({"MSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
                 Digits(body.size(), size_buf), "\r\n", body, "\r\n"});
-  } else {
-    out.Append({"MSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
-                SizeText(message.size_text, body.size(), size_buf), "\r\n", body, "\r\n"});
   }
-  loop_.ScheduleSend(target->conn);
   ++target->out_msgs;
   target->out_bytes += body.size();
   WorkerCounters::Add(counters_.out_msgs, 1);
@@ -188,9 +178,8 @@ void Worker::SendNoResponders(Session& publisher, std::string_view reply) {
   for (const auto& [sid, slot] : publisher.subs_by_sid) {
     const Subscription& sub = subs_.at(slot);
     if (!sub.queue.empty() || !sublist::SubjectMatches(sub.subject, reply)) continue;
-    ring::OutboundBuffer& out = loop_.outbound(publisher.conn);
-    out.Append({"HMSG ", reply, " ", sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
-    loop_.ScheduleSend(publisher.conn);
+    loop_.OutboundToSend(publisher.conn)
+        .Append({"HMSG ", reply, " ", sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
     return;
   }
 }

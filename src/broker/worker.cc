@@ -144,7 +144,7 @@ void Worker::ProcessInput(Session& session, std::string_view input) {
     return;
   }
   while (true) {
-    const proto::ParseStep step = session.parser.Next(input);
+    const proto::ParseStep& step = session.parser.Next(input);
     if (step.status == proto::ParseStatus::kNeedMore) return;
     if (step.status == proto::ParseStatus::kError) {
       HandleParseError(session, step);
@@ -201,8 +201,7 @@ void Worker::OnConnClosed(ring::ConnId id) {
 }
 
 void Worker::Write(Session& session, std::string_view bytes) {
-  loop_.outbound(session.conn).Append(bytes);
-  loop_.ScheduleSend(session.conn);
+  loop_.OutboundToSend(session.conn).Append(bytes);
 }
 
 void Worker::CloseWithError(Session& session, std::string_view text, CloseReason reason) {
@@ -280,7 +279,8 @@ void Worker::ReceiveBatches() {
     auto& inbox = *shared_.mesh.to_worker[src][index_];
     while (DeliveryBatch* batch = inbox.TryPop()) {
       batch->ForEach([&](std::span<const sublist::SubRef> refs, const Message& message) {
-        for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, nullptr);
+        frame_.Format(message);
+        for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
       });
       batch->Reset();
       if (!shared_.mesh.returned[index_][src]->TryPush(batch)) delete batch;

@@ -69,71 +69,79 @@ inline bool IsBlankOrEol(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-// Splits `arg` into at most N tokens; returns N + 1 when there are more. PUB/HPUB separate on
-// space/TAB only, SUB/UNSUB also on CR/LF (nats-server uses two different splitters).
-template <size_t N, bool (*IsSep)(char)>
-size_t Split(std::string_view arg, std::array<std::string_view, N>& out) {
-  size_t count = 0;
-  size_t i = 0;
+// The next token of `arg` at or after `i`, separated by bytes for which IsSep holds; false
+// when only separators are left. PUB/HPUB separate on space/TAB only, SUB/UNSUB also on CR/LF
+// (nats-server uses two different splitters).
+template <bool (*IsSep)(char)>
+inline bool NextToken(std::string_view arg, size_t& i, std::string_view& token) {
   const size_t n = arg.size();
-  while (true) {
-    while (i < n && IsSep(arg[i])) {
-      ++i;
-    }
-    if (i == n) {
-      return count;
-    }
-    size_t start = i;
-    while (i < n && !IsSep(arg[i])) {
-      ++i;
-    }
-    if (count == N) {
-      return N + 1;
-    }
-    out[count++] = arg.substr(start, i - start);
+  while (i < n && IsSep(arg[i])) {
+    ++i;
   }
+  if (i == n) {
+    return false;
+  }
+  const size_t start = i;
+  while (i < n && !IsSep(arg[i])) {
+    ++i;
+  }
+  token = std::string_view(arg.data() + start, i - start);
+  return true;
 }
 
-// PUB / HPUB arguments (no limit checks). False on a wrong count, a bad size, or a header
-// size above the total.
+// Splits `arg` into up to four tokens, kept in locals rather than an array (an array here
+// cost a store-forwarding stall per op); returns how many there are, 5 meaning "more".
+template <bool (*IsSep)(char)>
+size_t Split(std::string_view arg, std::string_view& t0, std::string_view& t1,
+             std::string_view& t2, std::string_view& t3) {
+  size_t i = 0;
+  std::string_view more;
+  if (!NextToken<IsSep>(arg, i, t0)) return 0;
+  if (!NextToken<IsSep>(arg, i, t1)) return 1;
+  if (!NextToken<IsSep>(arg, i, t2)) return 2;
+  if (!NextToken<IsSep>(arg, i, t3)) return 3;
+  return NextToken<IsSep>(arg, i, more) ? 5 : 4;
+}
+
+// PUB / HPUB arguments (no limit checks); sets every argument field of `op`. False on a
+// wrong count, a bad size, or a header size above the total.
 bool ParsePubArgs(bool hpub, std::string_view arg, Op& op, int64_t& size) {
-  std::array<std::string_view, 4> t;
+  std::string_view t0, t1, t2, t3;
+  const size_t n = Split<IsBlank>(arg, t0, t1, t2, t3);
+  op.queue = {};
+  op.sid = {};
+  op.json = {};
+  op.unsub_max = -1;
+  op.subject = t0;
   if (!hpub) {
-    std::array<std::string_view, 3> a;
-    size_t n = Split<3, IsBlank>(arg, a);
+    op.header_len = 0;
+    op.header_size_text = {};
     if (n == 2) {
-      op.subject = a[0];
-      op.size_text = a[1];
-      size = ParseSize(a[1]);
+      op.reply = {};
+      op.size_text = t1;
     } else if (n == 3) {
-      op.subject = a[0];
-      op.reply = a[1];
-      op.size_text = a[2];
-      size = ParseSize(a[2]);
+      op.reply = t1;
+      op.size_text = t2;
     } else {
       return false;
     }
     op.type = OpType::kPub;
+    size = ParseSize(op.size_text);
     return size >= 0;
   }
-  size_t n = Split<4, IsBlank>(arg, t);
-  int64_t hdr;
   if (n == 3) {
-    op.subject = t[0];
-    op.header_size_text = t[1];
-    op.size_text = t[2];
-    hdr = ParseSize(t[1]);
-    size = ParseSize(t[2]);
+    op.reply = {};
+    op.header_size_text = t1;
+    op.size_text = t2;
   } else if (n == 4) {
-    op.subject = t[0];
-    op.reply = t[1];
-    op.header_size_text = t[2];
-    op.size_text = t[3];
-    hdr = ParseSize(t[2]);
-    size = ParseSize(t[3]);
+    op.reply = t1;
+    op.header_size_text = t2;
+    op.size_text = t3;
   } else {
     return false;
   }
+  const int64_t hdr = ParseSize(op.header_size_text);
+  size = ParseSize(op.size_text);
   if (hdr < 0 || size < 0 || hdr > size) {
     return false;
   }
@@ -156,11 +164,11 @@ std::string_view ErrorLineFor(ParseError error) {
   return "";
 }
 
-void Parser::Fail(ParseStep& step, ParseError error) {
+void Parser::Fail(ParseError error) {
   state_ = State::kFailed;
   failure_ = error;
-  step.status = ParseStatus::kError;
-  step.error = error;
+  step_.status = ParseStatus::kError;
+  step_.error = error;
 }
 
 void Parser::ReleaseAssembly() {
@@ -172,10 +180,9 @@ void Parser::ReleaseAssembly() {
   }
 }
 
-ParseStep Parser::Next(std::string_view& input) {
-  // One result object, filled in place: returning a fresh ParseStep from helpers showed up
-  // as a large share of the per-op cost.
-  ParseStep step;
+const ParseStep& Parser::Next(std::string_view& input) {
+  ParseStep& step = step_;
+  step.status = ParseStatus::kNeedMore;
   if (release_pending_) {
     ReleaseAssembly();
   }
@@ -203,7 +210,7 @@ ParseStep Parser::Next(std::string_view& input) {
           }
           const char b = *p;
           if (connect_required_ && b != 'C' && b != 'c') {
-            Fail(step, ParseError::kAuthViolation);
+            Fail(ParseError::kAuthViolation);
             return step;
           }
           switch (b) {
@@ -221,7 +228,7 @@ ParseStep Parser::Next(std::string_view& input) {
             case 'i': verb = kInfo; break;
             case '+': verb = kOk; break;
             case '-': verb = kErr; break;
-            default: Fail(step, ParseError::kUnknownOperation); return step;
+            default: Fail(ParseError::kUnknownOperation); return step;
           }
           ++p;
           pos = 1;
@@ -247,7 +254,7 @@ ParseStep Parser::Next(std::string_view& input) {
             }
           }
           if (up != kVerbs[verb].spelling[pos]) {
-            Fail(step, ParseError::kUnknownOperation);
+            Fail(ParseError::kUnknownOperation);
             return step;
           }
           ++p;
@@ -266,7 +273,7 @@ ParseStep Parser::Next(std::string_view& input) {
           return step;
         }
         if (!IsBlank(*p)) {
-          Fail(step, ParseError::kUnknownOperation);
+          Fail(ParseError::kUnknownOperation);
           return step;
         }
         ++p;
@@ -295,7 +302,7 @@ ParseStep Parser::Next(std::string_view& input) {
           const bool cr =
               cr_seen_ || (from < end && std::memchr(from, '\r', static_cast<size_t>(end - from)));
           if (assembly_.size() + n - (cr ? 1 : 0) > limits_.max_control_line) {
-            Fail(step, ParseError::kMaxControlLine);
+            Fail(ParseError::kMaxControlLine);
             return step;
           }
           assembly_.append(p, n);
@@ -310,7 +317,7 @@ ParseStep Parser::Next(std::string_view& input) {
         }
         const size_t arg_len = assembly_.size() + n - (drop ? 1 : 0);
         if (arg_len > limits_.max_control_line) {
-          Fail(step, ParseError::kMaxControlLine);
+          Fail(ParseError::kMaxControlLine);
           return step;
         }
         std::string_view arg;
@@ -323,7 +330,7 @@ ParseStep Parser::Next(std::string_view& input) {
         }
         p = lf + 1;
         state_ = State::kStart;
-        FinishLine(p, end, arg, fresh, step);
+        FinishLine(p, end, arg, fresh);
         return step;
       }
       case State::kSkipLine: {
@@ -336,26 +343,31 @@ ParseStep Parser::Next(std::string_view& input) {
         p = lf + 1;
         state_ = State::kStart;
         step.status = ParseStatus::kOp;
+        step.op = Op{};
         step.op.type = verb_ == kPing   ? OpType::kPing
                        : verb_ == kPong ? OpType::kPong
                                         : OpType::kOk;
         return step;
       }
-      case State::kPayload: ContinuePayload(p, end, step); return step;
-      case State::kFailed: Fail(step, failure_); return step;
+      case State::kPayload: ContinuePayload(p, end); return step;
+      case State::kFailed: Fail(failure_); return step;
     }
   }
 }
 
 // A complete argument part for verb_. `arg` points into the input (arg_in_input) or is
 // assembly_. For PUB/HPUB, `p` is at the first payload byte.
-void Parser::FinishLine(const char*& p, const char* end, std::string_view arg, bool arg_in_input,
-                        ParseStep& step) {
+void Parser::FinishLine(const char*& p, const char* end, std::string_view arg,
+                        bool arg_in_input) {
+  ParseStep& step = step_;
   if (!arg_in_input) {
     release_pending_ = true;
   }
   step.status = ParseStatus::kOp;
   Op& op = step.op;
+  if (verb_ != kPub && verb_ != kHpub) {
+    op = Op{};  // PUB/HPUB set every field themselves: the hot path skips clearing
+  }
   switch (verb_) {
     case kConnect:
     case kInfo:
@@ -363,38 +375,38 @@ void Parser::FinishLine(const char*& p, const char* end, std::string_view arg, b
       op.json = arg;
       return;
     case kErr:
-      Fail(step, ParseError::kClientSentError);
+      Fail(ParseError::kClientSentError);
       op.json = arg;
       return;
     case kSub: {
-      std::array<std::string_view, 3> t;
-      size_t n = Split<3, IsBlankOrEol>(arg, t);
+      std::string_view t0, t1, t2, t3;
+      const size_t n = Split<IsBlankOrEol>(arg, t0, t1, t2, t3);
       if (n == 2) {
-        op.subject = t[0];
-        op.sid = t[1];
+        op.subject = t0;
+        op.sid = t1;
       } else if (n == 3) {
-        op.subject = t[0];
-        op.queue = t[1];
-        op.sid = t[2];
+        op.subject = t0;
+        op.queue = t1;
+        op.sid = t2;
       } else {
-        Fail(step, ParseError::kBadArguments);
+        Fail(ParseError::kBadArguments);
         return;
       }
       op.type = OpType::kSub;
       return;
     }
     case kUnsub: {
-      std::array<std::string_view, 2> t;
-      size_t n = Split<2, IsBlankOrEol>(arg, t);
+      std::string_view t0, t1, t2, t3;
+      const size_t n = Split<IsBlankOrEol>(arg, t0, t1, t2, t3);
       if (n == 1) {
         op.unsub_max = -1;
       } else if (n == 2) {
-        op.unsub_max = std::max<int64_t>(ParseSize(t[1]), 0);
+        op.unsub_max = std::max<int64_t>(ParseSize(t1), 0);
       } else {
-        Fail(step, ParseError::kBadArguments);
+        Fail(ParseError::kBadArguments);
         return;
       }
-      op.sid = t[0];
+      op.sid = t0;
       op.type = OpType::kUnsub;
       return;
     }
@@ -405,23 +417,23 @@ void Parser::FinishLine(const char*& p, const char* end, std::string_view arg, b
 
   // PUB / HPUB: nats-server's checks in its order.
   if (verb_ == kHpub && !headers_allowed_) {
-    Fail(step, ParseError::kBadArguments);
+    Fail(ParseError::kBadArguments);
     return;
   }
   int64_t size = 0;
   if (!ParsePubArgs(verb_ == kHpub, arg, op, size)) {
-    Fail(step, ParseError::kBadArguments);
+    Fail(ParseError::kBadArguments);
     return;
   }
   if (limits_.max_payload >= 0 && size > limits_.max_payload) {
-    Fail(step, ParseError::kMaxPayload);
+    Fail(ParseError::kMaxPayload);
     return;
   }
   const size_t payload = static_cast<size_t>(size);
   const size_t avail = static_cast<size_t>(end - p);
   if (avail >= payload + 2) {
     if (p[payload] != '\r' || p[payload + 1] != '\n') {
-      Fail(step, ParseError::kUnknownOperation);
+      Fail(ParseError::kUnknownOperation);
       return;
     }
     op.payload = std::string_view(p, payload);
@@ -429,7 +441,7 @@ void Parser::FinishLine(const char*& p, const char* end, std::string_view arg, b
     return;
   }
   if (avail > payload && p[payload] != '\r') {
-    Fail(step, ParseError::kUnknownOperation);
+    Fail(ParseError::kUnknownOperation);
     return;
   }
   // The frame straddles inputs: keep its argument part and payload so far.
@@ -447,13 +459,14 @@ void Parser::FinishLine(const char*& p, const char* end, std::string_view arg, b
   return;
 }
 
-void Parser::ContinuePayload(const char*& p, const char* end, ParseStep& step) {
+void Parser::ContinuePayload(const char*& p, const char* end) {
+  ParseStep& step = step_;
   const size_t take = std::min(frame_len_ - assembly_.size(), static_cast<size_t>(end - p));
   assembly_.append(p, take);
   p += take;
   const size_t cr_at = frame_len_ - 2;
   if (assembly_.size() > cr_at && assembly_[cr_at] != '\r') {
-    Fail(step, ParseError::kUnknownOperation);
+    Fail(ParseError::kUnknownOperation);
     return;
   }
   if (assembly_.size() < frame_len_) {
@@ -461,7 +474,7 @@ void Parser::ContinuePayload(const char*& p, const char* end, ParseStep& step) {
     return;
   }
   if (assembly_[cr_at + 1] != '\n') {
-    Fail(step, ParseError::kUnknownOperation);
+    Fail(ParseError::kUnknownOperation);
     return;
   }
   step.status = ParseStatus::kOp;

@@ -558,6 +558,13 @@ void EventLoop::ScheduleSend(ConnId id) {
   impl_->QueueSend(id.slot);
 }
 
+OutboundBuffer& EventLoop::OutboundToSend(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  RN_CHECK(conn != nullptr);
+  if (!conn->shut_down) impl_->QueueSend(id.slot);
+  return conn->out;
+}
+
 void EventLoop::Close(ConnId id, CloseMode mode) {
   if (impl_->Find(id) == nullptr) return;
   impl_->RequestClose(id.slot, mode);

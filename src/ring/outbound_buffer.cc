@@ -26,7 +26,7 @@ void ChunkPool::Put(OutboundChunk* chunk) {
   free_.push_back(chunk);
 }
 
-void OutboundBuffer::Append(std::string_view bytes) {
+void OutboundBuffer::AppendSpanningChunks(std::string_view bytes) {
   pending_ += bytes.size();
   while (!bytes.empty()) {
     if (tail_ == nullptr || tail_->end == kOutboundChunkSize) {

@@ -15,6 +15,7 @@
 #include "absl/random/random.h"
 #include "ringnats/auth/authenticate.h"
 #include "ringnats/broker/delivery_batch.h"
+#include "ringnats/broker/msg_frame.h"
 #include "ringnats/broker/session.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/subscription_table.h"
@@ -80,7 +81,8 @@ class Worker final : public ring::LoopHandler {
   // publish.cc: routing a PUB/HPUB to every matching subscription.
   void HandlePublish(Session& publisher, const proto::Op& op);
   // Returns whether the message was delivered (false for a stale or echo-suppressed ref).
-  bool DeliverLocal(sublist::SubRef ref, const Message& message, const Session* publisher);
+  bool DeliverLocal(sublist::SubRef ref, const Message& message, const MsgFrame& frame,
+                    const Session* publisher);
   void QueueRemote(sublist::SubRef ref);
   void FlushRemoteRefs(const Message& message);
   void SendNoResponders(Session& publisher, std::string_view reply);
@@ -147,6 +149,7 @@ class Worker final : public ring::LoopHandler {
   std::vector<auth::HashResult> auth_results_;
   absl::InsecureBitGen random_;
   std::string scratch_;
+  MsgFrame frame_;  // the message being delivered (publish.cc, ReceiveBatches)
 };
 
 }  // namespace ringnats::broker

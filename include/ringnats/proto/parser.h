@@ -92,8 +92,9 @@ class Parser {
   // Consumes bytes from the front of `input` (advancing it). Returns kOp with one operation,
   // kNeedMore once `input` is used up (any partial frame kept inside), or kError; after an
   // error the connection must close and Next() must not be called again (it would return the
-  // same error).
-  ParseStep Next(std::string_view& input);
+  // same error). The step lives in the parser and is overwritten by the next call: filling
+  // one in place is cheaper than building and zeroing a fresh one per operation.
+  const ParseStep& Next(std::string_view& input);
 
   // Bytes of a partial frame held in the assembly buffer.
   size_t buffered_bytes() const { return release_pending_ ? 0 : assembly_.size(); }
@@ -114,10 +115,9 @@ class Parser {
     kFailed,
   };
 
-  void Fail(ParseStep& step, ParseError error);
-  void FinishLine(const char*& p, const char* end, std::string_view arg, bool arg_in_input,
-                  ParseStep& step);
-  void ContinuePayload(const char*& p, const char* end, ParseStep& step);
+  void Fail(ParseError error);
+  void FinishLine(const char*& p, const char* end, std::string_view arg, bool arg_in_input);
+  void ContinuePayload(const char*& p, const char* end);
   void ReleaseAssembly();
 
   ParserLimits limits_;
@@ -129,6 +129,7 @@ class Parser {
   bool cr_seen_ = false;          // a CR after the first argument byte (see parser.cc)
   bool release_pending_ = false;  // assembly_ backs the op returned last; clear on next call
   ParseError failure_ = ParseError::kUnknownOperation;
+  ParseStep step_;  // what Next() returns
   // Partial argument bytes (kArgs), or argument bytes followed by payload bytes (kPayload).
   std::string assembly_;
   size_t control_len_ = 0;  // kPayload: argument bytes at the front of assembly_

@@ -97,6 +97,8 @@ class EventLoop {
   OutboundBuffer& outbound(ConnId id);
   // Queue the outbound bytes for sending at the end of this iteration.
   void ScheduleSend(ConnId id);
+  // outbound() and ScheduleSend() in one lookup: for writers that append right away.
+  OutboundBuffer& OutboundToSend(ConnId id);
   void Close(ConnId id, CloseMode mode);
   // Stop / restart reading this connection (TCP then pushes back on the peer).
   void PauseReceive(ConnId id);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -41,10 +42,33 @@ class OutboundBuffer {
   OutboundBuffer(const OutboundBuffer&) = delete;
   OutboundBuffer& operator=(const OutboundBuffer&) = delete;
 
-  void Append(std::string_view bytes);
-  // Appends several pieces; used to build a MSG line without a temporary string.
+  void Append(std::string_view bytes) {
+    if (tail_ != nullptr && bytes.size() <= kOutboundChunkSize - tail_->end) {
+      CopyBytes(tail_->data + tail_->end, bytes.data(), bytes.size());
+      tail_->end += bytes.size();
+      pending_ += bytes.size();
+      return;
+    }
+    AppendSpanningChunks(bytes);
+  }
+
+  // Appends several pieces; used to build a MSG line without a temporary string. The pieces
+  // of one delivery are mostly a few bytes long: when they fit in the current chunk they are
+  // copied inline rather than through a memcpy call each.
   void Append(std::initializer_list<std::string_view> pieces) {
-    for (std::string_view piece : pieces) Append(piece);
+    size_t total = 0;
+    for (std::string_view piece : pieces) total += piece.size();
+    if (tail_ != nullptr && total <= kOutboundChunkSize - tail_->end) {
+      char* at = tail_->data + tail_->end;
+      for (std::string_view piece : pieces) {
+        CopyBytes(at, piece.data(), piece.size());
+        at += piece.size();
+      }
+      tail_->end += total;
+      pending_ += total;
+      return;
+    }
+    for (std::string_view piece : pieces) AppendSpanningChunks(piece);
   }
 
   // Fills at most `max` iovecs with unsent bytes; returns how many.
@@ -57,6 +81,36 @@ class OutboundBuffer {
   bool empty() const { return pending_ == 0; }
 
  private:
+  // Exact-length copy; up to 32 bytes as two overlapping loads and stores.
+  static void CopyBytes(char* to, const char* from, size_t n) {
+    if (n <= 32) {
+      if (n >= 16) {
+        CopyFixed<16>(to, from);
+        CopyFixed<16>(to + n - 16, from + n - 16);
+      } else if (n >= 8) {
+        CopyFixed<8>(to, from);
+        CopyFixed<8>(to + n - 8, from + n - 8);
+      } else if (n >= 4) {
+        CopyFixed<4>(to, from);
+        CopyFixed<4>(to + n - 4, from + n - 4);
+      } else if (n > 0) {
+        to[0] = from[0];
+        to[n / 2] = from[n / 2];
+        to[n - 1] = from[n - 1];
+      }
+      return;
+    }
+    std::memcpy(to, from, n);
+  }
+  template <size_t N>
+  static void CopyFixed(char* to, const char* from) {
+    char word[N];
+    std::memcpy(word, from, N);
+    std::memcpy(to, word, N);
+  }
+
+  void AppendSpanningChunks(std::string_view bytes);
+
   ChunkPool* pool_;
   OutboundChunk* head_ = nullptr;
   OutboundChunk* tail_ = nullptr;

@@ -12,12 +12,17 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 
 namespace ringnats {
 
 struct StringViewHash {
   using is_transparent = void;
-  size_t operator()(std::string_view text) const { return absl::Hash<std::string_view>{}(text); }
+  // Hashed as absl::string_view: absl::Hash<std::string_view> falls back to std::hash
+  // (libstdc++'s murmur), a measurable share of a publish in profiles.
+  size_t operator()(std::string_view text) const {
+    return absl::Hash<absl::string_view>{}(absl::string_view(text.data(), text.size()));
+  }
 };
 
 struct StringViewEq {
