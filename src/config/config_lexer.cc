@@ -111,12 +111,12 @@ Token ConfigLexer::Next() {
             token = MapAfterKey();
             break;
           default:
-            token = MapValueEnd();
+            token = ContainerValueEnd(Frame::kMap);
             break;
         }
         break;
       case Frame::kArray:
-        token = state.expect == Expect::kValue ? ArrayValue() : ArrayValueEnd();
+        token = state.expect == Expect::kValue ? ArrayValue() : ContainerValueEnd(Frame::kArray);
         break;
     }
     if (token) {
@@ -256,31 +256,6 @@ std::optional<Token> ConfigLexer::MapAfterKey() {
   return Value();
 }
 
-std::optional<Token> ConfigLexer::MapValueEnd() {
-  while (true) {
-    const int c = At(pos_);
-    if (c == '#' || (c == '/' && At(pos_ + 1) == '/')) {
-      SkipComment();
-      continue;
-    }
-    if (IsBlank(c)) {
-      ++pos_;
-      continue;
-    }
-    if (c == '/' || c == ';' || c == ',' || c == '\n' || c == '\r') {  // a lone '/' separates
-      ++pos_;
-      expect() = Expect::kKey;
-      return std::nullopt;
-    }
-    if (c == '}') {
-      return CloseContainer(TokenKind::kMapEnd);
-    }
-    return Fail(pos_,
-                absl::StrFormat("expected ',', ';', a newline or '}' after a map value, found %s",
-                                Describe(pos_)));
-  }
-}
-
 std::optional<Token> ConfigLexer::ArrayValue() {
   while (true) {
     const int c = At(pos_);
@@ -303,7 +278,10 @@ std::optional<Token> ConfigLexer::ArrayValue() {
   }
 }
 
-std::optional<Token> ConfigLexer::ArrayValueEnd() {
+// After a value inside a map or an array: blanks and comments, then a separator (the next
+// key or element follows) or the closing bracket. Only maps also take ';'.
+std::optional<Token> ConfigLexer::ContainerValueEnd(Frame frame) {
+  const bool map = frame == Frame::kMap;
   while (true) {
     const int c = At(pos_);
     if (c == '#' || (c == '/' && At(pos_ + 1) == '/')) {
@@ -314,17 +292,21 @@ std::optional<Token> ConfigLexer::ArrayValueEnd() {
       ++pos_;
       continue;
     }
-    if (c == '/' || c == ',' || c == '\n' || c == '\r') {  // a lone '/' separates
+    // A lone '/' separates too.
+    if (c == '/' || c == ',' || c == '\n' || c == '\r' || (map && c == ';')) {
       ++pos_;
-      expect() = Expect::kValue;
+      expect() = map ? Expect::kKey : Expect::kValue;
       return std::nullopt;
     }
-    if (c == ']') {
-      return CloseContainer(TokenKind::kArrayEnd);
+    if (c == (map ? '}' : ']')) {
+      return CloseContainer(map ? TokenKind::kMapEnd : TokenKind::kArrayEnd);
     }
-    return Fail(pos_, absl::StrFormat(
-                          "expected ',', a newline or ']' after an array element, found %s",
-                          Describe(pos_)));
+    return Fail(pos_, map ? absl::StrFormat(
+                                "expected ',', ';', a newline or '}' after a map value, found %s",
+                                Describe(pos_))
+                          : absl::StrFormat(
+                                "expected ',', a newline or ']' after an array element, found %s",
+                                Describe(pos_)));
   }
 }
 

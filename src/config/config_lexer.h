@@ -64,9 +64,8 @@ class ConfigLexer {
   std::optional<Token> TopValueEnd();
   std::optional<Token> MapKey();
   std::optional<Token> MapAfterKey();
-  std::optional<Token> MapValueEnd();
   std::optional<Token> ArrayValue();
-  std::optional<Token> ArrayValueEnd();
+  std::optional<Token> ContainerValueEnd(Frame frame);
 
   Token QuotedKey(bool top_level);
   Token BareKey(size_t start, bool top_level);

@@ -87,64 +87,52 @@ ConfigValue& ConfigValue::operator=(const ConfigValue& other) = default;
 ConfigValue& ConfigValue::operator=(ConfigValue&& other) noexcept = default;
 ConfigValue::~ConfigValue() = default;
 
-ConfigValue ConfigValue::MakeMap(Map entries, Position position) {
+ConfigValue ConfigValue::Make(Kind kind, std::string text, Position position) {
   ConfigValue value;
-  value.kind_ = Kind::kMap;
-  value.map_ = std::move(entries);
+  value.kind_ = kind;
+  value.text_ = std::move(text);
   value.position_ = std::move(position);
+  return value;
+}
+
+ConfigValue ConfigValue::MakeMap(Map entries, Position position) {
+  ConfigValue value = Make(Kind::kMap, {}, std::move(position));
+  value.map_ = std::move(entries);
   return value;
 }
 
 ConfigValue ConfigValue::MakeArray(Array elements, Position position) {
-  ConfigValue value;
-  value.kind_ = Kind::kArray;
+  ConfigValue value = Make(Kind::kArray, {}, std::move(position));
   value.array_ = std::move(elements);
-  value.position_ = std::move(position);
   return value;
 }
 
 ConfigValue ConfigValue::MakeString(std::string text, bool quoted, Position position) {
-  ConfigValue value;
-  value.kind_ = Kind::kString;
-  value.text_ = std::move(text);
+  ConfigValue value = Make(Kind::kString, std::move(text), std::move(position));
   value.quoted_ = quoted;
-  value.position_ = std::move(position);
   return value;
 }
 
 ConfigValue ConfigValue::MakeInt(int64_t number, std::string raw_text, Position position) {
-  ConfigValue value;
-  value.kind_ = Kind::kInt;
+  ConfigValue value = Make(Kind::kInt, std::move(raw_text), std::move(position));
   value.int_ = number;
-  value.text_ = std::move(raw_text);
-  value.position_ = std::move(position);
   return value;
 }
 
 ConfigValue ConfigValue::MakeDouble(double number, std::string raw_text, Position position) {
-  ConfigValue value;
-  value.kind_ = Kind::kDouble;
+  ConfigValue value = Make(Kind::kDouble, std::move(raw_text), std::move(position));
   value.double_ = number;
-  value.text_ = std::move(raw_text);
-  value.position_ = std::move(position);
   return value;
 }
 
 ConfigValue ConfigValue::MakeBool(bool flag, std::string raw_text, Position position) {
-  ConfigValue value;
-  value.kind_ = Kind::kBool;
+  ConfigValue value = Make(Kind::kBool, std::move(raw_text), std::move(position));
   value.bool_ = flag;
-  value.text_ = std::move(raw_text);
-  value.position_ = std::move(position);
   return value;
 }
 
 ConfigValue ConfigValue::MakeDatetime(std::string text, Position position) {
-  ConfigValue value;
-  value.kind_ = Kind::kDatetime;
-  value.text_ = std::move(text);
-  value.position_ = std::move(position);
-  return value;
+  return Make(Kind::kDatetime, std::move(text), std::move(position));
 }
 
 const MapEntry* ConfigValue::FindEntry(std::string_view key) const {

@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_format.h"
 #include "auth/auth_fixture.h"
+#include "auth/shared_configs.h"
 #include "auth/credentials.h"
 #include "harness/raw_client.h"
 #include "harness/server_process.h"
@@ -245,19 +246,6 @@ INSTANTIATE_TEST_SUITE_P(
             {Ping(0, Connect(TokenConnect(kPlainToken))), Ping(1, Connect(TokenConnect("no")))}}),
     CaseName);
 
-const std::string kUsersConfig = absl::StrFormat(
-    "PASS: \"Pw-var-81x\"\n"
-    "authorization {\n"
-    "  users: [\n"
-    "    {user: alice, password: \"%s\"}\n"
-    "    {user: bob, password: %s}\n"
-    "    {user: carol, password: \"%s\"}\n"
-    "    {user: dave, password: \"%s\"}\n"
-    "    {user: erin, password: $PASS}\n"
-    "  ]\n"
-    "}\n",
-    kPlainPassword, kHash2a, kHash2b, kHash2y);
-
 INSTANTIATE_TEST_SUITE_P(
     Users, AuthDifferentialTest,
     ::testing::Values(
@@ -316,20 +304,6 @@ INSTANTIATE_TEST_SUITE_P(
                    {Ping(0, "CONNECT {}\r\nSUB a 1\r\n")}}),
     CaseName);
 
-const std::string kPermissionsConfig = R"(
-authorization {
-  default_permissions: { publish: "pub.>", subscribe: ["nothing", "pub.>"] }
-  users: [
-    {user: admin, password: "Pw-admin-77", permissions: { publish: ">", subscribe: ">" }}
-    {user: pub, password: "Pw-pub-12", permissions: {
-      publish: { allow: ["foo.>", "bar"], deny: ["foo.secret"] }
-      subscribe: { allow: ["foo.*", "q.* v1"], deny: ["foo.secret"] }
-    }}
-    {user: svc, password: "Pw-svc-34", permissions: { subscribe: "svc", allow_responses: true }}
-    {user: dflt, password: "Pw-dflt-78"}
-  ]
-}
-)";
 const std::string kAdmin = Login("admin", "Pw-admin-77");
 const std::string kPub = Login("pub", "Pw-pub-12");
 
@@ -388,18 +362,6 @@ INSTANTIATE_TEST_SUITE_P(
                                 "SUB nothing 1\r\nSUB x 2\r\nSUB pub.> 3\r\nPUB pub.x 1\r\n1\r\n"
                                 "PUB x 1\r\n2\r\n")}}),
     CaseName);
-
-const std::string kNoAuthUserConfig = R"(
-no_auth_user: guest
-authorization {
-  timeout: 0.5
-  users: [
-    {user: guest, password: "Pw-guest-31",
-     permissions: { publish: "public.>", subscribe: "public.>" }}
-    {user: admin, password: "Pw-admin-77"}
-  ]
-}
-)";
 
 INSTANTIATE_TEST_SUITE_P(
     NoAuthUser, AuthDifferentialTest,

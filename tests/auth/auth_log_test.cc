@@ -16,7 +16,7 @@
 namespace ringnats::authtest {
 namespace {
 
-const std::string kUsersConfig = absl::StrFormat(
+const std::string kTwoUsersConfig = absl::StrFormat(
     "authorization {\n"
     "  users: [\n"
     "    {user: alice, password: \"%s\"}\n"
@@ -61,7 +61,7 @@ TEST_F(AuthLogTest, TokenFailureNamesNoUser) {
 }
 
 TEST_F(AuthLogTest, UsersFailureNamesTheUser) {
-  ASSERT_NO_FATAL_FAILURE(StartServer(kUsersConfig));
+  ASSERT_NO_FATAL_FAILURE(StartServer(kTwoUsersConfig));
   EXPECT_TRUE(Rejects(UserConnect("alice", "Guess-two-5521")));
   EXPECT_TRUE(LogShows(std::string(kFailurePrefix) + R"( - User "alice"$)"));
   EXPECT_TRUE(Rejects(UserConnect("carol", "Guess-three-6630")));
@@ -77,7 +77,7 @@ TEST_F(AuthLogTest, UsersFailureNamesTheUser) {
 
 // In users mode an operation before CONNECT fails as a login without a user.
 TEST_F(AuthLogTest, UsersModeOpBeforeConnectLogsEmptyUser) {
-  ASSERT_NO_FATAL_FAILURE(StartServer(kUsersConfig));
+  ASSERT_NO_FATAL_FAILURE(StartServer(kTwoUsersConfig));
   auto client = ConnectWithInfo();
   ASSERT_TRUE(client);
   ASSERT_TRUE(client->Send("PING\r\n"));
@@ -86,7 +86,7 @@ TEST_F(AuthLogTest, UsersModeOpBeforeConnectLogsEmptyUser) {
 }
 
 TEST_F(AuthLogTest, TraceRedactsPasswords) {
-  ASSERT_NO_FATAL_FAILURE(StartServer(kUsersConfig, {"-DV"}));
+  ASSERT_NO_FATAL_FAILURE(StartServer(kTwoUsersConfig, {"-DV"}));
   EXPECT_TRUE(Accepts(UserConnect("alice", kPlainPassword)));
   EXPECT_TRUE(Accepts(UserConnect("carol", kPassword2b)));
   EXPECT_TRUE(Rejects(UserConnect("alice", "Guess-five-8852")));
@@ -117,7 +117,7 @@ TEST_F(AuthLogTest, TraceAndTokens) {
 }
 
 TEST_F(AuthLogTest, PlaintextPasswordWarning) {
-  ASSERT_NO_FATAL_FAILURE(StartServer(kUsersConfig));
+  ASSERT_NO_FATAL_FAILURE(StartServer(kTwoUsersConfig));
   EXPECT_TRUE(LogShows(R"(\[WRN\] Plaintext passwords detected, use nkeys or bcrypt$)"));
 }
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_format.h"
 #include "auth/auth_fixture.h"
+#include "auth/shared_configs.h"
 #include "auth/credentials.h"
 
 namespace ringnats::authtest {
@@ -218,19 +219,6 @@ INSTANTIATE_TEST_SUITE_P(
                   false,
                   TokenConnect(kBcryptToken)}),
     CaseName);
-
-const std::string kUsersConfig = absl::StrFormat(
-    "PASS: \"Pw-var-81x\"\n"
-    "authorization {\n"
-    "  users: [\n"
-    "    {user: alice, password: \"%s\"}\n"
-    "    {user: bob, password: %s}\n"
-    "    {user: carol, password: \"%s\"}\n"
-    "    {user: dave, password: \"%s\"}\n"
-    "    {user: erin, password: $PASS}\n"
-    "  ]\n"
-    "}\n",
-    kPlainPassword, kHash2a, kHash2b, kHash2y);
 
 INSTANTIATE_TEST_SUITE_P(
     ConfigUsers, LoginTest,

@@ -7,23 +7,12 @@
 #include <string>
 
 #include "auth/auth_fixture.h"
+#include "auth/shared_configs.h"
 
 namespace ringnats::authtest {
 namespace {
 
 constexpr std::chrono::milliseconds kGuard{5000};
-
-constexpr char kNoAuthUserConfig[] = R"(
-no_auth_user: guest
-authorization {
-  timeout: 0.5
-  users: [
-    {user: guest, password: "Pw-guest-31",
-     permissions: { publish: "public.>", subscribe: "public.>" }}
-    {user: admin, password: "Pw-admin-77"}
-  ]
-}
-)";
 
 class NoAuthUserTest : public AuthTest {
  protected:

@@ -8,27 +8,10 @@
 
 #include "absl/strings/str_format.h"
 #include "auth/auth_fixture.h"
+#include "auth/shared_configs.h"
 
 namespace ringnats::authtest {
 namespace {
-
-constexpr char kPermissionsConfig[] = R"(
-authorization {
-  default_permissions: { publish: "pub.>", subscribe: ["nothing", "pub.>"] }
-  users: [
-    {user: admin, password: "Pw-admin-77", permissions: { publish: ">", subscribe: ">" }}
-    {user: pub, password: "Pw-pub-12", permissions: {
-      publish: { allow: ["foo.>", "bar"], deny: ["foo.secret"] }
-      subscribe: { allow: ["foo.*", "q.* v1"], deny: ["foo.secret"] }
-    }}
-    {user: svc, password: "Pw-svc-34", permissions: { subscribe: "svc", allow_responses: true }}
-    {user: svc2, password: "Pw-svc2-56", permissions: {
-      subscribe: "svc2", allow_responses: { max: 2, expires: "1m" }
-    }}
-    {user: dflt, password: "Pw-dflt-78"}
-  ]
-}
-)";
 
 class PermissionsTest : public AuthTest {
  protected:

@@ -102,6 +102,8 @@ class ConfigValue {
   static std::string_view KindName(Kind kind);
 
  private:
+  // The fields every kind sets; the Make* functions add their own.
+  static ConfigValue Make(Kind kind, std::string text, Position position);
   void AppendDebugString(std::string& out) const;
 
   Kind kind_ = Kind::kMap;
