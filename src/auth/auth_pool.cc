@@ -1,18 +1,14 @@
 #include "ringnats/auth/auth_pool.h"
 
 #include <openssl/crypto.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
+#include "pool_thread_priority.h"
 #include "ringnats/auth/bcrypt.h"
 #include "ringnats/auth/secrets.h"
 #include "ringnats/util/log.h"
 
 namespace ringnats::auth {
 namespace {
-
-// Pool threads yield to the rings: hashing is throughput work, message traffic is latency.
-constexpr int kPoolNiceness = 10;
 
 void Wipe(std::string& secret) {
   OPENSSL_cleanse(secret.data(), secret.size());
@@ -116,9 +112,9 @@ void AuthPool::StoreVerdict(const std::string& key, bool ok) {
 }
 
 void AuthPool::RunThread() {
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kPoolNiceness) != 0) {
-    log::Debug("auth pool: could not lower thread priority");
-  }
+  // Pool threads yield to the rings: hashing is throughput work, message traffic is latency.
+  PoolThreadPriority priority;
+  priority.Start();
   BcryptHasher hasher;
   std::vector<uint32_t> to_wake;
   while (true) {
@@ -134,9 +130,11 @@ void AuthPool::RunThread() {
       queue_.pop_front();
     }
     const absl::Time started = absl::Now();
+    const absl::Duration cpu_before = ThreadCpuTime();
     const bool ok = hasher.Verify(job.stored_hash, job.secret);
     Wipe(job.secret);
     const absl::Duration took = absl::Now() - started;
+    priority.AfterHash(took, ThreadCpuTime() - cpu_before);
     to_wake.clear();
     {
       absl::MutexLock lock(&mu_);
