@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <optional>
 
@@ -69,6 +70,40 @@ inline bool IsBlankOrEol(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static_assert(std::endian::native == std::endian::little, "EndOfToken reads words LSB first");
+
+// A byte in each lane of a word that equals `c`: the lowest flagged lane is always a real
+// match (a borrow can only flag lanes above one), which is all EndOfToken needs.
+inline uint64_t LanesEqual(uint64_t word, char c) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighBits = 0x8080808080808080;
+  const uint64_t x = word ^ (kOnes * static_cast<uint8_t>(c));
+  return (x - kOnes) & ~x & kHighBits;
+}
+
+// The index of the first separator in `arg` at or after `i` (or its size). Subjects are
+// scanned eight bytes at a time: this loop was the largest single cost of a small PUB.
+template <bool (*IsSep)(char)>
+inline size_t EndOfToken(std::string_view arg, size_t i) {
+  const size_t n = arg.size();
+  while (i + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, arg.data() + i, 8);
+    uint64_t found = LanesEqual(word, ' ') | LanesEqual(word, '\t');
+    if constexpr (IsSep == IsBlankOrEol) {
+      found |= LanesEqual(word, '\r') | LanesEqual(word, '\n');
+    }
+    if (found != 0) {
+      return i + static_cast<size_t>(std::countr_zero(found) / 8);
+    }
+    i += 8;
+  }
+  while (i < n && !IsSep(arg[i])) {
+    ++i;
+  }
+  return i;
+}
+
 // The next token of `arg` at or after `i`, separated by bytes for which IsSep holds; false
 // when only separators are left. PUB/HPUB separate on space/TAB only, SUB/UNSUB also on CR/LF
 // (nats-server uses two different splitters).
@@ -82,9 +117,7 @@ inline bool NextToken(std::string_view arg, size_t& i, std::string_view& token) 
     return false;
   }
   const size_t start = i;
-  while (i < n && !IsSep(arg[i])) {
-    ++i;
-  }
+  i = EndOfToken<IsSep>(arg, i);
   token = std::string_view(arg.data() + start, i - start);
   return true;
 }

@@ -59,6 +59,9 @@ struct MatchCache::Impl {
   size_t set_mask = 0;
   size_t used = 0;
   uint32_t next_victim = 0;  // round-robin within a set: cheap and good enough
+  // The slot of the previous lookup. A publisher usually repeats its subject, and comparing
+  // against the last one first skips hashing it (a tenth of a small publish's cost).
+  Slot* last = nullptr;
   MatchResult uncached;
 };
 
@@ -78,6 +81,11 @@ const MatchResult& MatchCache::Match(std::string_view subject) {
     trie_.Match(subject, &impl.uncached);
     return impl.uncached;
   }
+  if (Slot* last = impl.last;
+      last != nullptr && last->subject == subject && impl.IsCurrent(*last)) {
+    ++hits_;
+    return last->result;
+  }
   const uint64_t hash = StringViewHash{}(subject);
   Slot* set = &impl.slots[(hash & impl.set_mask) * impl.ways];
   Slot* target = nullptr;
@@ -86,6 +94,7 @@ const MatchResult& MatchCache::Match(std::string_view subject) {
     if (slot.used && slot.hash == hash && slot.subject == subject) {
       if (impl.IsCurrent(slot)) {
         ++hits_;
+        impl.last = &slot;
         return slot.result;
       }
       target = &slot;  // stale: recompute in place
@@ -117,6 +126,7 @@ const MatchResult& MatchCache::Match(std::string_view subject) {
   slot.bucket_generation = impl.generations.buckets[slot.bucket].Load();
   slot.global_generation = impl.generations.global.Load();
   trie_.Match(subject, &slot.result);
+  impl.last = &slot;
   // Slots keep their capacity across refills; not a huge fan-out's worth of it, though.
   std::vector<SubRef>& plain = slot.result.plain;
   if (plain.capacity() > kRetainedRefs && plain.size() * 4 < plain.capacity()) {

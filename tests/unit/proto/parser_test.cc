@@ -38,6 +38,24 @@ TEST(ParserOps, Pub) {
   ExpectParse("PUB foo 000000001\r\na\r\n", {"PUB foo [a]", "MORE 0"});
 }
 
+// Tokens are scanned eight bytes at a time with a byte-wise tail: every token length across
+// and around those word boundaries, ended by each separator.
+TEST(ParserOps, TokensOfEveryLengthAroundWordBoundaries) {
+  for (size_t len = 1; len <= 27; ++len) {
+    std::string subject;
+    for (size_t i = 0; i < len; ++i) subject.push_back(static_cast<char>('a' + i % 26));
+    const std::string reply = "r" + subject;
+    for (const char* sep : {" ", "\t", " \t "}) {
+      SCOPED_TRACE(::testing::Message() << "length " << len << " separator " << int(sep[0]));
+      ExpectParse("PUB " + subject + sep + "1\r\nx\r\n", {"PUB " + subject + " [x]", "MORE 0"});
+      ExpectParse("PUB " + subject + sep + reply + sep + "1\r\nx\r\n",
+                  {"PUB " + subject + " reply=" + reply + " [x]", "MORE 0"});
+      ExpectParse("SUB " + subject + sep + reply + sep + subject + "\r\n",
+                  {"SUB " + subject + " q=" + reply + " sid=" + subject, "MORE 0"});
+    }
+  }
+}
+
 TEST(ParserOps, PubPayloads) {
   ExpectParse("PUB foo 0\r\n\r\n", {"PUB foo []", "MORE 0"});
   ExpectParse("PUB foo 4\r\n\r\n\r\n\r\n", {"PUB foo [\\r\\n\\r\\n]", "MORE 0"});
