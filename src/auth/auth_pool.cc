@@ -5,6 +5,7 @@
 #include "pool_thread_priority.h"
 #include "ringnats/auth/bcrypt.h"
 #include "ringnats/auth/secrets.h"
+#include "ringnats/util/thread_cpu_time.h"
 #include "ringnats/util/log.h"
 
 namespace ringnats::auth {

@@ -3,7 +3,6 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -57,12 +56,6 @@ bool CanLeaveIdleClass() {
 }
 
 }  // namespace
-
-absl::Duration ThreadCpuTime() {
-  timespec now{};
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) != 0) return absl::ZeroDuration();
-  return absl::DurationFromTimespec(now);
-}
 
 bool PoolThreadPriority::Apply(Class wanted) {
   if (SetSchedulingClass(wanted == Class::kIdle ? SCHED_IDLE : SCHED_OTHER) != 0) {

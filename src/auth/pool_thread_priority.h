@@ -31,7 +31,4 @@ class PoolThreadPriority {
   Class current_ = Class::kNice;
 };
 
-// CPU time consumed so far by the calling thread.
-absl::Duration ThreadCpuTime();
-
 }  // namespace ringnats::auth

@@ -35,9 +35,9 @@ struct CostMeasurement {
 // Times one hash at `cost`.
 using HashTimer = std::function<absl::StatusOr<HashTiming>(int cost)>;
 
-// The real timer: one BcryptHasher::Hash on this thread, on the monotonic and the thread CPU
-// clocks.
-HashTimer BcryptHashTimer();
+// The real timer: one BcryptHasher::Hash on each of `threads` threads at once, on the
+// monotonic and the thread CPU clocks; the timing is their mean.
+HashTimer BcryptHashTimer(int threads);
 
 absl::StatusOr<std::vector<CostMeasurement>> MeasureCosts(const BenchPlan& plan,
                                                           const HashTimer& timer);

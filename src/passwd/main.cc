@@ -49,7 +49,7 @@ int RunBench(const Options& options) {
   std::printf("Measuring bcrypt costs %d-%d for at most about %g s...\n", plan.min_cost,
               plan.max_cost, absl::ToDoubleSeconds(plan.budget));
   std::fflush(stdout);
-  absl::StatusOr<std::vector<CostMeasurement>> rows = MeasureCosts(plan, BcryptHashTimer());
+  absl::StatusOr<std::vector<CostMeasurement>> rows = MeasureCosts(plan, BcryptHashTimer(threads));
   if (!rows.ok()) return Fail(rows.status());
   const std::string table = RenderCostTable(*rows, plan, threads, kDefaultAuthTimeout);
   std::fwrite(table.data(), 1, table.size(), stdout);

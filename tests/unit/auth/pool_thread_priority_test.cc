@@ -13,6 +13,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "ringnats/util/thread_cpu_time.h"
 
 namespace ringnats::auth {
 namespace {
