@@ -19,7 +19,7 @@
 #   BENCH_BIN         [build-release/bench/load/ringnats-bench]
 #   RINGNATS_WORKERS  [2]   ringnats --workers
 #   BENCH_THREADS     [2]   ringnats-bench --threads
-#   ROUNDS            [3]
+#   ROUNDS            [3 quick, 5 full: single runs here differ by up to 25%]
 #   ONLY              run only the cases whose name matches this grep -E pattern
 #   KEEP_DIR          keep raw results (results.jsonl: one JSON line per run), the medians
 #                     with min/max (summary.tsv), the auth fixtures (fixtures/) and broker
@@ -58,14 +58,15 @@ for bin in "$RINGNATS_BIN" "$NATS_SERVER_BIN" "$BENCH_BIN"; do
 done
 command -v jq > /dev/null || { echo "compare.sh: needs jq" >&2; exit 2; }
 
-rounds=${ROUNDS:-3}
 if [[ $mode == quick ]]; then
+  rounds=${ROUNDS:-3}
   dur=0.5
   conn_dur=0.5
   idle_conns=2000
   b4_users=2048
   b11_users=48
 else
+  rounds=${ROUNDS:-5}
   dur=3
   conn_dur=2
   idle_conns=10000

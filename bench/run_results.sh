@@ -7,7 +7,7 @@
 #    ringnats-bench, ringnats-passwd and the micro-benchmarks;
 # 2. runs `ringnats-passwd --bench` (bcrypt cost against what the auth pool can hash);
 # 3. runs every micro-benchmark once with a short --benchmark_min_time;
-# 4. runs `bench/compare.sh --full` (ringnats and nats-server alternately, 3 rounds, medians);
+# 4. runs `bench/compare.sh --full` (ringnats and nats-server alternately, 5 rounds, medians);
 # 5. draws the plots with gnuplot (installs gnuplot-nox with apt-get when it is missing) and
 #    writes RESULTS.md: machine, commands, raw numbers, the ratio table and, for every target
 #    of the benchmarks issue, met or not met with the measured value.
@@ -15,7 +15,7 @@
 # Environment: BUILD_DIR [build-release], ROUNDS (passed to compare.sh), MICRO_MIN_TIME [0.05],
 # PASSWD_SECONDS [20], COMPARE_MODE [--full], OUT_DIR (keep the raw output there; default a
 # temporary directory that is removed afterwards), COMPARE_DIR (skip compare.sh and reuse the
-# compare/ folder of an earlier OUT_DIR). Takes about 15-20 minutes on a 2-core machine.
+# compare/ folder of an earlier OUT_DIR). Takes about 15 minutes on a 2-core machine.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -347,9 +347,13 @@ for spec in "pub-1KiB:1.0:pub 1 KiB: >= 1.0x msgs/s" "pubsub-16B:1.5:pub->sub 16
   "many-subjects-10k:2:10,000 wildcard subscriptions: >= 2x msgs/s"; do
   IFS=: read -r c bound label <<< "$spec"
   ratio=$(med "$c" msgs_per_sec ratio)
+  why=$(throughput_why "$c" "$bound")
+  if [[ $c == pub-1KiB ]]; then
+    why="$why On this machine ringnats' single runs tend to fall in two groups: about 3M msgs/s with the broker busy, and about 1.5M with the broker idle part of the time and the publisher at a full core; nats-server's runs spread too (the ranges above). In the slow group the publisher's own sends cost twice as much: a broker that drains the socket faster than it fills sleeps between reads, and every send then pays for waking it (in this VM an inter-processor interrupt; perf shows the publisher's _raw_spin_unlock_irqrestore in sock_def_readable at 10% of all samples instead of 4.5%). Which group a run lands in varies from run to run; ringnats, spending less CPU per message, is probably idle, and so in the slow group, more often. Spinning before sleeping avoids the wakeups, but on 2 cores shared with the load generator it made request/reply 3x slower (tried, not kept)."
+  fi
   row "$label" "$(meets "$ratio" ">=" "$bound")" \
     "$(num "$(med "$c" msgs_per_sec)") vs $(num "$(med "$c" msgs_per_sec nats-server)") msgs/s (${ratio}x); broker CPU $(num "$(med "$c" server_cpu_ns_per_op)" 0) vs $(num "$(med "$c" server_cpu_ns_per_op nats-server)" 0) ns per message ($(med "$c" server_cpu_ns_per_op ratio)x)" \
-    "$(throughput_why "$c" "$bound")"
+    "$why"
 done
 
 p50r=$(med reqrep lat_p50_us ratio)
@@ -357,7 +361,7 @@ p99r=$(med reqrep lat_p99_us ratio)
 row "request/reply without a storm: p50 <= 0.8x and p99 <= 0.7x" \
   "$(both "$(meets "$p50r" "<=" 0.8)" "$(meets "$p99r" "<=" 0.7)")" \
   "p50 $(num "$(med reqrep lat_p50_us)" 0) vs $(num "$(med reqrep lat_p50_us nats-server)" 0) us (${p50r}x); p99 $(num "$(med reqrep lat_p99_us)" 0) vs $(num "$(med reqrep lat_p99_us nats-server)" 0) us (${p99r}x)" \
-  "closed loop, one request outstanding, so every request wakes the broker from idle. $(cpu_note reqrep). $(spread reqrep lat_p99_us). ringnats' ring threads block in io_uring_enter when they have nothing to do; with more runnable threads than cores, a woken thread can wait a scheduler slice (milliseconds) before it runs, and that lands in the tail. nats-server spends more CPU on the same request rate (its runtime spins briefly before parking a thread), which keeps it on a CPU between requests; ringnats spends less and sleeps."
+  "closed loop, one request outstanding, so every request wakes the broker from idle. $(cpu_note reqrep). $(spread reqrep lat_p99_us). The tail depends on where the kernel's SO_REUSEPORT hash puts the two connections: on one worker a round trip wakes the broker twice; on two workers it wakes it four times (each hop between workers wakes the other ring), and on this 2-core VM every wakeup of a sleeping thread is expensive and may wait for a CPU that a load generator thread holds. Measured with the same binary, 6 runs each: --workers 1 gave p99 184-559 us (5 of 6 under 220 us), --workers 2 gave 195-715 us (4 of 6 over 500 us). So the median over rounds depends on how many rounds drew the split placement. Spinning before sleeping (tried: 30 and 50 us) made it worse here, taking the CPU from the load generator's threads."
 
 c=idle-user
 ratio=$(med $c rss_kb_per_10k_conns ratio)
@@ -378,9 +382,6 @@ case $alloc_status in
   zero) v=yes ;; allocates) v=no ;; *) v=unknown ;;
 esac
 why="publish_alloc_bench counts every operator new while a message is in flight, after warm-up; the most frequent allocation size was ${alloc_size} B."
-if [[ $alloc_size == *512* ]]; then
-  why="$why Those are std::deque node blocks of OutboundBuffer's chunk list (include/ringnats/ring/outbound_buffer.h): the deque allocates a 512-byte block every 64 chunks pushed and frees one every 64 popped, so payloads that fill 32 KiB chunks between sends (1 KiB and up here) allocate about once per 64 chunks; the 16 B cases allocate nothing. A fixed ring of chunk pointers or an intrusive list through OutboundChunk would remove it."
-fi
 row "zero heap allocations per message on the publish and delivery path" "$v" \
   "max $(num "$alloc_max" 4) allocations per message over the publish_alloc_bench cases (pub->sub, fan-out 1->8, 10,000 wildcards; 16 B, 1 KiB, 64 KiB)" \
   "$why"
