@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -141,11 +140,6 @@ struct WorkerSide {
   std::vector<Subscriber> subs;  // by SubRef::slot
 };
 
-std::string_view Digits(size_t n, char (&buffer)[24]) {
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, n);
-  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
-}
-
 // DeliverLocal's encoding of a MSG line.
 void AppendMsg(WorkerSide& side, sublist::SubRef ref, const broker::Message& message,
                const broker::MsgFrame& frame) {
@@ -169,7 +163,7 @@ class PublishPath {
  public:
   PublishPath(Shape shape, size_t payload_size)
       : payload_(payload_size, 'p'), cache_(trie_), remote_refs_(kWorkers) {
-    size_text_ = std::string(Digits(payload_size, size_buf_));
+    size_text_ = std::string(broker::DecimalDigits(payload_size, size_buf_));
     switch (shape) {
       case Shape::kPubSub:
         Subscribe("bench.ps", kPublisherWorker, 1);

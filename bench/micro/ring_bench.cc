@@ -9,13 +9,13 @@
 #include <sys/uio.h>
 
 #include <atomic>
-#include <charconv>
 #include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ringnats/broker/delivery_batch.h"
+#include "ringnats/broker/msg_frame.h"
 #include "ringnats/ring/outbound_buffer.h"
 #include "ringnats/ring/spsc_queue.h"
 
@@ -112,11 +112,6 @@ void BM_SpscQueue_PingPong(benchmark::State& state) {
 }
 BENCHMARK(BM_SpscQueue_PingPong)->UseRealTime();
 
-std::string_view Digits(size_t n, char (&buffer)[24]) {
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, n);
-  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
-}
-
 // Writes every pending byte "to the socket": what a completed sendmsg does to the buffer.
 void DrainAll(ring::OutboundBuffer& out) {
   iovec iov[16];
@@ -129,19 +124,22 @@ void DrainAll(ring::OutboundBuffer& out) {
   }
 }
 
-// One MSG line as DeliverLocal builds it (eleven pieces, no temporary string), drained every
-// 64 KiB as a sendmsg would: bytes/s of outbound encoding with a warmed chunk pool.
+// One MSG line as DeliverLocal builds it (the message's MsgFrame around the subscriber's sid,
+// then the payload), drained every 64 KiB as a sendmsg would: bytes/s of outbound encoding
+// with a warmed chunk pool.
 void BM_OutboundBuffer_AppendMsg(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
   const std::string payload(size, 'x');
   ring::ChunkPool pool;
   ring::OutboundBuffer out(&pool);
   char size_buf[24];
-  const std::string_view size_text = Digits(size, size_buf);
+  const broker::Message message{"bench.subject", "", 0, payload,
+                                broker::DecimalDigits(size, size_buf), ""};
+  broker::MsgFrame frame;
+  frame.Format(message);
   size_t bytes = 0;
   for (auto _ : state) {
-    out.Append({"MSG ", "bench.subject", " ", "1", " ", "", "", size_text, "\r\n", payload,
-                "\r\n"});
+    out.Append({frame.head, "1", frame.tail, payload, "\r\n"});
     if (out.pending_bytes() >= 64 * 1024) {
       bytes += out.pending_bytes();
       DrainAll(out);
@@ -181,7 +179,7 @@ void BM_DeliveryBatch_AddForEach(benchmark::State& state) {
   std::vector<sublist::SubRef> refs;
   for (uint32_t i = 0; i < refs_per_msg; ++i) refs.push_back(sublist::SubRef{1, i, 1});
   char size_buf[24];
-  broker::Message message{"bench.subject", "", 0, payload, Digits(size, size_buf), ""};
+  broker::Message message{"bench.subject", "", 0, payload, broker::DecimalDigits(size, size_buf), ""};
   broker::DeliveryBatch batch;
   uint64_t visited = 0;
   for (auto _ : state) {

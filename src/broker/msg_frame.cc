@@ -8,16 +8,16 @@ namespace {
 // The size as the publisher wrote it (nats-server echoes it verbatim, leading zeros and
 // all), or formatted when the message did not come from a client's PUB.
 void AppendSize(std::string& out, std::string_view as_written, size_t n) {
-  if (!as_written.empty()) {
-    out.append(as_written);
-    return;
-  }
   char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, static_cast<size_t>(result.ptr - digits));
+  out.append(as_written.empty() ? DecimalDigits(n, digits) : as_written);
 }
 
 }  // namespace
+
+std::string_view DecimalDigits(size_t n, char (&buffer)[24]) {
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, n);
+  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
+}
 
 void MsgFrame::Format(const Message& message) {
   const bool headers = message.header_len > 0;

@@ -1,8 +1,6 @@
 // Publishing: match on the publisher's worker, write local deliveries straight into the
 // subscribers' outbound buffers, batch the rest per destination worker.
 
-#include <charconv>
-
 #include "absl/strings/str_format.h"
 #include "ringnats/auth/permissions.h"
 #include "ringnats/broker/worker.h"
@@ -10,16 +8,6 @@
 #include "ringnats/util/log.h"
 
 namespace ringnats::broker {
-namespace {
-
-// Formats `n` into `buffer`; returns the digits.
-std::string_view Digits(size_t n, char (&buffer)[24]) {
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, n);
-  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
-}
-
-}  // namespace
-
 void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   // HPUB without "headers":true never gets here: the parser refuses it.
   const bool has_headers = op.type == proto::OpType::kHpub;
@@ -47,11 +35,18 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   Message message{op.subject, op.reply,     has_headers ? op.header_len : 0u,
                   op.payload, op.size_text, has_headers ? op.header_size_text : std::string_view()};
   const sublist::MatchResult& result = match_cache_.Match(op.subject);
-  if (!result.plain.empty() || !result.queues.empty()) frame_.Format(message);
+  // Formatted at the first local delivery: a message whose subscribers are all on other
+  // workers is formatted there, not here.
+  bool framed = false;
+  auto frame = [&]() -> const MsgFrame& {
+    if (!framed) frame_.Format(message);
+    framed = true;
+    return frame_;
+  };
   bool delivered = false;
   for (const sublist::SubRef& ref : result.plain) {
     if (ref.worker == index_) {
-      delivered |= DeliverLocal(ref, message, frame_, &publisher);
+      delivered |= DeliverLocal(ref, message, frame(), &publisher);
     } else {
       QueueRemote(ref);
       delivered = true;
@@ -68,7 +63,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
         delivered = true;
         break;
       }
-      if (DeliverLocal(ref, message, frame_, &publisher)) {
+      if (DeliverLocal(ref, message, frame(), &publisher)) {
         delivered = true;
         break;
       }
@@ -115,7 +110,7 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Msg
     body.remove_prefix(std::min<size_t>(message.header_len, body.size()));
     const std::string_view reply_sep = message.reply.empty() ? "" : " ";
     out.Append({"MSG ", message.subject, " ", sub->sid, " ", message.reply, reply_sep,
-                Digits(body.size(), size_buf), "\r\n", body, "\r\n"});
+                DecimalDigits(body.size(), size_buf), "\r\n", body, "\r\n"});
   }
   ++target->out_msgs;
   target->out_bytes += body.size();

@@ -552,12 +552,6 @@ OutboundBuffer& EventLoop::outbound(ConnId id) {
   return conn->out;
 }
 
-void EventLoop::ScheduleSend(ConnId id) {
-  Conn* conn = impl_->Find(id);
-  if (conn == nullptr || conn->shut_down) return;
-  impl_->QueueSend(id.slot);
-}
-
 OutboundBuffer& EventLoop::OutboundToSend(ConnId id) {
   Conn* conn = impl_->Find(id);
   RN_CHECK(conn != nullptr);

@@ -4,6 +4,7 @@
 // differs between subscribers, so fan-out copies three short pieces per delivery instead of
 // assembling the line from a dozen.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,8 @@ struct MsgFrame {
   // Reuses the strings' memory, so steady traffic formats without allocating.
   void Format(const Message& message);
 };
+
+// `n` in decimal, written into `buffer`; returns the digits.
+std::string_view DecimalDigits(size_t n, char (&buffer)[24]);
 
 }  // namespace ringnats::broker

@@ -95,9 +95,8 @@ class EventLoop {
 
   bool IsLive(ConnId id) const;
   OutboundBuffer& outbound(ConnId id);
-  // Queue the outbound bytes for sending at the end of this iteration.
-  void ScheduleSend(ConnId id);
-  // outbound() and ScheduleSend() in one lookup: for writers that append right away.
+  // The connection's outbound buffer, its bytes queued for sending at the end of this
+  // iteration: for writers that append right away.
   OutboundBuffer& OutboundToSend(ConnId id);
   void Close(ConnId id, CloseMode mode);
   // Stop / restart reading this connection (TCP then pushes back on the peer).
