@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -20,7 +21,7 @@ namespace ringnats::ring {
 namespace {
 
 // user_data layout: tag in the top byte, connection generation (24 bits), slot (32 bits).
-enum class Tag : uint8_t { kAccept = 1, kRecv, kSend, kWakeEventfd, kDoorbell, kIgnore };
+enum class Tag : uint8_t { kAccept = 1, kRecv, kSend, kWakeEventfd, kDoorbell, kIgnore, kHangup };
 
 uint64_t Pack(Tag tag, uint32_t slot = 0, uint32_t generation = 0) {
   return (uint64_t{static_cast<uint8_t>(tag)} << 56) | (uint64_t{generation & 0xffffff} << 32) |
@@ -51,12 +52,19 @@ struct Conn {
   bool in_use = false;
   bool recv_armed = false;
   bool recv_paused = false;
+  bool recv_one_shot = false;
+  bool hangup_armed = false;  // a poll for the peer's FIN while reading is paused
   bool send_in_flight = false;
   bool send_scheduled = false;
   bool closing = false;
   bool flush_before_close = false;
   bool shut_down = false;
-  int64_t send_started_ns = 0;
+  // Set when output is dropped (close now) while a send is in flight: the kernel may still
+  // be reading the chunks, so they are released when that send completes, not before.
+  bool discard_output = false;
+  // The flush under way: bytes of it not yet sent, and when it began (write deadline).
+  size_t flush_remaining = 0;
+  int64_t flush_started_ns = 0;
   OutboundBuffer out;
   iovec iov[kMaxIovecs];
   msghdr msg{};
@@ -117,6 +125,24 @@ struct EventLoop::Impl {
     accept_armed = true;
   }
 
+  // Ends the multishot accept and closes the listener. The accept holds its own reference
+  // to the socket, so the port is only released (and leaves the SO_REUSEPORT group) once
+  // the cancelled accept has completed; Run waits for that before returning.
+  void CloseListener() {
+    if (listen_fd < 0) return;
+    if (accept_armed) {
+      io_uring_sqe* sqe = GetSqe();
+      io_uring_prep_cancel64(sqe, Pack(Tag::kAccept), 0);
+      io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+    }
+    // Leave the listening state now: no new connection is queued to a socket about to go.
+    if (::shutdown(listen_fd, SHUT_RD) != 0 && errno != ENOTCONN) {
+      log::Debug("shutdown listener: %s", strerror(errno));
+    }
+    if (::close(listen_fd) != 0) log::Error("close listener: %s", strerror(errno));
+    listen_fd = -1;
+  }
+
   void ArmWakeEventfd() {
     io_uring_sqe* sqe = GetSqe();
     io_uring_prep_poll_multishot(sqe, wake_fd, POLLIN);
@@ -126,7 +152,11 @@ struct EventLoop::Impl {
   void ArmRecv(uint32_t slot) {
     Conn& conn = *conns[slot];
     io_uring_sqe* sqe = GetSqe();
-    io_uring_prep_recv_multishot(sqe, conn.fd, nullptr, 0, 0);
+    if (conn.recv_one_shot) {
+      io_uring_prep_recv(sqe, conn.fd, nullptr, 0, 0);
+    } else {
+      io_uring_prep_recv_multishot(sqe, conn.fd, nullptr, 0, 0);
+    }
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = kBufferGroup;
     io_uring_sqe_set_data64(sqe, Pack(Tag::kRecv, slot, conn.generation));
@@ -138,6 +168,36 @@ struct EventLoop::Impl {
     io_uring_sqe* sqe = GetSqe();
     io_uring_prep_cancel64(sqe, Pack(Tag::kRecv, slot, conn.generation), 0);
     io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+  }
+
+  void ArmHangupWatch(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_poll_add(sqe, conn.fd, POLLRDHUP);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kHangup, slot, conn.generation));
+    conn.hangup_armed = true;
+  }
+
+  void CancelHangupWatch(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_cancel64(sqe, Pack(Tag::kHangup, slot, conn.generation), 0);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+  }
+
+  void HandleHangup(const io_uring_cqe& cqe, LoopHandler& handler) {
+    const uint32_t slot = SlotOf(cqe.user_data);
+    Conn& conn = *conns[slot];
+    conn.hangup_armed = false;
+    if (conn.closing) {
+      AdvanceClose(slot, handler);
+      return;
+    }
+    if (cqe.res > 0 && (cqe.res & (POLLRDHUP | POLLHUP | POLLERR))) {
+      handler.OnPeerHangup(ConnId{slot, conn.generation});
+    } else if (cqe.res < 0 && cqe.res != -ECANCELED) {
+      log::Debug("hangup poll: %s", strerror(-cqe.res));
+    }
   }
 
   void ReturnBuffer(unsigned bid) {
@@ -161,9 +221,11 @@ struct EventLoop::Impl {
     conn.fd = fd;
     conn.generation = (conn.generation + 1) & 0xffffff;
     conn.in_use = true;
-    conn.recv_armed = conn.recv_paused = conn.send_in_flight = conn.send_scheduled = false;
-    conn.closing = conn.flush_before_close = conn.shut_down = false;
-    conn.send_started_ns = 0;
+    conn.recv_armed = conn.recv_paused = conn.recv_one_shot = conn.hangup_armed = false;
+    conn.send_in_flight = conn.send_scheduled = false;
+    conn.closing = conn.flush_before_close = conn.shut_down = conn.discard_output = false;
+    conn.flush_remaining = 0;
+    conn.flush_started_ns = 0;
     ++live_conns;
     return slot;
   }
@@ -180,7 +242,22 @@ struct EventLoop::Impl {
     io_uring_sqe_set_data64(sqe, Pack(Tag::kSend, slot, conn.generation));
     conn.send_in_flight = true;
     ++sends_in_flight;
-    conn.send_started_ns = MonotonicNowNs();
+    if (conn.flush_remaining == 0) {
+      conn.flush_remaining = conn.out.pending_bytes();
+      conn.flush_started_ns = MonotonicNowNs();
+    }
+  }
+
+  // Drops what is queued for the socket. The chunks a send in flight points at stay alive
+  // until its completion (io_uring rule: no buffer of a submitted SQE is freed before its
+  // CQE).
+  void DiscardOutput(Conn& conn) {
+    if (conn.send_in_flight) {
+      conn.discard_output = true;
+    } else {
+      conn.out.Clear();
+    }
+    conn.flush_remaining = 0;
   }
 
   // Moves a closing connection forward: shut the socket down once nothing is left to send,
@@ -199,12 +276,15 @@ struct EventLoop::Impl {
       }
       conn.shut_down = true;
       if (conn.recv_armed) CancelRecv(slot);
+      if (conn.hangup_armed) CancelHangupWatch(slot);
     }
-    if (conn.recv_armed || conn.send_in_flight) return;
+    if (conn.recv_armed || conn.send_in_flight || conn.hangup_armed) return;
     if (::close(conn.fd) != 0) log::Debug("close: %s", strerror(errno));
     conn.fd = -1;
     conn.in_use = false;
     conn.out.Clear();
+    conn.discard_output = false;
+    conn.flush_remaining = 0;
     --live_conns;
     free_slots.push_back(slot);
     handler.OnConnClosed(ConnId{slot, conn.generation});
@@ -213,7 +293,8 @@ struct EventLoop::Impl {
   void HandleAccept(const io_uring_cqe& cqe, LoopHandler& handler) {
     if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed = false;
     if (cqe.res < 0) {
-      if (cqe.res != -ECANCELED) {
+      // After CloseListener the accept ends with ECANCELED or EINVAL: expected, not an error.
+      if (cqe.res != -ECANCELED && listen_fd >= 0) {
         log::Error("Error accepting client connection: %s", strerror(-cqe.res));
         accept_failed = true;  // re-armed on the next tick, not in a tight loop
       }
@@ -237,8 +318,8 @@ struct EventLoop::Impl {
     }
     ++stats->accepts;
     const uint32_t slot = AllocSlot(fd);
-    ArmRecv(slot);
     handler.OnAccepted(ConnId{slot, conns[slot]->generation}, peer);
+    if (!conns[slot]->closing) ArmRecv(slot);
   }
 
   void HandleRecv(const io_uring_cqe& cqe, LoopHandler& handler) {
@@ -281,15 +362,21 @@ struct EventLoop::Impl {
     Conn& conn = *conns[slot];
     conn.send_in_flight = false;
     --sends_in_flight;
-    conn.send_started_ns = 0;
-    if (cqe.res < 0) {
+    if (conn.discard_output) {
+      conn.discard_output = false;
       conn.out.Clear();
+      conn.flush_remaining = 0;
+    } else if (cqe.res < 0) {
+      conn.out.Clear();
+      conn.flush_remaining = 0;
       if (!conn.closing) {
         handler.OnPeerGone(ConnId{slot, conn.generation}, PeerGone::kReadError);
         RequestClose(slot, CloseMode::kNow);
       }
     } else {
-      conn.out.Consume(static_cast<size_t>(cqe.res));
+      const size_t sent = static_cast<size_t>(cqe.res);
+      conn.out.Consume(sent);
+      conn.flush_remaining -= std::min(sent, conn.flush_remaining);
       if (!conn.out.empty() && !conn.shut_down) QueueSend(slot);
     }
     if (conn.closing) AdvanceClose(slot, handler);
@@ -306,7 +393,7 @@ struct EventLoop::Impl {
     Conn& conn = *conns[slot];
     if (mode == CloseMode::kNow) {
       conn.flush_before_close = false;
-      conn.out.Clear();
+      DiscardOutput(conn);
     }
     if (conn.closing) return;
     conn.closing = true;
@@ -331,6 +418,7 @@ struct EventLoop::Impl {
         case Tag::kAccept: HandleAccept(*cqe, handler); break;
         case Tag::kRecv: HandleRecv(*cqe, handler); break;
         case Tag::kSend: HandleSend(*cqe, handler); break;
+        case Tag::kHangup: HandleHangup(*cqe, handler); break;
         case Tag::kWakeEventfd:
           DrainWakeEventfd();
           if (!(cqe->flags & IORING_CQE_F_MORE)) ArmWakeEventfd();
@@ -454,12 +542,10 @@ void EventLoop::Run(LoopHandler& handler) {
     ++stats_.iterations;
     handler.OnWake();
     s.ProcessCompletions(handler);
+    mailbox_.RunAll();
     if (!stopping && s.stop_requested.load(std::memory_order_acquire)) {
       stopping = true;
-      if (s.listen_fd >= 0) {
-        ::close(s.listen_fd);  // the multishot accept then ends with an error
-        s.listen_fd = -1;
-      }
+      s.CloseListener();
       for (uint32_t slot = 0; slot < s.conns.size(); ++slot) {
         if (s.conns[slot]->in_use) s.RequestClose(slot, CloseMode::kAfterFlush);
       }
@@ -477,13 +563,13 @@ void EventLoop::Run(LoopHandler& handler) {
       }
       next_tick = now + s.settings.tick_ns;
     }
-    if (stopping && s.live_conns == 0) break;
+    if (stopping && s.live_conns == 0 && !s.accept_armed) break;
 
     // Sleep unless something is already waiting.
     s.sleeping.store(true, std::memory_order_seq_cst);
     // Closes in progress wait for completions, so they do not count as work to spin on.
-    const bool busy =
-        handler.HasPendingWork() || !s.send_queue.empty() || io_uring_cq_ready(&s.ring) > 0;
+    const bool busy = handler.HasPendingWork() || mailbox_.HasTasks() || !s.send_queue.empty() ||
+                      io_uring_cq_ready(&s.ring) > 0;
     int rc;
     if (busy) {
       s.sleeping.store(false, std::memory_order_relaxed);
@@ -530,15 +616,16 @@ void EventLoop::WakeFrom(EventLoop& from) {
 }
 
 void EventLoop::StopAccepting() {
-  Impl& s = *impl_;
-  if (s.listen_fd < 0) return;
-  if (s.accept_armed) {
-    io_uring_sqe* sqe = s.GetSqe();
-    io_uring_prep_cancel64(sqe, Pack(Tag::kAccept), 0);
-    io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+  impl_->CloseListener();
+}
+
+void EventLoop::Post(Mailbox::Task task, EventLoop* from) {
+  mailbox_.Post(std::move(task));
+  if (from != nullptr) {
+    WakeFrom(*from);
+  } else {
+    WakeFromForeignThread();
   }
-  ::close(s.listen_fd);  // the accept in flight holds its own reference until cancelled
-  s.listen_fd = -1;
 }
 
 bool EventLoop::IsLive(ConnId id) const {
@@ -571,6 +658,23 @@ void EventLoop::PauseReceive(ConnId id) {
   if (conn->recv_armed) impl_->CancelRecv(id.slot);
 }
 
+void EventLoop::SetReceiveMode(ConnId id, ReceiveMode mode) {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr) return;
+  const bool one_shot = mode == ReceiveMode::kOneBufferAtATime;
+  if (conn->recv_one_shot == one_shot) return;
+  conn->recv_one_shot = one_shot;
+  // A multishot recv keeps reading ahead until cancelled; its end re-arms in the new mode.
+  // A one-shot recv in flight simply completes and the next one streams.
+  if (one_shot && conn->recv_armed && !conn->closing) impl_->CancelRecv(id.slot);
+}
+
+void EventLoop::WatchForHangup(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->closing || conn->hangup_armed) return;
+  impl_->ArmHangupWatch(id.slot);
+}
+
 void EventLoop::ResumeReceive(ConnId id) {
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || !conn->recv_paused || conn->closing) return;
@@ -582,10 +686,10 @@ size_t EventLoop::sends_in_flight() const {
   return impl_->sends_in_flight;
 }
 
-int64_t EventLoop::SendBlockedFor(ConnId id, int64_t now_ns) const {
+int64_t EventLoop::FlushUnderWayFor(ConnId id, int64_t now_ns) const {
   Conn* conn = impl_->Find(id);
-  if (conn == nullptr || !conn->send_in_flight) return 0;
-  return now_ns - conn->send_started_ns;
+  if (conn == nullptr || conn->flush_remaining == 0) return 0;
+  return now_ns - conn->flush_started_ns;
 }
 
 }  // namespace ringnats::ring

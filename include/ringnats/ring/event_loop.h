@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "ringnats/ring/mailbox.h"
 #include "ringnats/ring/outbound_buffer.h"
 
 namespace ringnats::ring {
@@ -32,6 +33,12 @@ enum class CloseMode : uint8_t {
   kNow,         // drop what is queued and close
 };
 
+// How a connection's socket is read. Streaming keeps a multishot recv armed, which reads
+// ahead of the protocol; one buffer at a time re-arms a single recv only after the last one
+// was handed over, so a connection whose input is parked (waiting for a bcrypt verdict)
+// holds at most one buffer and TCP pushes back on the rest.
+enum class ReceiveMode : uint8_t { kStreaming, kOneBufferAtATime };
+
 // Why the peer side went away, for the close reason in logs.
 enum class PeerGone : uint8_t { kClosedByPeer, kReadError };
 
@@ -39,11 +46,15 @@ enum class PeerGone : uint8_t { kClosedByPeer, kReadError };
 class LoopHandler {
  public:
   virtual ~LoopHandler() = default;
+  // Reading starts when this returns, in the mode the handler chose (default streaming).
   virtual void OnAccepted(ConnId id, const sockaddr_storage& peer) = 0;
   // `data` is valid during the call only.
   virtual void OnReceived(ConnId id, std::string_view data) = 0;
   // The peer closed or the socket failed; the loop closes the connection next.
   virtual void OnPeerGone(ConnId id, PeerGone why) = 0;
+  // The peer shut down its side while a WatchForHangup was armed (reading may be paused, so
+  // the recv would not see it). The connection stays open unless the handler closes it.
+  virtual void OnPeerHangup(ConnId id) = 0;
   // The socket is closed and the id is dead; forget it.
   virtual void OnConnClosed(ConnId id) = 0;
   // Start of each iteration: drain inboxes from other threads.
@@ -79,7 +90,8 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Runs until RequestStop(); then closes the listener and every connection.
+  // Runs until RequestStop(); then closes the listener (its accept cancelled and completed,
+  // so the port is free when Run returns) and every connection.
   void Run(LoopHandler& handler);
 
   // Any thread.
@@ -89,6 +101,9 @@ class EventLoop {
   // From another loop's thread: wakes this loop with MSG_RING from `from`'s ring, skipped
   // when this loop is not asleep.
   void WakeFrom(EventLoop& from);
+  // Any thread: runs `task` on this loop's thread at the top of its next iteration.
+  // `from` is the calling thread's own loop when it is a ring thread, else null.
+  void Post(Mailbox::Task task, EventLoop* from);
 
   // Closes this loop's listener: no new connections (lame duck mode).
   void StopAccepting();
@@ -99,11 +114,19 @@ class EventLoop {
   // iteration: for writers that append right away.
   OutboundBuffer& OutboundToSend(ConnId id);
   void Close(ConnId id, CloseMode mode);
-  // Stop / restart reading this connection (TCP then pushes back on the peer).
+  // Stop / restart reading this connection (TCP then pushes back on the peer). Data the
+  // kernel had already read ahead may still be handed over after a pause.
   void PauseReceive(ConnId id);
   void ResumeReceive(ConnId id);
-  // Nanoseconds the current send has been waiting for the socket, or 0 if none is blocked.
-  int64_t SendBlockedFor(ConnId id, int64_t now_ns) const;
+  void SetReceiveMode(ConnId id, ReceiveMode mode);
+  // Reports (once) through OnPeerHangup when the peer shuts down its side, even while
+  // reading is paused.
+  void WatchForHangup(ConnId id);
+  // Nanoseconds the current flush has been under way, or 0 if nothing is waiting to be sent.
+  // A flush is the bytes queued when a send starts; partial sends continue it, so a reader
+  // that takes a little at a time does not restart the clock (nats-server's write_deadline
+  // covers one whole flush the same way).
+  int64_t FlushUnderWayFor(ConnId id, int64_t now_ns) const;
   // Sends submitted and not yet completed, over all connections of this loop.
   size_t sends_in_flight() const;
 
@@ -114,6 +137,7 @@ class EventLoop {
   explicit EventLoop(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   LoopStats stats_;
+  Mailbox mailbox_;
 };
 
 int64_t MonotonicNowNs();

@@ -16,4 +16,11 @@ struct BoundListener {
 // `port` 0 picks a free port; later listeners for other workers pass the port it got.
 absl::StatusOr<BoundListener> ListenReusePort(const std::string& host, int port, int backlog);
 
+// SO_REUSEPORT would let a second broker join the first one's port and take part of its
+// connections. Before the workers bind, this binds the address once without it: that fails
+// while any other process listens there (nats-server's "address already in use"). Returns
+// the port, resolving 0 to a free one. Between this and the workers' binds another process
+// could still take the port; the window is a few system calls long.
+absl::StatusOr<int> ReservePortExclusively(const std::string& host, int port);
+
 }  // namespace ringnats::ring
