@@ -66,15 +66,26 @@ AuthPool::Submitted AuthPool::Submit(HashCheck check) {
   if (auto it = in_flight_.find(key); it != in_flight_.end()) {
     ++stats_.coalesced;
     it->second.waiters.push_back(waiter);
+    waiting_[{check.worker, check.session}] = std::move(key);
     Wipe(check.secret);
     return Submitted::kQueued;
   }
-  if (queue_.size() >= settings_.queue_limit) {
+  // Live checks count against the limit; withdrawn ones still in the queue are skipped
+  // when reached, and purged here if they pile up behind long hashes.
+  if (in_flight_.size() >= settings_.queue_limit) {
     ++stats_.rejected_queue_full;
     Wipe(check.secret);
     return Submitted::kQueueFull;
   }
+  if (queue_.size() >= 2 * settings_.queue_limit) {
+    std::erase_if(queue_, [this](Job& job) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (in_flight_.contains(job.key)) return false;
+      Wipe(job.secret);
+      return true;
+    });
+  }
   in_flight_[key].waiters.push_back(waiter);
+  waiting_[{check.worker, check.session}] = key;
   queue_.push_back(Job{std::move(key), std::move(check.stored_hash), std::move(check.secret)});
   return Submitted::kQueued;
 }
@@ -86,6 +97,21 @@ void AuthPool::TakeResults(uint32_t worker, std::vector<HashResult>* out) {
   std::vector<HashResult>& mine = results_[worker];
   out->insert(out->end(), mine.begin(), mine.end());
   mine.clear();
+}
+
+void AuthPool::Withdraw(uint32_t worker, uint64_t session) {
+  absl::MutexLock lock(&mu_);
+  auto waiting = waiting_.find({worker, session});
+  if (waiting == waiting_.end()) return;
+  if (auto it = in_flight_.find(waiting->second); it != in_flight_.end()) {
+    std::vector<Waiter>& waiters = it->second.waiters;
+    std::erase_if(waiters, [&](const Waiter& w) { return w.worker == worker && w.session == session; });
+    if (waiters.empty()) {
+      in_flight_.erase(it);
+      ++stats_.withdrawn;
+    }
+  }
+  waiting_.erase(waiting);
 }
 
 void AuthPool::ClearCache() {
@@ -122,13 +148,18 @@ void AuthPool::RunThread() {
     Job job;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](AuthPool* pool)
-               ABSL_NO_THREAD_SAFETY_ANALYSIS { return pool->stopping_ || !pool->queue_.empty(); },
-          this));
-      if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      while (true) {
+        mu_.Await(absl::Condition(
+            +[](AuthPool* pool) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return pool->stopping_ || !pool->queue_.empty();
+            },
+            this));
+        if (stopping_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        if (in_flight_.contains(job.key)) break;
+        Wipe(job.secret);  // withdrawn: nobody waits for it
+      }
     }
     const absl::Time started = absl::Now();
     const absl::Duration cpu_before = ThreadCpuTime();
@@ -149,6 +180,7 @@ void AuthPool::RunThread() {
                  it != in_flight_.end() ? it->second.waiters.size() : size_t{0});
       if (it != in_flight_.end()) {
         for (const Waiter& waiter : it->second.waiters) {
+          waiting_.erase({waiter.worker, waiter.session});
           results_[waiter.worker].push_back(HashResult{waiter.session, ok});
           results_ready_[waiter.worker].store(true, std::memory_order_release);
           to_wake.push_back(waiter.worker);

@@ -37,23 +37,74 @@ void Worker::Authenticate(Session& session) {
     case auth::Verdict::Kind::kNeedsHash: break;
   }
   session.user = verdict.user;
+  SubmitHashCheck(session, verdict, /*recheck=*/false);
+}
+
+void Worker::SubmitHashCheck(Session& session, const auth::Verdict& verdict, bool recheck) {
   ++session.auth_ticket;
+  session.hash_in_check.assign(verdict.stored_hash);
+  if (recheck) {
+    session.reauth_user = verdict.user;
+    session.reauth_snapshot = session.auth_snapshot;
+  }
   switch (shared_.auth_pool->Submit(HashCheckFor(session, verdict))) {
     case auth::AuthPool::Submitted::kCachedOk:
       log::Debug("%s - credentials verified from the cache", session.log_prefix);
-      AuthenticationSucceeded(session);
+      session.verified_hash.swap(session.hash_in_check);
+      if (recheck) {
+        RecheckPassed(session, verdict.user);
+      } else {
+        AuthenticationSucceeded(session);
+      }
       return;
     case auth::AuthPool::Submitted::kCachedFailed: AuthenticationFailed(session); return;
     case auth::AuthPool::Submitted::kQueueFull:
-      log::Error("%s - authentication pool queue is full, refusing the connection",
-                 session.log_prefix);
-      AuthenticationFailed(session);
+      // Overload is not a verdict: wait here and submit again on a later tick. A recheck
+      // keeps the session working under its current identity meanwhile.
+      log::Debug("%s - authentication pool queue is full, the check waits", session.log_prefix);
+      session.auth_queued_locally = true;
+      auth_waiting_.push_back(session.conn);
+      if (!recheck) {
+        session.auth_pending = true;
+        loop_.WatchForHangup(session.conn);
+      }
       return;
     case auth::AuthPool::Submitted::kQueued:
-      session.auth_pending = true;
-      loop_.PauseReceive(session.conn);
+      if (recheck) {
+        session.reauth_pending = true;
+      } else {
+        session.auth_pending = true;
+        loop_.WatchForHangup(session.conn);
+      }
       return;
   }
+}
+
+void Worker::RetryQueuedAuthentications() {
+  if (auth_waiting_.empty()) return;
+  std::vector<ring::ConnId> waiting;
+  waiting.swap(auth_waiting_);
+  for (ring::ConnId id : waiting) {
+    Session* session = Find(id);
+    if (session == nullptr || session->closing || !session->auth_queued_locally) continue;
+    session->auth_queued_locally = false;
+    if (session->auth_pending) {
+      // A first authentication: decide again under the rules in force now.
+      session->auth_pending = false;
+      session->reauth_pending = false;
+      Authenticate(*session);
+      if (!session->closing && !session->auth_pending) ContinueInput(*session);
+    } else {
+      RecheckCredentials(*session);
+    }
+  }
+}
+
+void Worker::RecheckPassed(Session& session, const auth::User* user) {
+  session.reauth_user = nullptr;
+  session.reauth_snapshot.reset();
+  SetUser(session, user);
+  EnforceSubscribePermissions(session);
 }
 
 auth::HashCheck Worker::HashCheckFor(const Session& session, const auth::Verdict& verdict) const {
@@ -70,6 +121,7 @@ void Worker::AuthenticationSucceeded(Session& session) {
   session.authenticated = true;
   SetUser(session, session.user);
   session.parser.set_connect_required(false);
+  loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kStreaming);
   FinishConnect(session);
 }
 
@@ -102,13 +154,15 @@ void Worker::ReceiveAuthResults() {
       // The check a reload asked for; a later reload may have replaced the rules since.
       session->reauth_pending = false;
       const bool current = session->reauth_snapshot == session->auth_snapshot;
-      session->reauth_snapshot.reset();
-      if (!current) continue;
+      if (!current) {
+        session->reauth_snapshot.reset();
+        continue;
+      }
       if (!result.ok) {
         AuthenticationFailed(*session);
       } else {
-        SetUser(*session, session->reauth_user);
-        EnforceSubscribePermissions(*session);
+        session->verified_hash.swap(session->hash_in_check);
+        RecheckPassed(*session, session->reauth_user);
       }
       continue;
     }
@@ -118,23 +172,17 @@ void Worker::ReceiveAuthResults() {
       // The rules changed while this verdict was computed: decide again under the new ones.
       session->reauth_pending = false;
       Authenticate(*session);
-      if (!session->auth_pending && !session->closing) ResumeAfterAuthentication(*session);
+      if (!session->auth_pending && !session->closing) ContinueInput(*session);
       continue;
     }
     if (!result.ok) {
       AuthenticationFailed(*session);
       continue;
     }
+    session->verified_hash.swap(session->hash_in_check);
     AuthenticationSucceeded(*session);
-    if (!session->closing) ResumeAfterAuthentication(*session);
+    if (!session->closing) ContinueInput(*session);
   }
-}
-
-void Worker::ResumeAfterAuthentication(Session& session) {
-  loop_.ResumeReceive(session.conn);
-  std::string stashed;
-  stashed.swap(session.stash);
-  ProcessInput(session, stashed);
 }
 
 }  // namespace ringnats::broker

@@ -110,6 +110,8 @@ void Worker::HandleConnect(Session& session, const proto::Op& op) {
   }
   session.connect = *std::move(parsed);
   session.connect_received = true;
+  // New credentials: whatever was verified before says nothing about them.
+  session.verified_hash.clear();
   if (session.connect.has_account) {
     AuthenticationFailed(session);
     return;
@@ -142,14 +144,20 @@ void Worker::FinishConnect(Session& session) {
 
 void Worker::HandleSub(Session& session, const proto::Op& op) {
   session.last_activity_ns = now_ns_;
-  if (!sublist::IsValidSubscribeSubject(op.subject)) {
+  // nats-server keeps the queue name `_sys_` (exactly, case-sensitive) for itself: any client
+  // SUB in it is a subscription permissions violation, found before the subject is checked.
+  const bool reserved_queue = op.queue == "_sys_";
+  if (!reserved_queue && !sublist::IsValidSubscribeSubject(op.subject)) {
     SendErr(session, "Invalid Subject");
     return;
   }
-  if (session.permissions != nullptr &&
-      !auth::MaySubscribe(*session.permissions, op.subject, op.queue)) {
-    const std::string_view user =
-        session.user != nullptr ? std::string_view(session.user->name) : std::string_view();
+  if (reserved_queue || (session.permissions != nullptr &&
+                         !auth::MaySubscribe(*session.permissions, op.subject, op.queue))) {
+    // nats-server names the CONNECT's user, or N/A.
+    const std::string_view user = session.user != nullptr ? std::string_view(session.user->name)
+                                  : !session.connect.user.empty()
+                                      ? std::string_view(session.connect.user)
+                                      : std::string_view("N/A");
     if (op.queue.empty()) {
       log::Error("%s - Subscription Violation - User \"%s\", Subject \"%s\", SID %s",
                  session.log_prefix, user, op.subject, op.sid);
@@ -234,7 +242,7 @@ void Worker::CheckTimers(Session& session, int64_t now_ns) {
       Write(session, "PING\r\n");
     }
   }
-  const int64_t blocked = loop_.SendBlockedFor(session.conn, now_ns);
+  const int64_t blocked = loop_.FlushUnderWayFor(session.conn, now_ns);
   if (blocked > absl::ToInt64Nanoseconds(options_->write_deadline)) {
     WorkerCounters::Add(counters_.slow_consumers, 1);
     log::Info("%s - Slow Consumer Detected: WriteDeadline of %s exceeded with %d total bytes.",

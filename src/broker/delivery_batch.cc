@@ -9,7 +9,10 @@ void DeliveryBatch::Add(std::span<const sublist::SubRef> refs, const Message& me
                       message.header_len,
                       static_cast<uint32_t>(message.data.size()),
                       static_cast<uint16_t>(message.size_text.size()),
-                      static_cast<uint16_t>(message.header_size_text.size())};
+                      static_cast<uint16_t>(message.header_size_text.size()),
+                      message.producer_worker,
+                      message.producer.slot,
+                      message.producer.generation};
   const size_t refs_bytes = refs.size() * sizeof(sublist::SubRef);
   // Text is padded so the next record's header and refs stay 4-byte aligned.
   const size_t text = message.subject.size() + message.reply.size() + message.size_text.size() +

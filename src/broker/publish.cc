@@ -33,7 +33,8 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   if (publisher.connect.verbose) SendOk(publisher);
 
   Message message{op.subject, op.reply,     has_headers ? op.header_len : 0u,
-                  op.payload, op.size_text, has_headers ? op.header_size_text : std::string_view()};
+                  op.payload, op.size_text, has_headers ? op.header_size_text : std::string_view(),
+                  index_,     publisher.conn};
   const sublist::MatchResult& result = match_cache_.Match(op.subject);
   // Formatted at the first local delivery: a message whose subscribers are all on other
   // workers is formatted there, not here.
@@ -70,11 +71,11 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
     }
   }
   if (!remote_touched_.empty()) {
+    const size_t credit = CrossWorkerCreditBytes();
     for (uint32_t dst : remote_touched_) {
-      if (outgoing_[dst].overflow_bytes > (64u << 20) && !publisher.closing) {
-        // The destination is not keeping up: stop reading this publisher until it drains.
-        loop_.PauseReceive(publisher.conn);
-        paused_publishers_.push_back(publisher.conn);
+      if (OwedBy(dst) > credit) {
+        // The destination is not keeping up: stop reading this publisher until it pays back.
+        WaitForCredit(publisher);
         break;
       }
     }
@@ -87,7 +88,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
 }
 
 bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const MsgFrame& frame,
-                          const Session* publisher) {
+                          Session* publisher) {
   Subscription* sub = subs_.Resolve(ref);
   if (sub == nullptr) return false;
   Session* target = Find(sub->owner);
@@ -117,15 +118,16 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Msg
   WorkerCounters::Add(counters_.out_msgs, 1);
   WorkerCounters::Add(counters_.out_bytes, body.size());
 
+  ++deliveries_of_last_op_;
+
   ++sub->delivered;
   if (sub->max_msgs > 0 && sub->delivered >= sub->max_msgs) {
     RemoveSubscription(ref.slot);
   }
-  if (out.pending_bytes() > static_cast<size_t>(options_->max_pending)) {
-    WorkerCounters::Add(counters_.slow_consumers, 1);
-    log::Info("%s - Slow Consumer Detected: MaxPending of %d Exceeded", target->log_prefix,
-              options_->max_pending);
-    Close(*target, CloseReason::kSlowConsumerPendingBytes);
+  const size_t pending = out.pending_bytes();
+  if (pending > static_cast<size_t>(options_->max_pending) / 2 &&
+      !EnforcePendingLimit(*target, pending)) {
+    StallProducerOf(*target, message, publisher);
   }
   return true;
 }
@@ -173,8 +175,9 @@ void Worker::SendNoResponders(Session& publisher, std::string_view reply) {
   for (const auto& [sid, slot] : publisher.subs_by_sid) {
     const Subscription& sub = subs_.at(slot);
     if (!sub.queue.empty() || !sublist::SubjectMatches(sub.subject, reply)) continue;
-    loop_.OutboundToSend(publisher.conn)
-        .Append({"HMSG ", reply, " ", sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
+    ring::OutboundBuffer& out = loop_.OutboundToSend(publisher.conn);
+    out.Append({"HMSG ", reply, " ", sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
+    EnforcePendingLimit(publisher, out.pending_bytes());
     return;
   }
 }

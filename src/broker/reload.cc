@@ -63,6 +63,12 @@ void Worker::ReauthenticateAfterReload(Session& session) {
     Close(session, CloseReason::kAuthenticationViolation);
     return;
   }
+  session.auth_queued_locally = false;  // a check waiting for the pool is decided anew here
+  RecheckCredentials(session);
+}
+
+void Worker::RecheckCredentials(Session& session) {
+  const auth::AuthConfig& auth_config = *session.auth_snapshot;
   const auth::Verdict verdict = auth::Authenticate(
       auth_config,
       auth::Credentials{session.connect.user, session.connect.pass, session.connect.auth_token});
@@ -79,19 +85,13 @@ void Worker::ReauthenticateAfterReload(Session& session) {
       return;
     case auth::Verdict::Kind::kNeedsHash: break;
   }
-  // bcrypt again, off the ring; the session keeps working under its old identity meanwhile.
-  session.reauth_user = verdict.user;
-  session.reauth_snapshot = session.auth_snapshot;
-  ++session.auth_ticket;
-  switch (shared_.auth_pool->Submit(HashCheckFor(session, verdict))) {
-    case auth::AuthPool::Submitted::kCachedOk:
-      SetUser(session, verdict.user);
-      EnforceSubscribePermissions(session);
-      return;
-    case auth::AuthPool::Submitted::kCachedFailed:
-    case auth::AuthPool::Submitted::kQueueFull: AuthenticationFailed(session); return;
-    case auth::AuthPool::Submitted::kQueued: session.reauth_pending = true; return;
+  if (!session.verified_hash.empty() && session.verified_hash == verdict.stored_hash) {
+    // The same secret against the same bcrypt hash: the verdict cannot have changed.
+    RecheckPassed(session, verdict.user);
+    return;
   }
+  // bcrypt again, off the ring; the session keeps working under its old identity meanwhile.
+  SubmitHashCheck(session, verdict, /*recheck=*/true);
 }
 
 void Worker::EnforceSubscribePermissions(Session& session) {

@@ -209,6 +209,14 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   // resolves a random port (-1) for the rest.
   std::vector<int> listen_fds;
   int port = options.port < 0 ? 0 : options.port;
+  if (absl::StatusOr<int> free_port = ring::ReservePortExclusively(options.host, port);
+      free_port.ok()) {
+    port = *free_port;
+  } else {
+    log::Fatal("Error listening on port: %s:%d, \"%s\"", options.host, port,
+               free_port.status().message());
+    return 1;
+  }
   for (int i = 0; i < worker_count; ++i) {
     absl::StatusOr<ring::BoundListener> listener =
         ring::ListenReusePort(options.host, port, kListenBacklog);
@@ -254,19 +262,22 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       ring::LoopSettings settings;
       settings.listen_fd = listen_fds[i];
       absl::StatusOr<std::unique_ptr<ring::EventLoop>> loop = ring::EventLoop::Create(settings);
+      std::unique_ptr<Worker> worker;
       if (loop.ok()) {
         loops[i] = *std::move(loop);
         shared.loops[i] = loops[i].get();
+        worker = std::make_unique<Worker>(static_cast<uint32_t>(i), shared, *loops[i]);
+        shared.workers[i] = worker.get();
       } else {
         ::close(listen_fds[i]);
         absl::MutexLock lock(&errors_mu);
         errors.emplace_back(loop.status().message());
       }
+      // The latch orders every worker's registration before any worker runs.
       loops_created.count_down();
       start.wait();
-      if (loops[i] == nullptr) return;
-      Worker worker(static_cast<uint32_t>(i), shared, *loops[i]);
-      loops[i]->Run(worker);
+      if (worker == nullptr) return;
+      loops[i]->Run(*worker);
     });
   }
   loops_created.wait();

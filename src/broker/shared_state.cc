@@ -1,6 +1,8 @@
 #include "ringnats/broker/shared_state.h"
 
 #include "ringnats/broker/info.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/ring/event_loop.h"
 
 namespace ringnats::broker {
 namespace {
@@ -8,19 +10,27 @@ namespace {
 constexpr size_t kBatchQueueDepth = 256;
 }  // namespace
 
-WorkerMesh::WorkerMesh(size_t workers) : to_worker(workers), returned(workers) {
+WorkerMesh::WorkerMesh(size_t workers) : to_worker(workers), returned(workers), credit(workers) {
   for (size_t src = 0; src < workers; ++src) {
     for (size_t dst = 0; dst < workers; ++dst) {
       to_worker[src].push_back(std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
       returned[src].push_back(std::make_unique<ring::SpscQueue<DeliveryBatch>>(kBatchQueueDepth));
+      credit[src].push_back(std::make_unique<PairCredit>());
     }
   }
 }
 
 SharedState::SharedState(size_t workers)
-    : server_id(NewServerId()), mesh(workers), loops(workers, nullptr) {
+    : server_id(NewServerId()), mesh(workers), loops(workers, nullptr), workers(workers, nullptr) {
   for (size_t i = 0; i < workers; ++i)
     worker_counters.push_back(std::make_unique<WorkerCounters>());
+}
+
+void SharedState::PostToWorker(uint32_t index, absl::AnyInvocable<void(Worker&) &&> task,
+                               ring::EventLoop* from) {
+  Worker* worker = workers[index];
+  loops[index]->Post([worker, task = std::move(task)]() mutable { std::move(task)(*worker); },
+                     from);
 }
 
 }  // namespace ringnats::broker

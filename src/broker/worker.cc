@@ -11,11 +11,9 @@
 namespace ringnats::broker {
 namespace {
 
-// Cross-worker bytes a destination may owe before publishers feeding it are paused.
-constexpr size_t kOverflowPauseBytes = 64u << 20;
 constexpr size_t kMaxSpareBatches = 64;
-// Input a connection may hold while its credentials are being checked.
-constexpr size_t kMaxStashBytes = 4u << 20;
+// Subscriptions of closed sessions removed from the trie per loop iteration.
+constexpr size_t kTeardownPerIteration = 2048;
 
 std::string PeerIp(const sockaddr_storage& peer, int* port) {
   char text[INET6_ADDRSTRLEN] = "";
@@ -111,6 +109,9 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
     session->parser.set_connect_required(true);
     session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(auth_config.timeout);
     ScheduleTimer(session->auth_deadline_ns);
+    // Until the credentials pass, read one buffer at a time: what waits for a verdict is at
+    // most one buffer, not whatever the client manages to send.
+    loop_.SetReceiveMode(id, ring::ReceiveMode::kOneBufferAtATime);
   }
   Session& s = *session;
   sessions_[id.slot] = std::move(session);
@@ -131,32 +132,6 @@ void Worker::OnReceived(ring::ConnId id, std::string_view data) {
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
   ProcessInput(*session, data);
-}
-
-void Worker::ProcessInput(Session& session, std::string_view input) {
-  if (session.auth_pending) {
-    // Reading is paused; these bytes were already on their way. Bounded by what was in
-    // flight when the pause began, plus one frame.
-    session.stash.append(input);
-    if (session.stash.size() > kMaxStashBytes) {
-      Close(session, CloseReason::kProtocolViolation);
-    }
-    return;
-  }
-  while (true) {
-    const proto::ParseStep& step = session.parser.Next(input);
-    if (step.status == proto::ParseStatus::kNeedMore) return;
-    if (step.status == proto::ParseStatus::kError) {
-      HandleParseError(session, step);
-      return;
-    }
-    HandleOp(session, step.op);
-    if (session.closing) return;
-    if (session.auth_pending) {
-      session.stash.assign(input);
-      return;
-    }
-  }
 }
 
 void Worker::HandleParseError(Session& session, const proto::ParseStep& step) {
@@ -193,6 +168,18 @@ void Worker::OnPeerGone(ring::ConnId id, ring::PeerGone why) {
                                                        : CloseReason::kReadError);
 }
 
+void Worker::OnPeerHangup(ring::ConnId id) {
+  Session* session = Find(id);
+  if (session == nullptr || session->closing) return;
+  // A client that left while its credentials were checked, having sent nothing after
+  // CONNECT, has nothing left to lose: close it and withdraw its check, so a storm of
+  // abandoned logins does not keep the auth pool busy. Anything else waits for its verdict
+  // (the input it sent must still be processed), and the read that resumes then sees EOF.
+  if (session->auth_pending && session->parked_input.empty()) {
+    Close(*session, CloseReason::kClientClosed);
+  }
+}
+
 void Worker::OnConnClosed(ring::ConnId id) {
   Session* session = Find(id);
   if (session == nullptr) return;
@@ -201,7 +188,9 @@ void Worker::OnConnClosed(ring::ConnId id) {
 }
 
 void Worker::Write(Session& session, std::string_view bytes) {
-  loop_.OutboundToSend(session.conn).Append(bytes);
+  ring::OutboundBuffer& out = loop_.OutboundToSend(session.conn);
+  out.Append(bytes);
+  EnforcePendingLimit(session, out.pending_bytes());
 }
 
 void Worker::CloseWithError(Session& session, std::string_view text, CloseReason reason) {
@@ -214,7 +203,19 @@ void Worker::CloseWithError(Session& session, std::string_view text, CloseReason
 void Worker::Close(Session& session, CloseReason reason) {
   if (session.closing) return;
   session.closing = true;
-  while (!session.subs_by_sid.empty()) RemoveSubscription(session.subs_by_sid.begin()->second);
+  if ((session.auth_pending || session.reauth_pending) && !session.auth_queued_locally) {
+    shared_.auth_pool->Withdraw(index_, SessionKey(session.conn, session.auth_ticket));
+  }
+  ReleaseStalledProducers(session);
+  session.parked_input.clear();
+  if (!session.subs_by_sid.empty()) {
+    // Deliveries check that the owner is open, so the subscriptions may leave the trie over
+    // the next iterations (ContinueTeardown).
+    auto subs = std::make_unique<StringMap<uint32_t>>(std::move(session.subs_by_sid));
+    session.subs_by_sid.clear();
+    auto next = subs->begin();
+    teardowns_.push_back(Teardown{std::move(subs), next});
+  }
   log::Debug("%s - Client connection closed: %s", session.log_prefix, CloseReasonText(reason));
   // As nats-server: what is already queued (a final -ERR, earlier replies) still goes out,
   // except to a slow consumer or a broken socket.
@@ -222,6 +223,20 @@ void Worker::Close(Session& session, CloseReason reason) {
                      reason != CloseReason::kSlowConsumerWriteDeadline &&
                      reason != CloseReason::kWriteError && reason != CloseReason::kReadError;
   loop_.Close(session.conn, flush ? ring::CloseMode::kAfterFlush : ring::CloseMode::kNow);
+}
+
+void Worker::ContinueTeardown() {
+  size_t budget = kTeardownPerIteration;
+  while (budget > 0 && !teardowns_.empty()) {
+    Teardown& teardown = teardowns_.front();
+    for (; budget > 0 && teardown.next != teardown.subs->end(); ++teardown.next, --budget) {
+      const uint32_t slot = teardown.next->second;
+      Subscription& sub = subs_.at(slot);
+      shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation});
+      subs_.Free(slot);
+    }
+    if (teardown.next == teardown.subs->end()) teardowns_.pop_front();
+  }
 }
 
 void Worker::RemoveSubscription(uint32_t sub_slot) {
@@ -232,6 +247,7 @@ void Worker::RemoveSubscription(uint32_t sub_slot) {
 }
 
 void Worker::OnWake() {
+  ++iteration_;
   now_ns_ = ring::MonotonicNowNs();
   if (!in_lame_duck_ && shared_.lame_duck.load(std::memory_order_acquire)) EnterLameDuck();
   if (shared_.config.generation() != config_generation_) {
@@ -243,10 +259,16 @@ void Worker::OnWake() {
 }
 
 void Worker::OnIterationEnd() {
+  ContinueParkedInput();
+  ContinueTeardown();
+  ReleaseDrainedConsumers();
+  SendStallNotices();
   SendBatches();
+  ReleaseCreditWaiters();
 }
 
 bool Worker::HasPendingWork() {
+  if (!parked_sessions_.empty() || !teardowns_.empty()) return true;
   for (size_t src = 0; src < shared_.mesh.size(); ++src) {
     if (src != index_ && !shared_.mesh.to_worker[src][index_]->LooksEmpty()) return true;
   }
@@ -259,6 +281,8 @@ bool Worker::HasPendingWork() {
 void Worker::OnTick(int64_t now_ns) {
   now_ns_ = now_ns;
   if (in_lame_duck_) CloseForLameDuck(now_ns);
+  ReleaseExpiredStalls(now_ns);
+  RetryQueuedAuthentications();
   // Nothing is due and no send can be past its write deadline: skip the scan.
   if (now_ns < next_timer_due_ns_ && loop_.sends_in_flight() == 0) return;
   int64_t next_due = INT64_MAX;
@@ -277,19 +301,25 @@ void Worker::ReceiveBatches() {
   for (uint32_t src = 0; src < shared_.mesh.size(); ++src) {
     if (src == index_) continue;
     auto& inbox = *shared_.mesh.to_worker[src][index_];
+    PairCredit& credit = *shared_.mesh.credit[src][index_];
     while (DeliveryBatch* batch = inbox.TryPop()) {
       batch->ForEach([&](std::span<const sublist::SubRef> refs, const Message& message) {
         frame_.Format(message);
         for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
       });
+      credit.owed_bytes.fetch_sub(batch->size_bytes(), std::memory_order_relaxed);
       batch->Reset();
       if (!shared_.mesh.returned[index_][src]->TryPush(batch)) delete batch;
+    }
+    // The source has publishers waiting for this credit (ReleaseCreditWaiters).
+    if (credit.src_waiting.load(std::memory_order_seq_cst) &&
+        credit.src_waiting.exchange(false, std::memory_order_seq_cst)) {
+      shared_.loops[src]->WakeFrom(loop_);
     }
   }
 }
 
 void Worker::SendBatches() {
-  bool congested = false;
   for (uint32_t dst = 0; dst < outgoing_.size(); ++dst) {
     if (dst == index_) continue;
     // Reclaim batches the destination has finished with.
@@ -303,24 +333,18 @@ void Worker::SendBatches() {
     }
     Outgoing& out = outgoing_[dst];
     if (out.filling != nullptr) {
-      out.overflow_bytes += out.filling->size_bytes();
+      // Owed from here until dst has delivered it (ReceiveBatches pays it back).
+      shared_.mesh.credit[index_][dst]->owed_bytes.fetch_add(out.filling->size_bytes(),
+                                                              std::memory_order_relaxed);
       out.overflow.push_back(out.filling);
       out.filling = nullptr;
     }
     if (out.overflow.empty()) continue;
     auto& queue = *shared_.mesh.to_worker[index_][dst];
     size_t pushed = 0;
-    while (pushed < out.overflow.size() && queue.TryPush(out.overflow[pushed])) {
-      out.overflow_bytes -= out.overflow[pushed]->size_bytes();
-      ++pushed;
-    }
+    while (pushed < out.overflow.size() && queue.TryPush(out.overflow[pushed])) ++pushed;
     out.overflow.erase(out.overflow.begin(), out.overflow.begin() + pushed);
     if (pushed > 0) shared_.loops[dst]->WakeFrom(loop_);
-    if (out.overflow_bytes > kOverflowPauseBytes / 2) congested = true;
-  }
-  if (!congested && !paused_publishers_.empty()) {
-    for (ring::ConnId id : paused_publishers_) loop_.ResumeReceive(id);
-    paused_publishers_.clear();
   }
 }
 

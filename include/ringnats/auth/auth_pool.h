@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -52,6 +53,7 @@ struct AuthPoolStats {
   uint64_t cache_hits = 0;
   uint64_t coalesced = 0;
   uint64_t rejected_queue_full = 0;
+  uint64_t withdrawn = 0;  // checks skipped because every waiter went away
 };
 
 class AuthPool {
@@ -74,6 +76,9 @@ class AuthPool {
   // Moves the finished results for `worker` into `out`. Any thread (called by the worker on
   // every loop iteration, so the empty case takes no lock).
   void TakeResults(uint32_t worker, std::vector<HashResult>* out);
+  // The connection behind `session` is gone: it no longer waits for its verdict, and a check
+  // nobody waits for any more is skipped instead of hashed. Any thread.
+  void Withdraw(uint32_t worker, uint64_t session);
   // Forget every cached verdict (config reload). Checks in flight still answer their waiters.
   void ClearCache();
   AuthPoolStats stats();
@@ -103,8 +108,11 @@ class AuthPool {
   const std::function<void(uint32_t)> wake_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Jobs whose key is no longer in `in_flight_` were withdrawn and are skipped.
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Which check each waiting connection waits for, so Withdraw can find it.
+  absl::flat_hash_map<std::pair<uint32_t, uint64_t>, std::string> waiting_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CacheEntry> cache_ ABSL_GUARDED_BY(mu_);
   std::vector<std::vector<HashResult>> results_ ABSL_GUARDED_BY(mu_);
   // Per worker: set (release, under mu_) when results_[worker] becomes non-empty, cleared by

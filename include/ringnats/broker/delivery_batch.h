@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ringnats/ring/event_loop.h"
 #include "ringnats/sublist/sub_ref.h"
 
 namespace ringnats::broker {
@@ -26,6 +27,10 @@ struct Message {
   // The sizes as the publisher wrote them, echoed verbatim (empty: format the number).
   std::string_view size_text;
   std::string_view header_size_text;
+  // Who published it, so a consumer that falls behind can stall its producer even from
+  // another worker. Generation 0 names no connection.
+  uint32_t producer_worker = 0;
+  ring::ConnId producer;
 };
 
 class DeliveryBatch {
@@ -59,6 +64,8 @@ class DeliveryBatch {
       message.header_size_text = std::string_view(text, header.header_size_text_len);
       text += header.header_size_text_len;
       message.header_len = header.header_len;
+      message.producer_worker = header.producer_worker;
+      message.producer = ring::ConnId{header.producer_slot, header.producer_generation};
       message.data = std::string_view(text, header.data_len);
       text += header.data_len;
       at += Padded(static_cast<size_t>(text - at));
@@ -75,6 +82,9 @@ class DeliveryBatch {
     uint32_t data_len;
     uint16_t size_text_len;
     uint16_t header_size_text_len;
+    uint32_t producer_worker;
+    uint32_t producer_slot;
+    uint32_t producer_generation;
   };
   // Records start 4-byte aligned so SubRefs can be read in place.
   static size_t Padded(size_t n) { return (n + 3) & ~size_t{3}; }

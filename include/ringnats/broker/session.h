@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/proto/connect_options.h"
@@ -47,11 +48,12 @@ struct Session {
   bool closing = false;
 
   // Authentication. Until `authenticated`, the first op must be CONNECT (the parser enforces
-  // it) and `auth_deadline_ns` (0: none) bounds the wait for it. While a bcrypt check runs
-  // in the auth pool, `auth_pending` is set, reading is paused and bytes that were already
-  // received wait in `stash`.
+  // it) and `auth_deadline_ns` (0: none) bounds the wait for it; the socket is read one
+  // buffer at a time meanwhile. While a bcrypt check runs in the auth pool (or waits for
+  // room in its queue: `auth_queued_locally`), `auth_pending` is set and input is parked.
   bool authenticated = false;
   bool auth_pending = false;
+  bool auth_queued_locally = false;
   // A reload asked for this session's credentials to be checked again by the auth pool; the
   // session keeps running meanwhile. `reauth_user` is who it becomes if they pass.
   bool reauth_pending = false;
@@ -60,7 +62,10 @@ struct Session {
   auth::AuthConfigPtr reauth_snapshot;  // keeps `reauth_user` alive; the verdict counts only
                                         // while it is still the session's snapshot
   int64_t auth_deadline_ns = 0;
-  std::string stash;
+  // The bcrypt hash this client's secret was last verified against: a reload that keeps the
+  // same hash for it needs no new hash computation (bcrypt is deterministic).
+  std::string verified_hash;
+  std::string hash_in_check;  // the hash the auth pool is checking the secret against
   auth::AuthConfigPtr auth_snapshot;  // the rules this session was last checked against
   auth::AuthConfigPtr user_snapshot;  // keeps `user` and `permissions` alive across reloads
   const auth::User* user = nullptr;   // who the client is; null: no user (token or no auth)
@@ -78,6 +83,28 @@ struct Session {
   StringMap<ResponseAllowance> responses;
 
   StringMap<uint32_t> subs_by_sid;  // sid -> slot in the worker's SubscriptionTable
+
+  // Input received but not parsed yet: while the credentials are checked, while this client
+  // is stalled as a producer, or after it used its share of a loop iteration. Bounded:
+  // reading pauses once it holds kParkedInputPauseBytes (see input.cc).
+  std::string parked_input;
+  bool parked_listed = false;     // in the worker's list of sessions with parked input
+  bool receive_paused = false;    // the worker asked the loop to stop reading
+  uint64_t budget_iteration = 0;  // the loop iteration `work_done` counts for
+  uint32_t work_done = 0;
+
+  // Flow control, producer side (flow_control.cc): stalled behind a consumer whose pending
+  // output passed half of max_pending, until it drains or this deadline; or waiting for the
+  // cross-worker credit of a destination worker.
+  int64_t stalled_until_ns = 0;
+  bool waiting_for_credit = false;
+  // Consumer side: producers stalled on this session's output, released when it drains.
+  struct StalledProducer {
+    uint32_t worker;
+    ring::ConnId conn;
+    friend bool operator==(const StalledProducer&, const StalledProducer&) = default;
+  };
+  std::vector<StalledProducer> stalled_producers;
 
   // Keep-alive.
   int64_t next_ping_ns = 0;

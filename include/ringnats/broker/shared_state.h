@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/auth/auth_pool.h"
 #include "ringnats/broker/delivery_batch.h"
@@ -37,6 +38,16 @@ struct alignas(64) WorkerCounters {
   }
 };
 
+// Cross-worker credit of one ordered pair (src, dst). Shared by exactly two threads: src
+// adds the bytes of each batch it pushes, dst subtracts them once it has delivered the batch
+// (relaxed atomics: a stale value only delays a pause or a resume by one iteration). While
+// src has publishers waiting for credit it sets `src_waiting`; dst clears it with an exchange
+// and then wakes src.
+struct alignas(64) PairCredit {
+  std::atomic<size_t> owed_bytes{0};
+  std::atomic<bool> src_waiting{false};
+};
+
 // The queues between every ordered pair of workers: `to_worker[src][dst]` carries filled
 // batches from src to dst, `returned[dst][src]` carries them back to src for reuse.
 // Each queue has exactly one producer thread and one consumer thread.
@@ -45,7 +56,10 @@ struct WorkerMesh {
   size_t size() const { return to_worker.size(); }
   std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> to_worker;
   std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> returned;
+  std::vector<std::vector<std::unique_ptr<PairCredit>>> credit;  // [src][dst]
 };
+
+class Worker;
 
 struct SharedState {
   explicit SharedState(size_t workers);
@@ -59,6 +73,14 @@ struct SharedState {
   WorkerMesh mesh;                            // see WorkerMesh
   // Set before any worker runs, then read-only: lets a worker wake another.
   std::vector<ring::EventLoop*> loops;
+  // Set before any worker runs, then read-only. Only dereferenced on that worker's own
+  // thread: reach another worker through PostToWorker, never by calling it.
+  std::vector<Worker*> workers;
+
+  // Runs `task` on worker `index`'s thread (its loop's mailbox). `from` is the caller's own
+  // loop when the caller is a ring thread, else null.
+  void PostToWorker(uint32_t index, absl::AnyInvocable<void(Worker&) &&> task,
+                    ring::EventLoop* from);
 
   // Lame duck mode, driven by the control thread: once `lame_duck` is set workers stop
   // accepting and tell their clients; between the two instants they close their clients

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,10 +33,17 @@ class Worker final : public ring::LoopHandler {
   Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop);
   ~Worker() override;
 
+  // Flow control between workers (flow_control.cc); run on this worker's thread through its
+  // mailbox. Another worker found `producer`'s messages filling a consumer past half of its
+  // max_pending: stop reading `producer` for at most `ttl_ns` or until released.
+  void StallProducer(ring::ConnId producer, int64_t ttl_ns);
+  void ReleaseProducer(ring::ConnId producer);
+
   // ring::LoopHandler
   void OnAccepted(ring::ConnId id, const sockaddr_storage& peer) override;
   void OnReceived(ring::ConnId id, std::string_view data) override;
   void OnPeerGone(ring::ConnId id, ring::PeerGone why) override;
+  void OnPeerHangup(ring::ConnId id) override;
   void OnConnClosed(ring::ConnId id) override;
   void OnWake() override;
   void OnIterationEnd() override;
@@ -43,7 +51,19 @@ class Worker final : public ring::LoopHandler {
   bool HasPendingWork() override;
 
  private:
+  // input.cc: parsing a connection's input within a per-iteration work budget, and parking
+  // what cannot be parsed yet (auth verdict pending, producer stalled, budget used up).
   void ProcessInput(Session& session, std::string_view input);
+  // Parses from `input` until it is used up or the session must stop; returns the rest.
+  std::string_view ParseWithinBudget(Session& session, std::string_view input);
+  bool InputBlocked(const Session& session) const;
+  void ParkInput(Session& session, std::string_view input);
+  // The session may read and parse again (verdict in, stall released): parse what waited.
+  void ContinueInput(Session& session);
+  void ContinueParkedInput();
+  uint32_t& WorkDone(Session& session);
+  void PauseReading(Session& session);
+  void ResumeReading(Session& session);
   void HandleParseError(Session& session, const proto::ParseStep& step);
 
   // client_ops.cc: one parsed operation from a client.
@@ -63,7 +83,11 @@ class Worker final : public ring::LoopHandler {
   // Closes without a word; what is already queued is still flushed unless the reason says
   // the socket cannot take it.
   void Close(Session& session, CloseReason reason);
+  // Every byte queued for a client goes through Write or DeliverLocal, and both count it
+  // against max_pending (EnforcePendingLimit).
   void Write(Session& session, std::string_view bytes);
+  // Closes a client whose queued output passed max_pending as a slow consumer; true if so.
+  bool EnforcePendingLimit(Session& session, size_t pending);
 
   // authentication.cc
   // Checks the credentials of the CONNECT just decoded: settles it at once, or leaves the
@@ -74,15 +98,21 @@ class Worker final : public ring::LoopHandler {
   void AuthenticationSucceeded(Session& session);
   void SetUser(Session& session, const auth::User* user);
   void AuthenticationFailed(Session& session);
+  // Hands a bcrypt check to the pool, for a first authentication or (`recheck`) for a
+  // session that is checked again after a reload. A full pool queue is not a verdict: the
+  // check waits on this worker (auth_waiting_) and is submitted again on a later tick.
+  void SubmitHashCheck(Session& session, const auth::Verdict& verdict, bool recheck);
+  void RetryQueuedAuthentications();
+  void RecheckPassed(Session& session, const auth::User* user);
   void ReceiveAuthResults();
-  // Reading resumes and the input that waited for the verdict is parsed.
-  void ResumeAfterAuthentication(Session& session);
 
   // publish.cc: routing a PUB/HPUB to every matching subscription.
   void HandlePublish(Session& publisher, const proto::Op& op);
   // Returns whether the message was delivered (false for a stale or echo-suppressed ref).
+  // `publisher` is the local session that published, null for a message from another
+  // worker (whose producer is message.producer on message.producer_worker).
   bool DeliverLocal(sublist::SubRef ref, const Message& message, const MsgFrame& frame,
-                    const Session* publisher);
+                    Session* publisher);
   void QueueRemote(sublist::SubRef ref);
   void FlushRemoteRefs(const Message& message);
   void SendNoResponders(Session& publisher, std::string_view reply);
@@ -95,17 +125,37 @@ class Worker final : public ring::LoopHandler {
 
   // subscriptions
   void RemoveSubscription(uint32_t sub_slot);
+  // A closed session's subscriptions leave the trie a slice per loop iteration, so closing
+  // a connection with a million subscriptions does not stall its neighbours.
+  void ContinueTeardown();
+
+  // flow_control.cc
+  // After a delivery to `target`: past half of max_pending, the producer is stalled (as
+  // nats-server stalls a fast producer) until `target` drains or the stall times out.
+  void StallProducerOf(Session& target, const Message& message, Session* publisher);
+  void StallLocalProducer(Session& producer, int64_t ttl_ns);
+  void SendStallNotices();
+  void ReleaseStalledProducers(Session& consumer);
+  void ReleaseDrainedConsumers();
+  void ReleaseExpiredStalls(int64_t now_ns);
+  // Cross-worker credit: publishers wait while a destination worker owes too many bytes.
+  size_t CrossWorkerCreditBytes() const;
+  // Bytes of this worker's messages that `dst` has not delivered yet.
+  size_t OwedBy(uint32_t dst) const;
+  void WaitForCredit(Session& publisher);
+  void ReleaseCreditWaiters();
 
   // reload.cc: a new configuration snapshot reached this worker.
   void ApplyConfig(RuntimeConfigPtr config);
   void ReauthenticateAfterReload(Session& session);
+  // The authenticated session's credentials against its current auth snapshot.
+  void RecheckCredentials(Session& session);
   void EnforceSubscribePermissions(Session& session);
 
   // lame_duck.cc
   void EnterLameDuck();
   void CloseForLameDuck(int64_t now_ns);
 
-  // timers.cc
   void CheckTimers(Session& session, int64_t now_ns);
 
   Session* Find(ring::ConnId id);
@@ -121,8 +171,27 @@ class Worker final : public ring::LoopHandler {
   sublist::MatchCache match_cache_;
   SubscriptionTable subs_;
   std::vector<std::unique_ptr<Session>> sessions_;  // by loop slot
-  std::vector<Session*> live_sessions_;             // for timers
   int64_t now_ns_ = 0;
+  uint64_t iteration_ = 0;
+  // Sessions whose parked input may be parsed again (unblocked, or budget renewed).
+  std::vector<ring::ConnId> parked_sessions_;
+  // Subscriptions of closed sessions still to be removed from the trie (ContinueTeardown).
+  struct Teardown {
+    std::unique_ptr<StringMap<uint32_t>> subs;
+    StringMap<uint32_t>::iterator next;
+  };
+  std::deque<Teardown> teardowns_;
+  // Consumers with stalled producers, and producers stalled with a deadline.
+  std::vector<ring::ConnId> stalled_consumers_;
+  std::vector<ring::ConnId> stalled_producers_;
+  // Stalls for producers on other workers, posted at the end of the iteration.
+  struct StallNotice {
+    Session::StalledProducer producer;
+    int64_t ttl_ns;
+  };
+  std::vector<StallNotice> stall_notices_;
+  // Sessions whose bcrypt check is waiting for room in the auth pool's queue.
+  std::vector<ring::ConnId> auth_waiting_;
   // The earliest keep-alive or auth deadline of any session, so idle ticks skip the scan.
   // Lowered by ScheduleTimer whenever a session sets an earlier one.
   int64_t next_timer_due_ns_ = 0;
@@ -136,19 +205,20 @@ class Worker final : public ring::LoopHandler {
   struct Outgoing {
     DeliveryBatch* filling = nullptr;
     std::vector<DeliveryBatch*> overflow;
-    size_t overflow_bytes = 0;
   };
   std::vector<Outgoing> outgoing_;
   std::vector<DeliveryBatch*> spare_batches_;
   // Scratch for one publish: matched refs grouped by destination worker.
   std::vector<std::vector<sublist::SubRef>> remote_refs_;
   std::vector<uint32_t> remote_touched_;
-  // Publishers paused because a destination worker is not keeping up.
-  std::vector<ring::ConnId> paused_publishers_;
+  // Publishers waiting for cross-worker credit.
+  std::vector<ring::ConnId> credit_waiters_;
 
   std::vector<auth::HashResult> auth_results_;
   absl::InsecureBitGen random_;
   std::string scratch_;
+  std::string rest_scratch_;          // input.cc
+  uint32_t deliveries_of_last_op_ = 0;  // set by HandlePublish, for the work budget
   MsgFrame frame_;  // the message being delivered (publish.cc, ReceiveBatches)
 };
 
