@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -18,9 +19,23 @@
 namespace ringnats::sublist {
 namespace {
 
+struct Node;
+void DestroyChildren(Node* node);
+
 // A node is reached by one token sequence (its path from the root); its children extend that
 // path by one token, and its subscriptions are those whose subject is exactly that path.
 struct Node {
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // The children's own destructors would recurse once per level, and a subject can have
+  // hundreds of thousands of levels: take the subtree apart iteratively instead.
+  ~Node() {
+    if (!literal.empty() || star != nullptr || full != nullptr) {
+      DestroyChildren(this);
+    }
+  }
+
   StringMap<std::unique_ptr<Node>> literal;
   std::unique_ptr<Node> star;  // the `*` child
   std::unique_ptr<Node> full;  // the `>` child; never has children of its own
@@ -31,6 +46,30 @@ struct Node {
     return literal.empty() && star == nullptr && full == nullptr && plain.empty() && queues.empty();
   }
 };
+
+// Moves every child of `node` onto a work list and frees them one by one, moving each one's
+// children onto the list first, so no node is ever destroyed while it still has children.
+void DestroyChildren(Node* node) {
+  std::vector<std::unique_ptr<Node>> work;
+  auto detach_children = [&work](Node* parent) {
+    for (auto& [token, child] : parent->literal) {
+      work.push_back(std::move(child));
+    }
+    parent->literal.clear();
+    if (parent->star != nullptr) {
+      work.push_back(std::move(parent->star));
+    }
+    if (parent->full != nullptr) {
+      work.push_back(std::move(parent->full));
+    }
+  };
+  detach_children(node);
+  while (!work.empty()) {
+    std::unique_ptr<Node> next = std::move(work.back());
+    work.pop_back();
+    detach_children(next.get());
+  }
+}
 
 // Nodes allocated before taking the write lock, so that in the common case the exclusive
 // section does no node allocation. Per thread, because any thread may insert.
@@ -105,6 +144,15 @@ Node* ExistingChild(Node* node, std::string_view token) {
   return it == node->literal.end() ? nullptr : it->second.get();
 }
 
+// flat_hash_map never shrinks by itself; a level that once held a million tokens (or a
+// subject a million queue groups) should not keep that table once they are gone.
+template <typename Map>
+void ShrinkIfSparse(Map* map) {
+  if (map->capacity() > 1024 && map->size() * 8 < map->capacity()) {
+    map->rehash(0);
+  }
+}
+
 std::unique_ptr<Node> DetachChild(Node* node, std::string_view token) {
   if (token == "*") {
     return std::move(node->star);
@@ -115,11 +163,7 @@ std::unique_ptr<Node> DetachChild(Node* node, std::string_view token) {
   const auto it = node->literal.find(token);
   std::unique_ptr<Node> child = std::move(it->second);
   node->literal.erase(it);
-  // flat_hash_map never shrinks by itself; a level that once held a million tokens should
-  // not keep that table once they are gone.
-  if (node->literal.capacity() > 1024 && node->literal.size() * 8 < node->literal.capacity()) {
-    node->literal.rehash(0);
-  }
+  ShrinkIfSparse(&node->literal);
   return child;
 }
 
@@ -127,45 +171,113 @@ void AppendRefs(const std::vector<SubRef>& refs, std::vector<SubRef>* out) {
   out->insert(out->end(), refs.begin(), refs.end());
 }
 
-void CollectSubs(const Node& node, MatchResult* out) {
-  AppendRefs(node.plain.refs(), &out->plain);
-  for (const auto& [name, members] : node.queues) {
-    // Members of one group may sit on several nodes (`foo.*` and `foo.bar` in group `g`);
-    // they form a single group in the result. Few groups match one subject: scan.
-    QueueGroupMatch* group = nullptr;
-    for (QueueGroupMatch& existing : out->queues) {
-      if (existing.name == name) {
-        group = &existing;
+// Gathers the subscriptions of the nodes a subject reaches into one MatchResult. Members of
+// one queue group may sit on several nodes (`foo.*` and `foo.bar` in group `g`); they form a
+// single group in the result, found by name.
+class Collector {
+ public:
+  explicit Collector(MatchResult* out) : out_(out) {}
+
+  void Add(const Node& node) {
+    AppendRefs(node.plain.refs(), &out_->plain);
+    if (node.queues.empty()) {
+      return;
+    }
+    // The first node with groups cannot repeat a name (a node's groups are keyed by it), and
+    // it is usually the only one: no lookup needed.
+    const bool first = out_->queues.empty();
+    for (const auto& [name, members] : node.queues) {
+      QueueGroupMatch* group = first ? nullptr : Find(name);
+      if (group == nullptr) {
+        group = &out_->queues.emplace_back();
+        group->name = name;
+        names_.push_back(name);
+        if (index_ != nullptr) {
+          index_->emplace(name, names_.size() - 1);
+        }
+      }
+      AppendRefs(members.refs(), &group->members);
+    }
+  }
+
+ private:
+  // Up to this many groups a scan beats hashing; beyond it, a scan per group would make
+  // merging quadratic in the number of groups.
+  static constexpr size_t kScanGroups = 8;
+  using GroupIndex = absl::flat_hash_map<std::string_view, size_t, StringViewHash, StringViewEq>;
+
+  QueueGroupMatch* Find(std::string_view name) {
+    if (index_ == nullptr && names_.size() > kScanGroups) {
+      index_ = std::make_unique<GroupIndex>();
+      index_->reserve(names_.size() * 2);
+      for (size_t i = 0; i < names_.size(); ++i) {
+        index_->emplace(names_[i], i);
+      }
+    }
+    if (index_ != nullptr) {
+      const auto it = index_->find(name);
+      return it == index_->end() ? nullptr : &out_->queues[it->second];
+    }
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) {
+        return &out_->queues[i];
+      }
+    }
+    return nullptr;
+  }
+
+  MatchResult* out_;
+  // names_[i] is out_->queues[i].name, viewed in the trie's own key (stable while the
+  // caller holds the lock), not in `out_`, whose strings move when the vector grows.
+  absl::InlinedVector<std::string_view, kScanGroups> names_;
+  std::unique_ptr<GroupIndex> index_;  // name -> position, once there are many groups
+};
+
+// Matches `tokens` from the root. A `*` child is followed first and the literal one saved for
+// later on an explicit stack, not by recursion: subjects can be hundreds of thousands of
+// tokens deep. Each node is visited at most once (its depth fixes the token it consumed), so
+// the stack never holds more entries than the trie has nodes.
+void MatchAll(const Node& root, const Tokens& tokens, MatchResult* out) {
+  struct Pending {
+    const Node* node;
+    size_t index;  // the next token to consume below `node`
+  };
+  absl::InlinedVector<Pending, 8> pending;
+  Collector collector(out);
+  const Node* node = &root;
+  size_t index = 0;
+  while (true) {
+    bool reached_end = true;
+    for (; index < tokens.size(); ++index) {
+      if (node->full != nullptr) {
+        collector.Add(*node->full);  // at least one token remains for `>` to take
+      }
+      // Published tokens are literal: a published `*` or `>` is only matched by wildcards,
+      // which never live in `literal`.
+      const auto it = node->literal.find(tokens[index]);
+      const Node* literal = it == node->literal.end() ? nullptr : it->second.get();
+      if (node->star != nullptr) {
+        if (literal != nullptr) {
+          pending.push_back({literal, index + 1});
+        }
+        node = node->star.get();
+      } else if (literal != nullptr) {
+        node = literal;
+      } else {
+        reached_end = false;
         break;
       }
     }
-    if (group == nullptr) {
-      group = &out->queues.emplace_back();
-      group->name = name;
+    if (reached_end) {
+      collector.Add(*node);
     }
-    AppendRefs(members.refs(), &group->members);
-  }
-}
-
-// Matches tokens[index..] below `node`. Each node is visited at most once: the depth of a
-// node fixes which token it consumed.
-void MatchFrom(const Node* node, const Tokens& tokens, size_t index, MatchResult* out) {
-  for (; index < tokens.size(); ++index) {
-    if (node->full != nullptr) {
-      CollectSubs(*node->full, out);  // at least one token remains for `>` to take
-    }
-    if (node->star != nullptr) {
-      MatchFrom(node->star.get(), tokens, index + 1, out);
-    }
-    // Published tokens are literal: a published `*` or `>` is only matched by wildcards,
-    // which never live in `literal`.
-    const auto it = node->literal.find(tokens[index]);
-    if (it == node->literal.end()) {
+    if (pending.empty()) {
       return;
     }
-    node = it->second.get();
+    node = pending.back().node;
+    index = pending.back().index;
+    pending.pop_back();
   }
-  CollectSubs(*node, out);
 }
 
 }  // namespace
@@ -251,6 +363,7 @@ bool Trie::Remove(std::string_view subject, std::string_view queue, SubRef ref) 
       }
       if (it->second.empty()) {
         node->queues.erase(it);
+        ShrinkIfSparse(&node->queues);
       }
     }
     for (size_t depth = tokens.size(); depth > 0 && path[depth]->Unused(); --depth) {
@@ -271,7 +384,7 @@ void Trie::Match(std::string_view subject, MatchResult* out) const {
     return;  // an empty token matches nothing
   }
   absl::ReaderMutexLock lock(&impl_->mu);
-  MatchFrom(&impl_->root, tokens, 0, out);
+  MatchAll(impl_->root, tokens, out);
 }
 
 size_t Trie::size() const {
