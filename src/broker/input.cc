@@ -122,9 +122,9 @@ void Worker::ContinueParkedInput() {
     if (!rest.empty()) {
       // Budget used up or blocked again: what is left keeps its place ahead of anything
       // that arrived meanwhile.
-      rest_scratch_.assign(rest);
-      rest_scratch_.append(session->parked_input);
-      session->parked_input.swap(rest_scratch_);
+      parked.erase(0, parked.size() - rest.size());
+      parked.append(session->parked_input);
+      session->parked_input.swap(parked);
       if (InputBlocked(*session)) {
         PauseReading(*session);
       } else {

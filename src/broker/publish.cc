@@ -172,11 +172,14 @@ void Worker::AllowResponse(Session& target, std::string_view reply) {
 }
 
 void Worker::SendNoResponders(Session& publisher, std::string_view reply) {
-  for (const auto& [sid, slot] : publisher.subs_by_sid) {
-    const Subscription& sub = subs_.at(slot);
-    if (!sub.queue.empty() || !sublist::SubjectMatches(sub.subject, reply)) continue;
+  // The publisher's own plain subscription on the reply subject, found through the trie:
+  // the cost follows the subscribers of `reply`, not how many subscriptions the client has.
+  for (const sublist::SubRef& ref : match_cache_.Match(reply).plain) {
+    if (ref.worker != index_) continue;
+    const Subscription* sub = subs_.Resolve(ref);
+    if (sub == nullptr || !(sub->owner == publisher.conn)) continue;
     ring::OutboundBuffer& out = loop_.OutboundToSend(publisher.conn);
-    out.Append({"HMSG ", reply, " ", sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
+    out.Append({"HMSG ", reply, " ", sub->sid, " 16 16\r\nNATS/1.0 503\r\n\r\n\r\n"});
     EnforcePendingLimit(publisher, out.pending_bytes());
     return;
   }

@@ -1,6 +1,7 @@
 #include "ringnats/broker/worker.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 
 #include "absl/strings/str_format.h"
 #include "ringnats/auth/authenticate.h"
@@ -14,6 +15,10 @@ namespace {
 constexpr size_t kMaxSpareBatches = 64;
 // Subscriptions of closed sessions removed from the trie per loop iteration.
 constexpr size_t kTeardownPerIteration = 2048;
+// A teardown at least this large returns free memory to the system when it ends, at most
+// once per kTrimIntervalNs per worker.
+constexpr size_t kLargeTeardown = 10'000;
+constexpr int64_t kTrimIntervalNs = 1'000'000'000;
 
 std::string PeerIp(const sockaddr_storage& peer, int* port) {
   char text[INET6_ADDRSTRLEN] = "";
@@ -235,7 +240,15 @@ void Worker::ContinueTeardown() {
       shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation});
       subs_.Free(slot);
     }
-    if (teardown.next == teardown.subs->end()) teardowns_.pop_front();
+    if (teardown.next != teardown.subs->end()) break;
+    const bool large = teardown.subs->size() >= kLargeTeardown;
+    teardowns_.pop_front();
+    if (large && teardowns_.empty() && now_ns_ - last_trim_ns_ > kTrimIntervalNs) {
+      // glibc keeps freed memory inside a fragmented heap; a big teardown is the moment to
+      // hand its pages back, so the memory a million subscriptions took does not stay.
+      last_trim_ns_ = now_ns_;
+      malloc_trim(0);
+    }
   }
 }
 
@@ -283,6 +296,8 @@ void Worker::OnTick(int64_t now_ns) {
   if (in_lame_duck_) CloseForLameDuck(now_ns);
   ReleaseExpiredStalls(now_ns);
   RetryQueuedAuthentications();
+  // Results of subscriptions that went away are freed, not kept until evicted.
+  match_cache_.Trim();
   // Nothing is due and no send can be past its write deadline: skip the scan.
   if (now_ns < next_timer_due_ns_ && loop_.sends_in_flight() == 0) return;
   int64_t next_due = INT64_MAX;

@@ -181,6 +181,7 @@ class Worker final : public ring::LoopHandler {
     StringMap<uint32_t>::iterator next;
   };
   std::deque<Teardown> teardowns_;
+  int64_t last_trim_ns_ = 0;
   // Consumers with stalled producers, and producers stalled with a deadline.
   std::vector<ring::ConnId> stalled_consumers_;
   std::vector<ring::ConnId> stalled_producers_;
@@ -217,7 +218,6 @@ class Worker final : public ring::LoopHandler {
   std::vector<auth::HashResult> auth_results_;
   absl::InsecureBitGen random_;
   std::string scratch_;
-  std::string rest_scratch_;          // input.cc
   uint32_t deliveries_of_last_op_ = 0;  // set by HandlePublish, for the work budget
   MsgFrame frame_;  // the message being delivered (publish.cc, ReceiveBatches)
 };
