@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ringnats/auth/permissions.h"
 #include "value_conversions.h"
 
 namespace ringnats::config {
@@ -15,10 +16,21 @@ std::string Lower(std::string_view key) {
   return absl::AsciiStrToLower(absl::string_view(key.data(), key.size()));
 }
 
-// A subject list: one subject or an array of them.
-absl::StatusOr<std::vector<std::string>> SubjectList(const ConfigValue& value) {
+// A subject list: one subject or an array of them. Every entry must pass nats-server's check
+// (auth::CheckPermissionEntry). nats-server names the allow/deny key for an entry of the map
+// form (`report_at`) and no position at all for the plain forms, where ringnats names the
+// entry's own.
+absl::StatusOr<std::vector<std::string>> SubjectList(const ConfigValue& value,
+                                                     const Position* report_at) {
+  auto check = [&](const ConfigValue& subject) -> absl::Status {
+    absl::Status valid = auth::CheckPermissionEntry(subject.string_value());
+    if (valid.ok()) return valid;
+    return ErrorAt(report_at != nullptr ? *report_at : subject.position(),
+                   std::string(valid.message()));
+  };
   std::vector<std::string> subjects;
   if (value.is_string()) {
+    if (absl::Status valid = check(value); !valid.ok()) return valid;
     subjects.push_back(value.string_value());
     return subjects;
   }
@@ -28,6 +40,10 @@ absl::StatusOr<std::vector<std::string>> SubjectList(const ConfigValue& value) {
         return ErrorAt(element.position(), "Subject in permissions array cannot be cast to string");
       }
       subjects.push_back(element.string_value());
+    }
+    // nats-server checks the entries once all of them are strings.
+    for (const ConfigValue& element : value.array()) {
+      if (absl::Status valid = check(element); !valid.ok()) return valid;
     }
     return subjects;
   }
@@ -40,7 +56,7 @@ absl::StatusOr<std::vector<std::string>> SubjectList(const ConfigValue& value) {
 absl::StatusOr<auth::SubjectRules> SubjectRulesFrom(const ConfigValue& value) {
   auth::SubjectRules rules;
   if (!value.is_map()) {
-    absl::StatusOr<std::vector<std::string>> allow = SubjectList(value);
+    absl::StatusOr<std::vector<std::string>> allow = SubjectList(value, nullptr);
     if (!allow.ok()) return allow.status();
     rules.allow = *std::move(allow);
     return rules;
@@ -60,7 +76,7 @@ absl::StatusOr<auth::SubjectRules> SubjectRulesFrom(const ConfigValue& value) {
                                      "subjects, got %s",
                                      GoTypeName(entry.value)));
     }
-    absl::StatusOr<std::vector<std::string>> list = SubjectList(entry.value);
+    absl::StatusOr<std::vector<std::string>> list = SubjectList(entry.value, &entry.key_position);
     if (!list.ok()) return list.status();
     if (key == "allow") {
       rules.allow = *std::move(list);

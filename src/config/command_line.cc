@@ -113,6 +113,11 @@ Common Options:
 )";
 }
 
+std::string VersionText() {
+  return absl::StrFormat("nats-server: v%s (ringnats v%s)\n", RINGNATS_NATS_COMPAT_VERSION,
+                         RINGNATS_VERSION);
+}
+
 absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv,
                                                ServerOptions base) {
   ServerOptions options = std::move(base);

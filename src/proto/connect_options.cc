@@ -462,6 +462,11 @@ absl::Status Decode(std::string_view json, ConnectOptions& out, bool match_field
   if (json.substr(0, 3) == "\xEF\xBB\xBF") {
     return absl::InvalidArgumentError("invalid character at start of JSON");
   }
+  // nlohmann takes a NUL byte for the end of its input, so `{}\0garbage` would pass; NUL is
+  // valid nowhere in JSON (inside strings it must be escaped), and Go refuses it.
+  if (json.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError("invalid character '\\x00' in JSON");
+  }
   std::string repaired;
   if (NeedsRepair(json)) {
     repaired = RepairForGo(json);

@@ -28,8 +28,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (flags->show_version) {
-    std::printf("ringnats: v%s (nats-server v%s protocol)\n", RINGNATS_VERSION,
-                RINGNATS_NATS_COMPAT_VERSION);
+    std::fputs(ringnats::config::VersionText().c_str(), stdout);
     return 0;
   }
   if (!flags->signal_command.empty()) {

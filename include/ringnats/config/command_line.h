@@ -2,6 +2,8 @@
 // nats-server's command line (Go `flag` package rules: `-x` and `--x` are the same flag,
 // `--x=v` or `--x v`, boolean flags take a value only with `=`).
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "ringnats/config/options.h"
 
@@ -15,5 +17,10 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
 
 // The text printed for -h/--help.
 const char* UsageText();
+
+// The line printed for -v/--version: nats-server's own line for the release ringnats
+// reproduces ("nats-server: v2.9.10"), then ringnats' version. Tools and client test suites
+// take the first vX.Y.Z in it as the server's version, so the nats-server one comes first.
+std::string VersionText();
 
 }  // namespace ringnats::config

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "config_test_util.h"
 #include "gtest/gtest.h"
 
@@ -64,8 +65,7 @@ TEST(ConfigLimitsTest, DoublingVariablesHitTheSizeBound) {
   // Each line doubles the previous one: 2^60 elements if nothing stopped it.
   std::string text = "v0: [x, x]\n";
   for (int i = 1; i <= 60; ++i) {
-    text += "v" + std::to_string(i) + ": [$v" + std::to_string(i - 1) + ", $v" +
-            std::to_string(i - 1) + "]\n";
+    absl::StrAppend(&text, "v", i, ": [$v", i - 1, ", $v", i - 1, "]\n");
   }
   FakeWorld world;
   ParseOptions options = world.Options();
@@ -79,7 +79,7 @@ TEST(ConfigLimitsTest, DoublingVariablesHitTheSizeBound) {
 TEST(ConfigLimitsTest, ManyKeysAndDuplicatesStayLinear) {
   std::string text;
   for (int i = 0; i < 100000; ++i) {
-    text += "k" + std::to_string(i) + ": 1\n";
+    absl::StrAppend(&text, "k", i, ": 1\n");
   }
   text += Repeat("dup: 1\n", 100000);
   absl::StatusOr<ConfigValue> root = testing::ParseText(text);

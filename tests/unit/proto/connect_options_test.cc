@@ -150,6 +150,22 @@ TEST(ConnectOptions, SyntaxErrorsRejected) {
   }
 }
 
+// Anything but JSON whitespace after the object is an error for Go's json.Unmarshal, which
+// nats-server runs on the whole rest of the CONNECT line; a NUL byte too (nlohmann alone would
+// take it for the end of the input).
+TEST(ConnectOptions, BytesAfterTheObjectRejected) {
+  using std::string_literals::operator""s;
+  for (const std::string& json :
+       {R"({"verbose":false} garbage)"s, "{} {}"s, "{}x"s, "{}}"s, "{}]"s, "{}1"s, "{},"s,
+        "{} null"s, "null x"s, "{}//c"s, "{}\v"s, "{}\x1a"s, "{}\x80"s, "{}\xEF\xBB\xBF"s, "{}\0"s,
+        "{} \0 "s, "{}\0x"s, "{\"verbose\":false}\0garbage"s, "\0{}"s}) {
+    ExpectRejected(json);
+    EXPECT_FALSE(CheckInfoJson(json).ok()) << json;
+  }
+  EXPECT_TRUE(ParseConnectOptions("{}  \t ").ok());
+  EXPECT_TRUE(ParseConnectOptions("null").ok());
+}
+
 TEST(ConnectOptions, WhitespaceAroundAccepted) {
   EXPECT_FALSE(MustParse("\n {\"verbose\":false} \t\r").verbose);
 }
