@@ -15,11 +15,19 @@ struct SubscribeEntry {
   std::string_view queue;
 };
 
+// "subject queue", split as nats-server splits it (strings.Fields: any white space; the
+// ASCII kinds are the ones a subject can meet).
 SubscribeEntry SplitEntry(std::string_view entry) {
-  const size_t space = entry.find(' ');
+  constexpr std::string_view kWhiteSpace = " \t\n\v\f\r";
+  const size_t first = entry.find_first_not_of(kWhiteSpace);
+  if (first == std::string_view::npos) return SubscribeEntry{entry, {}};
+  entry.remove_prefix(first);
+  const size_t space = entry.find_first_of(kWhiteSpace);
   if (space == std::string_view::npos) return SubscribeEntry{entry, {}};
-  std::string_view queue = entry.substr(space + 1);
-  while (!queue.empty() && queue.front() == ' ') queue.remove_prefix(1);
+  std::string_view queue = entry.substr(space);
+  const size_t queue_start = queue.find_first_not_of(kWhiteSpace);
+  queue = queue_start == std::string_view::npos ? std::string_view() : queue.substr(queue_start);
+  queue = queue.substr(0, queue.find_first_of(kWhiteSpace));
   return SubscribeEntry{entry.substr(0, space), queue};
 }
 

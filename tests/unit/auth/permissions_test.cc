@@ -121,6 +121,16 @@ TEST(MaySubscribeTest, WildcardDenyCoversNarrowerSubs) {
   EXPECT_FALSE(DeliveryDenied(p, "z.public"));
 }
 
+TEST(MaySubscribeTest, QueueEntriesSplitOnAnyWhiteSpaceLikeNatsServer) {
+  // nats-server splits "subject queue" with strings.Fields: a tab or several blanks work too,
+  // as the load-time check (which accepts such entries) implies.
+  const Permissions p = Subscribe({}, {"y\tv1", "z   v2"});
+  EXPECT_FALSE(MaySubscribe(p, "y", "v1"));
+  EXPECT_TRUE(MaySubscribe(p, "y", "v2"));
+  EXPECT_FALSE(MaySubscribe(p, "z", "v2"));
+  EXPECT_TRUE(MaySubscribe(p, "z", ""));
+}
+
 TEST(MaySubscribeTest, QueueDenyEntries) {
   // Observed: deny "y v1" refuses only queue v1 on y.
   const Permissions p = Subscribe({}, {"y v1"});
