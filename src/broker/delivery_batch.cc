@@ -1,6 +1,16 @@
 #include "ringnats/broker/delivery_batch.h"
 
 namespace ringnats::broker {
+namespace {
+
+// memcpy must not be handed a null pointer even for zero bytes (an empty reply subject's
+// data() may be null).
+char* CopyIn(char* at, std::string_view bytes) {
+  if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+  return at + bytes.size();
+}
+
+}  // namespace
 
 void DeliveryBatch::Add(std::span<const sublist::SubRef> refs, const Message& message) {
   RecordHeader header{static_cast<uint32_t>(refs.size()),
@@ -22,17 +32,13 @@ void DeliveryBatch::Add(std::span<const sublist::SubRef> refs, const Message& me
   char* at = bytes_.data() + start;
   std::memcpy(at, &header, sizeof header);
   at += sizeof header;
-  std::memcpy(at, refs.data(), refs_bytes);
+  if (refs_bytes != 0) std::memcpy(at, refs.data(), refs_bytes);
   at += refs_bytes;
-  std::memcpy(at, message.subject.data(), message.subject.size());
-  at += message.subject.size();
-  std::memcpy(at, message.reply.data(), message.reply.size());
-  at += message.reply.size();
-  std::memcpy(at, message.size_text.data(), message.size_text.size());
-  at += message.size_text.size();
-  std::memcpy(at, message.header_size_text.data(), message.header_size_text.size());
-  at += message.header_size_text.size();
-  std::memcpy(at, message.data.data(), message.data.size());
+  at = CopyIn(at, message.subject);
+  at = CopyIn(at, message.reply);
+  at = CopyIn(at, message.size_text);
+  at = CopyIn(at, message.header_size_text);
+  CopyIn(at, message.data);
 }
 
 void DeliveryBatch::Reset() {

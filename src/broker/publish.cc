@@ -8,6 +8,13 @@
 #include "ringnats/util/log.h"
 
 namespace ringnats::broker {
+namespace {
+
+// Refs a trie walk collects in the time one delivery takes, for the work budget (input.cc).
+constexpr size_t kMatchedRefsPerWorkUnit = 4;
+
+}  // namespace
+
 void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   // HPUB without "headers":true never gets here: the parser refuses it.
   const bool has_headers = op.type == proto::OpType::kHpub;
@@ -35,7 +42,16 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
   Message message{op.subject, op.reply,     has_headers ? op.header_len : 0u,
                   op.payload, op.size_text, has_headers ? op.header_size_text : std::string_view(),
                   index_,     publisher.conn};
+  const uint64_t misses_before = match_cache_.misses();
   const sublist::MatchResult& result = match_cache_.Match(op.subject);
+  if (match_cache_.misses() != misses_before) {
+    // A miss walked the trie and copied every matching ref: that is work for the budget too
+    // (20,000 queue members on `>` make each new subject cost as much as thousands of
+    // publishes).
+    size_t refs = result.plain.size();
+    for (const sublist::QueueGroupMatch& group : result.queues) refs += group.members.size();
+    deliveries_of_last_op_ += static_cast<uint32_t>(refs / kMatchedRefsPerWorkUnit);
+  }
   // Formatted at the first local delivery: a message whose subscribers are all on other
   // workers is formatted there, not here.
   bool framed = false;
