@@ -76,7 +76,12 @@ void RawClient::Ingest(std::string_view bytes) {
   while (std::optional<std::string> frame = splitter_.Next()) {
     if (options_.answer_pings && *frame == kPing) {
       ++pings_answered_;
-      (void)send(fd_, kPong.data(), kPong.size(), MSG_NOSIGNAL);
+      if (sending_) {
+        // A PONG written now would land inside the half-sent bytes of Send.
+        ++pongs_owed_;
+      } else {
+        (void)send(fd_, kPong.data(), kPong.size(), MSG_NOSIGNAL);
+      }
       continue;
     }
     buffer_ += *frame;
@@ -144,6 +149,18 @@ std::string RawClient::TakeBuffered() {
 }
 
 AssertionResult RawClient::Send(std::string_view bytes, Duration timeout) {
+  sending_ = true;
+  AssertionResult sent = SendAll(bytes, timeout);
+  sending_ = false;
+  if (sent && pongs_owed_ > 0) {
+    std::string pongs;
+    for (; pongs_owed_ > 0; --pongs_owed_) pongs += kPong;
+    sent = Send(pongs, timeout);  // PINGs that arrive meanwhile are owed again
+  }
+  return sent;
+}
+
+AssertionResult RawClient::SendAll(std::string_view bytes, Duration timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
   while (!bytes.empty()) {
     if (fd_ < 0) {

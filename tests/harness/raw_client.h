@@ -114,6 +114,7 @@ class RawClient {
   int fd() const { return fd_; }
 
  private:
+  ::testing::AssertionResult SendAll(std::string_view bytes, Duration timeout);
   struct FrameMark {
     size_t end;  // absolute stream offset just past the frame
     bool is_pong;
@@ -136,6 +137,8 @@ class RawClient {
   bool eof_ = false;
   std::string eof_reason_;
   int pings_answered_ = 0;
+  bool sending_ = false;  // inside Send: answers to PINGs wait until the bytes are out
+  int pongs_owed_ = 0;
 };
 
 // Connects, reads INFO, sends `connect_json` as CONNECT and checks the reply with a PING
