@@ -3,10 +3,13 @@
 set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
-  liburing-dev libssl-dev libcrypt-dev libabsl-dev nlohmann-json3-dev
+  liburing-dev libssl-dev libcrypt-dev libabsl-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # Tests: the real nats-server to compare against, the C client, python3 for test drivers.
-  nats-server libnats-dev python3
+  # Tests: the real nats-server to compare against, the C client, python3 for test drivers,
+  # promtool (in prometheus) to check /metrics.
+  nats-server libnats-dev python3 prometheus
+  # The ThreadSanitizer build compiles Debian's abseil source (deploy/build-tsan-abseil.sh).
+  dpkg-dev cmake
 )
 # Node.js and npm run the npm `nats` client tests. A machine may already have them from
 # elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm package), so

@@ -20,6 +20,8 @@
 #include <sstream>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "harness/sanitizer_report.h"
 
 namespace ringnats::harness {
 namespace {
@@ -61,12 +63,27 @@ int ParsePortsFile(const std::string& text) {
 
 }  // namespace
 
+std::string DescribeWaitStatus(int wait_status) {
+  if (WIFEXITED(wait_status)) {
+    return absl::StrFormat("exited with status %d", WEXITSTATUS(wait_status));
+  }
+  if (WIFSIGNALED(wait_status)) {
+    return absl::StrFormat("killed by signal %d (%s)", WTERMSIG(wait_status),
+                           strsignal(WTERMSIG(wait_status)));
+  }
+  return absl::StrFormat("wait status %#x", wait_status);
+}
+
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const ServerOptions& options) {
   std::unique_ptr<ServerProcess> server(new ServerProcess());
-  if (absl::Status status = server->Launch(options); !status.ok()) {
-    return status;
+  absl::Status status = server->Launch(options);
+  if (status.ok()) {
+    status = server->AwaitPortsFile(kServerStartTimeout);
   }
-  if (absl::Status status = server->AwaitPortsFile(kServerStartTimeout); !status.ok()) {
+  if (!status.ok()) {
+    // The caller gets the exit status in `status` (some tests expect a start to fail); the
+    // destructor still fails the test on a sanitizer report.
+    server->exit_status_claimed_ = true;
     return status;
   }
   return server;
@@ -80,6 +97,7 @@ absl::Status ServerProcess::Launch(const ServerOptions& options) {
     return absl::InternalError(absl::StrFormat("mkdtemp: %s", std::strerror(errno)));
   }
   dir_ = pattern;
+  description_ = Describe(options.spec);
 
   std::vector<std::string> args = {options.spec.binary};
   args.insert(args.end(), options.spec.args.begin(), options.spec.args.end());
@@ -171,8 +189,10 @@ void ServerProcess::WaitForActivity(std::chrono::milliseconds timeout) {
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0) {
-    (void)Stop();
+  if (pid_ > 0 && !checked_) {
+    if (::testing::AssertionResult verdict = StopAndCheck(); !verdict) {
+      ADD_FAILURE() << verdict.message();
+    }
   }
   if (pidfd_ >= 0) {
     close(pidfd_);
@@ -180,7 +200,7 @@ ServerProcess::~ServerProcess() {
   if (inotify_fd_ >= 0) {
     close(inotify_fd_);
   }
-  if (!dir_.empty() && std::getenv("RINGNATS_KEEP_SERVER_DIRS") == nullptr) {
+  if (!dir_.empty() && !keep_dir_ && std::getenv("RINGNATS_KEEP_SERVER_DIRS") == nullptr) {
     std::error_code error;
     std::filesystem::remove_all(dir_, error);
   }
@@ -277,6 +297,7 @@ absl::StatusOr<int> ServerProcess::WaitForExit(std::chrono::milliseconds timeout
     return absl::DeadlineExceededError(
         absl::StrFormat("server still running after %d ms", timeout.count()));
   }
+  exit_status_claimed_ = true;
   return wait_status_;
 }
 
@@ -295,6 +316,33 @@ absl::StatusOr<int> ServerProcess::Stop(std::chrono::milliseconds grace) {
     }
   }
   return wait_status_;
+}
+
+::testing::AssertionResult ServerProcess::StopAndCheck(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) {
+    return ::testing::AssertionFailure() << "server was never started";
+  }
+  checked_ = true;
+  const bool exited_before_stop = !Running();
+  const absl::StatusOr<int> stopped = Stop(grace);
+
+  std::vector<std::string> problems;
+  if (!stopped.ok()) {
+    problems.push_back(std::string(stopped.status().message()));
+  } else if (!exit_status_claimed_ && *stopped != 0) {
+    problems.push_back(DescribeWaitStatus(*stopped) +
+                       (exited_before_stop ? " before the test stopped it" : " after SIGINT"));
+  }
+  if (const std::string report = FindSanitizerReport(ReadLog()); !report.empty()) {
+    problems.push_back("sanitizer report in its output:\n" + report);
+  }
+  if (problems.empty()) {
+    return ::testing::AssertionSuccess();
+  }
+  keep_dir_ = true;
+  return ::testing::AssertionFailure() << description_ << " (pid " << pid_ << "): "
+                                       << absl::StrJoin(problems, "\n")
+                                       << "\nfull output: " << log_path();
 }
 
 }  // namespace ringnats::harness

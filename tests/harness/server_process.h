@@ -6,6 +6,13 @@
 // port. stdout and stderr go to a log file in the same temp dir for log assertions. The
 // child is killed if the thread that started it dies (PR_SET_PDEATHSIG), so a test killed by
 // a timeout leaves no servers behind.
+//
+// How the server ended is part of every test that starts one: when it is stopped (at the
+// latest by the destructor) it must exit with status 0 after SIGINT and its output must hold
+// no sanitizer report (ASan, LSan, UBSan, TSan); otherwise the test fails with the report's
+// first lines, and the temp dir with the full log is kept. See StopAndCheck.
+//
+// Used from one test thread at a time.
 
 #include <gtest/gtest.h>
 #include <sys/types.h>
@@ -22,7 +29,8 @@
 namespace ringnats::harness {
 
 inline constexpr std::chrono::milliseconds kServerStartTimeout{10000};
-inline constexpr std::chrono::milliseconds kServerStopTimeout{5000};
+// Generous: a sanitizer build checks the whole heap for leaks at exit, on a loaded machine.
+inline constexpr std::chrono::milliseconds kServerStopTimeout{15000};
 inline constexpr std::chrono::milliseconds kLogWaitTimeout{5000};
 
 struct ServerOptions {
@@ -38,7 +46,9 @@ class ServerProcess {
 
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
-  // Stops the server (see Stop) and removes the temp dir.
+  // Stops the server and judges its end (see StopAndCheck) unless the test already did; a
+  // failed verdict is a gtest failure of the running test. Removes the temp dir unless the
+  // verdict failed or RINGNATS_KEEP_SERVER_DIRS is set.
   ~ServerProcess();
 
   int port() const { return port_; }
@@ -71,12 +81,20 @@ class ServerProcess {
   // Sends `sig` to the child; nothing once it has exited (its pid may have been reused).
   void Signal(int sig);
 
-  // Waits, without signalling, for the child to exit; returns the wait status.
+  // Waits, without signalling, for the child to exit; returns the wait status. A status
+  // returned here is the test's to judge: StopAndCheck no longer requires it to be 0.
   absl::StatusOr<int> WaitForExit(std::chrono::milliseconds timeout = kServerStopTimeout);
 
   // SIGINT, then SIGKILL if the child is still alive after `grace`. Returns the wait status.
   // Idempotent.
   absl::StatusOr<int> Stop(std::chrono::milliseconds grace = kServerStopTimeout);
+
+  // Stop, then the verdict on how the server ended. Fails when its output holds a sanitizer
+  // report (the message quotes the report's first lines), when it had to be killed after
+  // `grace`, or, unless the test read the exit status through WaitForExit (or Start failed
+  // and returned it), when it did not exit with status 0: a non-zero exit, death by a signal,
+  // or an exit before it was stopped with a status other than 0.
+  ::testing::AssertionResult StopAndCheck(std::chrono::milliseconds grace = kServerStopTimeout);
 
  private:
   ServerProcess() = default;
@@ -91,6 +109,7 @@ class ServerProcess {
   ::testing::AssertionResult WaitForLines(const std::string& path, std::string_view pattern,
                                           int count, std::chrono::milliseconds timeout);
 
+  std::string description_;  // "ringnats --workers 2", for failure messages
   std::string dir_;
   pid_t pid_ = -1;
   int pidfd_ = -1;
@@ -98,6 +117,12 @@ class ServerProcess {
   int port_ = 0;
   bool exited_ = false;
   int wait_status_ = 0;
+  bool exit_status_claimed_ = false;  // the test (or Start's error) reported the status
+  bool checked_ = false;              // StopAndCheck ran
+  bool keep_dir_ = false;             // a failed verdict: the log stays for a look
 };
+
+// "exited with status 3", "killed by signal 6 (Aborted)": for failure messages.
+std::string DescribeWaitStatus(int wait_status);
 
 }  // namespace ringnats::harness

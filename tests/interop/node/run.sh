@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs the nats.js interop tests against the server named by RINGNATS_SERVER
-# (+ RINGNATS_SERVER_ARGS). Exit 77 tells meson the test was skipped.
+# (+ RINGNATS_SERVER_ARGS). Exit 77 tells meson the test was skipped (outside CI).
 set -euo pipefail
 
 script="${BASH_SOURCE[0]}"
 [[ "${script}" == */* ]] && cd "${script%/*}"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  # In CI a missing tool is a failure: a skip would hide that these tests never ran.
+  if [[ "${CI:-}" == true ]]; then
+    echo "node and npm are needed for the nats.js interop tests" >&2
+    exit 1
+  fi
   echo "SKIP: node and npm are needed for the nats.js interop tests" >&2
   exit 77
 fi

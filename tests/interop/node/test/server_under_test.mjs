@@ -10,7 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const kStartupDeadlineMs = 10000;
-const kStopGraceMs = 5000;
+// Generous: a sanitizer build checks the whole heap for leaks at exit, on a loaded machine.
+const kStopGraceMs = 15000;
+// stderr kept for the checks at stop; the server logs little without -D/-V.
+const kStderrLimit = 4 << 20;
+const kReportExcerptLines = 30;
+// The opening line of an ASan, LSan, UBSan or TSan report (as tests/harness/sanitizer_report.cc).
+const kSanitizerReport =
+  /(ERROR|WARNING|FATAL|SUMMARY): [A-Za-z]+Sanitizer\b|[A-Za-z]+Sanitizer:DEADLYSIGNAL|^\S+: runtime error: /;
+
+// The first sanitizer report in `text` (its first lines), or null.
+export function findSanitizerReport(text) {
+  const lines = text.split('\n');
+  const first = lines.findIndex((line) => kSanitizerReport.test(line));
+  return first < 0 ? null : lines.slice(first, first + kReportExcerptLines).join('\n');
+}
 
 function defaultServerBinary() {
   for (const candidate of ['/usr/bin/nats-server', '/usr/sbin/nats-server']) {
@@ -50,6 +64,8 @@ export class ServerUnderTest {
   #dir;
   #stderr = '';
   #exitStatus = null;
+  #exitCode = null;
+  #exitSignal = null;
   #exited;
   url = '';
   port = 0;
@@ -59,7 +75,7 @@ export class ServerUnderTest {
     try {
       await server.#start();
     } catch (err) {
-      await server.stop();
+      await server.#halt();
       throw err;
     }
     return server;
@@ -77,16 +93,20 @@ export class ServerUnderTest {
       this.#child = spawn(serverBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
       this.#child.stderr.setEncoding('utf8');
       this.#child.stderr.on('data', (chunk) => {
-        // Keep only the tail: enough to explain a failure without growing without bound.
-        this.#stderr = (this.#stderr + chunk).slice(-8192);
+        // Bounded; the tail is kept because leak reports come at exit.
+        this.#stderr = (this.#stderr + chunk).slice(-kStderrLimit);
       });
       this.#exited = new Promise((resolve) => {
         this.#child.on('error', (err) => {
           this.#exitStatus = `spawn failed: ${err.message}`;
           resolve();
         });
-        this.#child.on('exit', (code, signal) => {
-          this.#exitStatus = `exited with code ${code}, signal ${signal}`;
+        // 'close' rather than 'exit': by then stderr has been read to its end, where a leak
+        // report comes.
+        this.#child.on('close', (code, signal) => {
+          this.#exitStatus ??= `exited with code ${code}, signal ${signal}`;
+          this.#exitCode = code;
+          this.#exitSignal = signal;
           resolve();
         });
       });
@@ -101,11 +121,11 @@ export class ServerUnderTest {
         };
         const timer = setTimeout(
           () => reject(new Error(`${describe()}: no ports file within ${kStartupDeadlineMs} ms\n` +
-            this.#stderr)),
+            this.#stderr.slice(-8192))),
           kStartupDeadlineMs);
         this.#exited.then(() => {
           clearTimeout(timer);
-          reject(new Error(`${describe()}: ${this.#exitStatus}\n${this.#stderr}`));
+          reject(new Error(`${describe()}: ${this.#exitStatus}\n${this.#stderr.slice(-8192)}`));
         });
         watcher.on('change', check);
         watcher.on('error', reject);
@@ -122,11 +142,37 @@ export class ServerUnderTest {
     return this.#stderr;
   }
 
+  // Stops the server with SIGINT and throws unless it exited with status 0 and printed no
+  // sanitizer report, so the test's `after` hook fails on a broker that crashed, leaked or
+  // raced.
   async stop() {
+    const stillRunning = this.#child !== undefined && this.#exitStatus === null;
+    const killed = await this.#halt();
+    const problems = [];
+    if (killed) {
+      problems.push(`ignored SIGINT for ${kStopGraceMs} ms and was killed`);
+    } else if (this.#child !== undefined && (this.#exitCode !== 0 || this.#exitSignal !== null)) {
+      problems.push(`${this.#exitStatus}${stillRunning ? ' after SIGINT' : ' before it was stopped'}`);
+    }
+    const report = findSanitizerReport(this.#stderr);
+    if (report !== null) {
+      problems.push(`sanitizer report on stderr:\n${report}`);
+    }
+    if (problems.length > 0) {
+      throw new Error(`${serverBinary()}: ${problems.join('\n')}`);
+    }
+  }
+
+  // SIGINT, SIGKILL after the grace period; removes the temp dir. True if it had to kill.
+  async #halt() {
+    let killed = false;
     if (this.#child !== undefined && this.#exitStatus === null) {
-      this.#child.kill('SIGTERM');
-      // A server that ignores SIGTERM must not hang the suite.
-      const force = setTimeout(() => this.#child.kill('SIGKILL'), kStopGraceMs);
+      this.#child.kill('SIGINT');
+      // A server that ignores SIGINT must not hang the suite.
+      const force = setTimeout(() => {
+        killed = true;
+        this.#child.kill('SIGKILL');
+      }, kStopGraceMs);
       await this.#exited;
       clearTimeout(force);
     }
@@ -134,5 +180,6 @@ export class ServerUnderTest {
       rmSync(this.#dir, { recursive: true, force: true });
       this.#dir = undefined;
     }
+    return killed;
   }
 }
