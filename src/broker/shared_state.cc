@@ -20,6 +20,16 @@ WorkerMesh::WorkerMesh(size_t workers) : to_worker(workers), returned(workers), 
   }
 }
 
+WorkerMesh::~WorkerMesh() {
+  for (auto* queues : {&to_worker, &returned}) {
+    for (auto& row : *queues) {
+      for (auto& queue : row) {
+        while (DeliveryBatch* batch = queue->TryPop()) delete batch;
+      }
+    }
+  }
+}
+
 SharedState::SharedState(size_t workers)
     : server_id(NewServerId()), mesh(workers), loops(workers, nullptr), workers(workers, nullptr) {
   for (size_t i = 0; i < workers; ++i)

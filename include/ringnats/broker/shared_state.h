@@ -53,6 +53,8 @@ struct alignas(64) PairCredit {
 // Each queue has exactly one producer thread and one consumer thread.
 struct WorkerMesh {
   explicit WorkerMesh(size_t workers);
+  // Frees the batches still queued when the workers stopped (all threads joined by then).
+  ~WorkerMesh();
   size_t size() const { return to_worker.size(); }
   std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> to_worker;
   std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> returned;
