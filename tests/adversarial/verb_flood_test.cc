@@ -16,7 +16,10 @@
 namespace ringnats::adversarial {
 namespace {
 
-constexpr char kConfig[] = "max_pending: 4MB\n";
+// The write deadline is raised well past the time a flood takes to fill max_pending (20-30 s
+// with ASan on 2 cores): with the default 10 s, a slow build closes the flooder for the
+// deadline before its queue reaches max_pending, and the queue accounting goes untested.
+constexpr char kConfig[] = "max_pending: 4MB\nwrite_deadline: \"120s\"\n";
 constexpr std::string_view kQuiet = R"({"verbose":false,"pedantic":false})";
 constexpr size_t kMiB = 1024 * 1024;
 // A broker that stops reading the flooder (instead of closing it) shows up as no progress.
@@ -42,8 +45,8 @@ class VerbFloodTest : public AdversarialTest {
     // nats-server keeps reading a flooder (and throws its input away once it is closed), so
     // the whole budget goes out or the socket is reset; it never stops reading.
     EXPECT_NE(result.end, FloodEnd::kStalled) << Describe(result);
-    // Closed for its queue, not for the write deadline (10 s by default): the replies are
-    // counted against max_pending as they are queued.
+    // Closed for its queue, not for the write deadline: the replies are counted against
+    // max_pending as they are queued.
     EXPECT_TRUE(server().WaitForLog("Slow Consumer Detected: MaxPending", Millis(5000)));
     FinishWatch();
     // The server's FIN waits behind the replies the kernel still holds, so only reading

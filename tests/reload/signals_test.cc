@@ -73,7 +73,18 @@ TEST_F(SignalsTest, SigtermExitsOne) {
   std::unique_ptr<RawClient> client = Client();
   ASSERT_TRUE(client);
   server().Signal(SIGTERM);
-  ASSERT_NO_FATAL_FAILURE(ExpectExit(1));
+  if (harness::IsNatsServer(spec())) {
+    // nats-server 2.9.10 races itself here: its signal goroutine calls Shutdown and then
+    // os.Exit(1), but Shutdown also releases main's WaitForShutdown, and main returning
+    // first exits 0. Either code is what the reference does; ringnats always exits 1.
+    absl::StatusOr<int> status = server().WaitForExit();
+    ASSERT_TRUE(status.ok()) << status.status();
+    ASSERT_TRUE(WIFEXITED(*status)) << "wait status " << *status;
+    EXPECT_TRUE(ExitCode(*status) == 1 || ExitCode(*status) == 0) << ExitCode(*status);
+    EXPECT_EQ(CountPortsFiles(server().dir()), 0) << "ports file left behind";
+  } else {
+    ASSERT_NO_FATAL_FAILURE(ExpectExit(1));
+  }
   EXPECT_TRUE(client->DrainUntilClosed(nullptr));
 }
 
