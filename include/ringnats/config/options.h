@@ -19,6 +19,14 @@ struct ServerOptions {
   std::string server_name;  // empty: the server id
   std::string client_advertise;
 
+  // Monitoring over HTTP (-m, http_port, http: host:port, ...). http_port 0: off; -1: a
+  // random free port. An empty http_host means the client listener's host, as nats-server
+  // does. https_port is refused until TLS exists.
+  std::string http_host;
+  int http_port = 0;
+  int https_port = 0;
+  std::string http_base_path;
+
   // Limits, with nats-server 2.9's defaults.
   int64_t max_payload = 1024 * 1024;
   int64_t max_pending = 64 * 1024 * 1024;
