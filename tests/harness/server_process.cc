@@ -46,14 +46,16 @@ std::chrono::milliseconds Remaining(Clock::time_point deadline) {
   return std::max(left, std::chrono::milliseconds(0));
 }
 
-// Port from `{"nats":["nats://127.0.0.1:PORT"], ...}`; 0 while the file is incomplete.
-int ParsePortsFile(const std::string& text) {
+// The port of the first URL under `key` in `{"nats":["nats://127.0.0.1:PORT"],
+// "monitoring":["http://127.0.0.1:PORT"]}`; 0 when absent or while the file is incomplete.
+int PortFromPortsFile(const std::string& text, std::string_view key) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("nats") || !doc["nats"].is_array() ||
-      doc["nats"].empty() || !doc["nats"][0].is_string()) {
+  if (doc.is_discarded() || !doc.is_object()) return 0;
+  auto urls = doc.find(key);
+  if (urls == doc.end() || !urls->is_array() || urls->empty() || !(*urls)[0].is_string()) {
     return 0;
   }
-  const std::string url = doc["nats"][0].get<std::string>();
+  const std::string url = (*urls)[0].get<std::string>();
   const size_t colon = url.rfind(':');
   if (colon == std::string::npos) {
     return 0;
@@ -157,7 +159,9 @@ absl::Status ServerProcess::AwaitPortsFile(std::chrono::milliseconds timeout) {
     for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
       const std::string name = entry.path().filename().string();
       if (name.size() > kPortsSuffix.size() && name.ends_with(kPortsSuffix)) {
-        port_ = ParsePortsFile(ReadWholeFile(entry.path().string()));
+        const std::string text = ReadWholeFile(entry.path().string());
+        port_ = PortFromPortsFile(text, "nats");
+        monitor_port_ = PortFromPortsFile(text, "monitoring");
       }
     }
     if (port_ > 0) {
