@@ -1,10 +1,12 @@
 #include "ringnats/config/command_line.h"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "value_conversions.h"
 
 namespace ringnats::config {
 namespace {
@@ -40,14 +42,95 @@ absl::StatusOr<bool> ParseBool(std::string_view text) {
   return absl::InvalidArgumentError(absl::StrFormat("invalid boolean value \"%s\"", text));
 }
 
+// Go's strconv.ParseInt(text, 0, 64), which the flag package uses for int flags: an optional
+// sign, then decimal, 0x hex, 0o or 0 octal, or 0b binary digits, with `_` allowed only
+// between digits (or after the base prefix). Returns flag's reason for a refusal.
+enum class GoIntError { kNone, kSyntax, kRange };
+
+bool GoUnderscoresOk(std::string_view text) {
+  char saw = '^';  // '^' start, '0' a digit or base prefix, '_' an underscore, '!' other
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) text.remove_prefix(1);
+  size_t i = 0;
+  bool hex = false;
+  if (text.size() >= 2 && text[0] == '0') {
+    const char base = absl::ascii_tolower(static_cast<unsigned char>(text[1]));
+    if (base == 'b' || base == 'o' || base == 'x') {
+      i = 2;
+      saw = '0';
+      hex = base == 'x';
+    }
+  }
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+        (hex && absl::ascii_isxdigit(static_cast<unsigned char>(c)))) {
+      saw = '0';
+      continue;
+    }
+    if (c == '_') {
+      if (saw != '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw == '_') return false;
+    saw = '!';
+  }
+  return saw != '_';
+}
+
+GoIntError ParseGoInt(std::string_view text, int64_t* value) {
+  std::string_view digits = text;
+  bool negative = false;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    negative = digits.front() == '-';
+    digits.remove_prefix(1);
+  }
+  if (digits.empty()) return GoIntError::kSyntax;
+  int base = 10;
+  if (digits.front() == '0') {
+    const char prefix =
+        digits.size() >= 3 ? absl::ascii_tolower(static_cast<unsigned char>(digits[1])) : '\0';
+    if (prefix == 'b' || prefix == 'o' || prefix == 'x') {
+      base = prefix == 'b' ? 2 : prefix == 'o' ? 8 : 16;
+      digits.remove_prefix(2);
+    } else {
+      base = 8;
+      digits.remove_prefix(1);
+    }
+  }
+  constexpr uint64_t kMax = ~uint64_t{0};
+  uint64_t magnitude = 0;
+  bool underscores = false;
+  for (char c : digits) {
+    if (c == '_') {
+      underscores = true;
+      continue;
+    }
+    int digit = 0;
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      digit = c - '0';
+    } else if (absl::ascii_isalpha(static_cast<unsigned char>(c))) {
+      digit = absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+    } else {
+      return GoIntError::kSyntax;
+    }
+    if (digit >= base) return GoIntError::kSyntax;
+    // ParseUint stops at the first overflow, before looking at the rest.
+    if (magnitude > (kMax - digit) / base) return GoIntError::kRange;
+    magnitude = magnitude * base + digit;
+  }
+  if (underscores && !GoUnderscoresOk(text)) return GoIntError::kSyntax;
+  constexpr uint64_t kLimit = uint64_t{1} << 63;
+  if (!negative && magnitude >= kLimit) return GoIntError::kRange;
+  if (negative && magnitude > kLimit) return GoIntError::kRange;
+  *value = negative ? static_cast<int64_t>(~magnitude + 1) : static_cast<int64_t>(magnitude);
+  return GoIntError::kNone;
+}
+
 // nats-server 2.9 flags for features ringnats does not have yet: refused by name rather than
 // as unknown, so a moved command line fails with a clear reason.
 bool IsNatsFlagNotSupported(std::string_view name) {
-  static constexpr std::string_view kFlags[] = {"m",
-                                                "http_port",
-                                                "ms",
-                                                "https_port",
-                                                "s",
+  static constexpr std::string_view kFlags[] = {"s",
                                                 "syslog",
                                                 "r",
                                                 "remote_syslog",
@@ -87,6 +170,7 @@ Server Options:
     -p, --port <port>                Use port for clients (default: 4222, -1 picks a free port)
     -n, --name, --server_name <name> Server name (default: auto)
     -P, --pid <file>                 File to store PID
+    -m, --http_port <port>           Use port for http monitoring (-1 picks a free port)
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to ringnats process (ldm, stop, quit, term, reopen, reload)
@@ -147,15 +231,20 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       if (!flag.has_value) return true;
       return ParseBool(flag.value);
     };
-    auto take_int = [&]() -> absl::StatusOr<int64_t> {
+    auto take_int = [&]() -> absl::StatusOr<int> {
       absl::StatusOr<std::string> text = take_value();
       if (!text.ok()) return text.status();
       int64_t value = 0;
-      if (!absl::SimpleAtoi(*text, &value)) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("invalid value \"%s\" for flag -%s", *text, flag.name));
+      switch (ParseGoInt(*text, &value)) {
+        case GoIntError::kNone: break;
+        case GoIntError::kSyntax:
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "invalid value \"%s\" for flag -%s: parse error", *text, flag.name));
+        case GoIntError::kRange:
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "invalid value \"%s\" for flag -%s: value out of range", *text, flag.name));
       }
-      return value;
+      return SaturateToInt(value);
     };
 #define RN_ASSIGN_OR_RETURN(lhs, expr)          \
   {                                             \
@@ -207,6 +296,14 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
     } else if (name == "DVV") {
       RN_ASSIGN_OR_RETURN(options.debug, take_bool());
       options.trace = options.debug;
+    } else if (name == "m" || name == "http_port") {
+      // 0 turns monitoring off, as at nats-server's start (flags are applied over the file).
+      RN_ASSIGN_OR_RETURN(options.http_port, take_int());
+    } else if (name == "ms" || name == "https_port") {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "flag -%s is not supported by ringnats yet: HTTPS monitoring needs TLS, which "
+          "ringnats does not support yet",
+          flag.name));
     } else if (IsNatsFlagNotSupported(name)) {
       return absl::InvalidArgumentError(
           absl::StrFormat("flag -%s is not supported by ringnats yet", flag.name));

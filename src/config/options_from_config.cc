@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -32,26 +31,21 @@ absl::StatusOr<absl::Duration> AsDurationOrSeconds(std::string_view key, const C
 }
 
 absl::Status ApplyListen(const ConfigValue& value, ServerOptions* options) {
-  if (value.is_int()) {
-    options->port = static_cast<int>(value.int_value());
-    return absl::OkStatus();
-  }
-  if (!value.is_string()) return WrongType(value, "string");
-  const std::string& text = value.string_value();
-  const size_t colon = text.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(text.data() + colon + 1, text.size() - colon - 1),
-                        &port)) {
-    return ErrorAt(value.position(),
-                   absl::StrFormat("could not parse address string \"%s\"", text));
-  }
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  options->host = host;
-  options->port = port;
+  absl::StatusOr<HostPort> listen = AsHostPort(value);
+  if (!listen.ok()) return listen.status();
+  options->host = listen->host;
+  options->port = SaturateToInt(listen->port);
+  return absl::OkStatus();
+}
+
+// `http: 8222` or `http: "host:port"`. A bare port leaves the host empty, as does ":8222":
+// empty means the client listener's host, resolved when the monitor starts (nats-server
+// resolves it the same way, so a reload compares the resolved hosts).
+absl::Status ApplyHttp(const ConfigValue& value, ServerOptions* options) {
+  absl::StatusOr<HostPort> http = AsHostPort(value);
+  if (!http.ok()) return http.status();
+  options->http_host = http->host;
+  options->http_port = SaturateToInt(http->port);
   return absl::OkStatus();
 }
 
@@ -106,6 +100,11 @@ absl::Status ApplyAuthCache(const ConfigValue& value, ServerOptions* options) {
   return absl::OkStatus();
 }
 
+// HTTPS monitoring (`https`, `https_port`) is refused with its reason: it needs TLS.
+bool IsHttpsMonitoring(std::string_view key) {
+  return key == "https" || key == "https_port";
+}
+
 // Keys nats-server knows that ringnats does not implement yet: refused, never ignored.
 bool IsNatsOptionNotSupported(std::string_view key) {
   static constexpr std::string_view kKeys[] = {"accounts",
@@ -127,12 +126,6 @@ bool IsNatsOptionNotSupported(std::string_view key) {
                                                "cluster",
                                                "tls",
                                                "allow_non_tls",
-                                               "http",
-                                               "https",
-                                               "http_port",
-                                               "monitor_port",
-                                               "https_port",
-                                               "http_base_path",
                                                "syslog",
                                                "remote_syslog",
                                                "log_size_limit",
@@ -182,6 +175,14 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.host, AsString(v));
     } else if (key == "port") {
       RN_TRY_ASSIGN(o.port, AsInt(v));
+    } else if (key == "http") {
+      if (absl::Status st = ApplyHttp(v, &o); !st.ok()) return st;
+    } else if (key == "http_port" || key == "monitor_port") {
+      absl::StatusOr<int64_t> port = AsInt(v);
+      if (!port.ok()) return port.status();
+      o.http_port = SaturateToInt(*port);
+    } else if (key == "http_base_path") {
+      RN_TRY_ASSIGN(o.http_base_path, AsString(v));
     } else if (key == "server_name") {
       RN_TRY_ASSIGN(o.server_name, AsString(v));
     } else if (key == "client_advertise") {
@@ -247,6 +248,11 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.workers, AsInt(v));
     } else if (v.used_as_variable()) {
       // A key that only serves as a variable is not an option (nats-server agrees).
+    } else if (IsHttpsMonitoring(key)) {
+      return ErrorAt(entry.key_position,
+                     absl::StrFormat("option \"%s\" is not supported by ringnats yet: HTTPS "
+                                     "monitoring needs TLS, which ringnats does not support yet",
+                                     entry.key));
     } else if (IsNatsOptionNotSupported(key)) {
       return ErrorAt(entry.key_position,
                      absl::StrFormat("option \"%s\" is not supported by ringnats yet", entry.key));
@@ -262,6 +268,14 @@ absl::Status ValidateForStart(const ServerOptions& o) {
   if (o.max_payload > o.max_pending) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "max_payload (%d) cannot be higher than max_pending (%d)", o.max_payload, o.max_pending));
+  }
+  // nats-server checks this when it starts, not under -t: its monitor listener refuses the
+  // port (an int here, so one beyond int's range arrives as INT_MIN/INT_MAX).
+  if (o.http_port < -1 || o.http_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Can't start monitoring: can't listen to the monitor port: listen tcp: address %d: "
+        "invalid port",
+        o.http_port));
   }
   // nats-server checks this when it starts, not under -t.
   if (!o.authorization.no_auth_user.empty() &&

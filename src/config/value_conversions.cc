@@ -1,7 +1,9 @@
 #include "value_conversions.h"
 
+#include <climits>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
@@ -63,6 +65,74 @@ absl::StatusOr<absl::Duration> GoDuration(const ConfigValue& value) {
                    absl::StrFormat("error parsing duration: time: invalid duration \"%s\"", text));
   }
   return duration;
+}
+
+namespace {
+
+// net.SplitHostPort's acceptance rules; false where Go returns an error.
+bool SplitGoHostPort(std::string_view text, std::string_view* host, std::string_view* port) {
+  const size_t last_colon = text.rfind(':');
+  if (last_colon == std::string_view::npos) return false;
+  size_t no_open_from = 0;   // a '[' may not appear from here on
+  size_t no_close_from = 0;  // nor a ']' from here on
+  if (text.front() == '[') {
+    const size_t close = text.find(']');
+    // The ']' must be followed directly by the last ':'.
+    if (close == std::string_view::npos || close + 1 != last_colon) return false;
+    *host = text.substr(1, close - 1);
+    no_open_from = 1;
+    no_close_from = close + 1;
+  } else {
+    *host = text.substr(0, last_colon);
+    if (host->find(':') != std::string_view::npos) return false;  // IPv6 without brackets
+  }
+  if (text.find('[', no_open_from) != std::string_view::npos) return false;
+  if (text.find(']', no_close_from) != std::string_view::npos) return false;
+  *port = text.substr(last_colon + 1);
+  return true;
+}
+
+// strconv.Atoi: an optional sign, then at least one decimal digit, within int64.
+bool GoAtoi(std::string_view text, int64_t* value) {
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    digits.remove_prefix(1);
+  }
+  if (digits.empty()) return false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+  }
+  // SimpleAtoi also takes blanks around the number, which the loop above has excluded; it
+  // reports an overflow as a failure, as Atoi does.
+  return absl::SimpleAtoi(absl::string_view(text.data(), text.size()), value);
+}
+
+}  // namespace
+
+absl::StatusOr<HostPort> AsHostPort(const ConfigValue& value) {
+  if (value.is_int()) return HostPort{.host = "", .port = value.int_value()};
+  if (!value.is_string()) {
+    return ErrorAt(value.position(),
+                   absl::StrFormat("expected port or host:port, got %s", GoTypeName(value)));
+  }
+  const std::string& text = value.string_value();
+  std::string_view host;
+  std::string_view port;
+  if (!SplitGoHostPort(text, &host, &port)) {
+    return ErrorAt(value.position(),
+                   absl::StrFormat("could not parse address string \"%s\"", text));
+  }
+  HostPort result{.host = std::string(host)};
+  if (!GoAtoi(port, &result.port)) {
+    return ErrorAt(value.position(), absl::StrFormat("could not parse port \"%s\"", port));
+  }
+  return result;
+}
+
+int SaturateToInt(int64_t value) {
+  if (value > INT_MAX) return INT_MAX;
+  if (value < INT_MIN) return INT_MIN;
+  return static_cast<int>(value);
 }
 
 }  // namespace ringnats::config

@@ -30,4 +30,18 @@ absl::StatusOr<std::string> AsString(const ConfigValue& value);
 // A Go duration string ("2s", "1m30s", "500ms").
 absl::StatusOr<absl::Duration> GoDuration(const ConfigValue& value);
 
+// `listen` and `http` (nats-server's parseListen): a port number, or "host:port" split by
+// Go's rules (net.SplitHostPort: IPv6 only in brackets, "[::1]:8222"; strconv.Atoi for the
+// port: an optional sign and decimal digits). A port alone or ":8222" gives an empty host.
+struct HostPort {
+  std::string host;
+  int64_t port = 0;
+};
+absl::StatusOr<HostPort> AsHostPort(const ConfigValue& value);
+
+// Ports and counts are int64 in the file and on the command line (Go's int) and int in
+// ServerOptions: a value out of int's range becomes INT_MIN/INT_MAX (still invalid as a
+// port) rather than wrapping round to a plausible one.
+int SaturateToInt(int64_t value);
+
 }  // namespace ringnats::config
