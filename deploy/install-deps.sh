@@ -6,8 +6,9 @@ packages=(
   liburing-dev libssl-dev libcrypt-dev libabsl-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Tests: the real nats-server to compare against, the C client, python3 for test drivers,
-  # promtool (in prometheus) to check /metrics.
-  nats-server libnats-dev python3 prometheus
+  # prometheus (and its promtool) to check and scrape /metrics, headless chromium (with a
+  # font for its screenshots) to load the status page.
+  nats-server libnats-dev python3 prometheus chromium fonts-dejavu-core
   # The ThreadSanitizer build compiles Debian's abseil source (deploy/build-tsan-abseil.sh).
   dpkg-dev cmake
 )

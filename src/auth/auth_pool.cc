@@ -121,7 +121,10 @@ void AuthPool::ClearCache() {
 
 AuthPoolStats AuthPool::stats() {
   absl::MutexLock lock(&mu_);
-  return stats_;
+  AuthPoolStats stats = stats_;
+  stats.queue_depth = queue_.size();
+  stats.cache_entries = cache_.size();
+  return stats;
 }
 
 void AuthPool::StoreVerdict(const std::string& key, bool ok) {
@@ -167,6 +170,7 @@ void AuthPool::RunThread() {
     Wipe(job.secret);
     const absl::Duration took = absl::Now() - started;
     priority.AfterHash(took, ThreadCpuTime() - cpu_before);
+    if (settings_.observe_hash_time) settings_.observe_hash_time(took);
     to_wake.clear();
     {
       absl::MutexLock lock(&mu_);

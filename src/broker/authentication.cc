@@ -117,7 +117,15 @@ auth::HashCheck Worker::HashCheckFor(const Session& session, const auth::Verdict
   return check;
 }
 
+void Worker::RecordAuthWait(Session& session) {
+  if (session.connect_received_ns == 0) return;
+  shared_.monitor.auth_wait.Record(absl::Nanoseconds(now_ns_ - session.connect_received_ns));
+  session.connect_received_ns = 0;
+}
+
 void Worker::AuthenticationSucceeded(Session& session) {
+  shared_.monitor.auth_successes.fetch_add(1, std::memory_order_relaxed);
+  RecordAuthWait(session);
   session.authenticated = true;
   SetUser(session, session.user);
   session.parser.set_connect_required(false);
@@ -137,6 +145,7 @@ void Worker::SetUser(Session& session, const auth::User* user) {
 
 void Worker::AuthenticationFailed(Session& session) {
   shared_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+  RecordAuthWait(session);
   session.user = nullptr;
   log::Error("%s - authentication error%s", session.log_prefix, session.auth_log_user);
   CloseWithError(session, "Authorization Violation", CloseReason::kAuthenticationViolation);

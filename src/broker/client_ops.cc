@@ -110,6 +110,7 @@ void Worker::HandleConnect(Session& session, const proto::Op& op) {
   }
   session.connect = *std::move(parsed);
   session.connect_received = true;
+  if (!session.authenticated) session.connect_received_ns = now_ns_;
   // New credentials: whatever was verified before says nothing about them.
   session.verified_hash.clear();
   if (session.connect.has_account) {
@@ -193,6 +194,7 @@ void Worker::HandleSub(Session& session, const proto::Op& op) {
       return;
     }
     session.subs_by_sid.emplace(sub.sid, slot);
+    WorkerCounters::Add(counters_.sub_inserts, 1);
   }
   // A reused sid keeps the old subscription, and still gets +OK (nats-server does the same).
   if (session.connect.verbose) SendOk(session);
@@ -217,13 +219,17 @@ void Worker::HandlePing(Session& session) {
 }
 
 void Worker::HandlePong(Session& session) {
+  if (session.last_ping_sent_ns != 0 && session.pings_out > 0) {
+    session.rtt_known = true;
+    session.rtt_ns = now_ns_ - session.last_ping_sent_ns;
+  }
   session.pings_out = 0;
-  if (session.last_ping_sent_ns != 0) session.rtt_known = true;
 }
 
 void Worker::CheckTimers(Session& session, int64_t now_ns) {
   if (session.auth_deadline_ns != 0 && now_ns >= session.auth_deadline_ns) {
     log::Debug("%s - Authentication Timeout", session.log_prefix);
+    shared_.monitor.auth_timeouts.fetch_add(1, std::memory_order_relaxed);
     CloseWithError(session, "Authentication Timeout", CloseReason::kAuthenticationTimeout);
     return;
   }

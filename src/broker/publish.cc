@@ -44,6 +44,9 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
                   index_,     publisher.conn};
   const uint64_t misses_before = match_cache_.misses();
   const sublist::MatchResult& result = match_cache_.Match(op.subject);
+  const uint64_t fanout = result.plain.size() + result.queues.size();
+  fanout_sum_ += fanout;
+  fanout_max_ = std::max(fanout_max_, fanout);
   if (match_cache_.misses() != misses_before) {
     // A miss walked the trie and copied every matching ref: that is work for the budget too
     // (20,000 queue members on `>` make each new subject cost as much as thousands of
@@ -132,7 +135,9 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Msg
   ++target->out_msgs;
   target->out_bytes += body.size();
   WorkerCounters::Add(counters_.out_msgs, 1);
-  WorkerCounters::Add(counters_.out_bytes, body.size());
+  // The server-wide count includes headers even when this subscriber gets the payload alone
+  // (nats-server counts the message it sent; the connection counts what it received).
+  WorkerCounters::Add(counters_.out_bytes, message.data.size());
 
   ++deliveries_of_last_op_;
 

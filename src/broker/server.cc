@@ -20,9 +20,11 @@
 #include "absl/synchronization/mutex.h"
 #include "ringnats/auth/secrets.h"
 #include "ringnats/broker/info.h"
+#include "ringnats/broker/monitoring.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/worker.h"
 #include "ringnats/ring/event_loop.h"
+#include "ringnats/monitor/http_server.h"
 #include "ringnats/ring/listener.h"
 #include "ringnats/util/log.h"
 
@@ -58,6 +60,11 @@ std::string AdvertisedHost(const std::string& host) {
   if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
   if (host == "::") return "[::1]";
   return host;
+}
+
+// The monitoring listener's host: nats-server's default is the client listener's host.
+std::string HttpHost(const config::ServerOptions& options) {
+  return options.http_host.empty() ? options.host : options.http_host;
 }
 
 RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
@@ -103,6 +110,12 @@ std::string NotReloadable(const config::ServerOptions& old_options,
            differs("Host", old_options.host, new_options.host),
            differs("Port", old_options.port, new_options.port),
            differs("ServerName", old_options.server_name, new_options.server_name),
+           // The monitor's host compares as resolved (empty means the client host), its port
+           // as configured (-1 stays -1), as nats-server compares them.
+           differs("HTTPHost", HttpHost(old_options), HttpHost(new_options)),
+           differs("HTTPPort", old_options.http_port, new_options.http_port),
+           differs("HTTPBasePath", old_options.http_base_path, new_options.http_base_path),
+           differs("HTTPSPort", old_options.https_port, new_options.https_port),
            differs("NoAuthUser", old_options.authorization.no_auth_user,
                    new_options.authorization.no_auth_user),
            differs("NoHeaderSupport", old_options.no_header_support, new_options.no_header_support),
@@ -142,10 +155,12 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options) {
   absl::StatusOr<config::ServerOptions> next = reload_options();
   if (!next.ok()) {
     log::Error("Failed to reload server configuration: %s", next.status().message());
+    shared.monitor.RecordReload(next.status());
     return;
   }
   if (std::string refused = NotReloadable(current->options, *next); !refused.empty()) {
     log::Error("Failed to reload server configuration: %s", refused);
+    shared.monitor.RecordReload(absl::FailedPreconditionError(refused));
     return;
   }
   log::Configure(log::Settings{next->debug, next->trace, next->logtime});
@@ -156,6 +171,7 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options) {
   shared.auth_pool->ClearCache();
   shared.config.Publish(BuildRuntimeConfig(*next, shared));
   WakeAll(shared);
+  shared.monitor.RecordReload(absl::OkStatus());
   log::Info("Reloaded server configuration");
 }
 
@@ -237,6 +253,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   pool.cache_enabled = options.auth_cache_enabled;
   pool.cache_ttl = options.auth_cache_ttl;
   pool.cache_max_entries = static_cast<size_t>(options.auth_cache_max_entries);
+  pool.observe_hash_time = [&shared](absl::Duration took) { shared.monitor.hash_time.Record(took); };
   shared.auth_pool = std::make_unique<auth::AuthPool>(
       pool, worker_count,
       [&shared](uint32_t worker) { shared.loops[worker]->WakeFromForeignThread(); });
@@ -315,10 +332,33 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       log::Error("%s", st.message());
     }
   }
+  // Monitoring starts before clients are served, as in nats-server; its requests wait in the
+  // workers' mailboxes until the workers run.
+  std::unique_ptr<monitor::MonitorServer> monitor_server;
+  std::string monitoring_url;
+  if (options.http_port != 0) {
+    monitor::MonitorServerOptions http;
+    http.host = HttpHost(options);
+    http.port = options.http_port < 0 ? 0 : options.http_port;
+    http.base_path = options.http_base_path;
+    http.server_id = shared.server_id;
+    monitor_server = std::make_unique<monitor::MonitorServer>(
+        std::move(http),
+        MonitorDataSource(shared, MonitorSourceSettings{.auth_threads = pool.threads}));
+    if (absl::Status started = monitor_server->Start(); !started.ok()) {
+      log::Fatal("Can't start monitoring: %s", started.message());
+      stop_all();
+      return 1;
+    }
+    const std::string http_host = HttpHost(options);
+    log::Info("Starting http monitor on %s:%d", http_host, monitor_server->port());
+    monitoring_url = absl::StrFormat(",\"monitoring\":[\"http://%s:%d\"]",
+                                     AdvertisedHost(http_host), monitor_server->port());
+  }
   log::Info("Listening for client connections on %s:%d", options.host, port);
   if (!options.ports_file_dir.empty()) {
-    const std::string ports =
-        absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]}", AdvertisedHost(options.host), port);
+    const std::string ports = absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]%s}",
+                                              AdvertisedHost(options.host), port, monitoring_url);
     if (absl::Status st = WriteFile(PortsFilePath(options), ports); !st.ok()) {
       log::Error("%s", st.message());
     }
@@ -353,6 +393,8 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
     }
   }
   log::Info("Initiating Shutdown...");
+  // The monitor's requests wait for the workers: it stops first, while they still answer.
+  if (monitor_server != nullptr) monitor_server->Stop();
   for (auto& loop : loops) loop->RequestStop();
   for (std::thread& thread : threads) thread.join();
   shared.auth_pool.reset();  // joins its threads before the loops they wake go away

@@ -36,6 +36,19 @@ SharedState::SharedState(size_t workers)
     worker_counters.push_back(std::make_unique<WorkerCounters>());
 }
 
+void MonitorCounters::RecordReload(absl::Status outcome) {
+  absl::MutexLock lock(&reload_mu);
+  ++reloads;
+  last_reload = absl::Now();
+  if (outcome.ok()) {
+    last_reload_error.clear();
+    config_load_time = *last_reload;
+  } else {
+    ++reload_failures;
+    last_reload_error = std::string(outcome.message());
+  }
+}
+
 void SharedState::PostToWorker(uint32_t index, absl::AnyInvocable<void(Worker&) &&> task,
                                ring::EventLoop* from) {
   Worker* worker = workers[index];

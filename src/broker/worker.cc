@@ -68,7 +68,8 @@ Worker::Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop)
       counters_(*shared.worker_counters[index]),
       match_cache_(shared.trie),
       outgoing_(shared.mesh.size()),
-      remote_refs_(shared.mesh.size()) {}
+      remote_refs_(shared.mesh.size()),
+      closed_(ClosedConnectionsPerWorker(shared.mesh.size())) {}
 
 Worker::~Worker() {
   for (Outgoing& out : outgoing_) {
@@ -90,6 +91,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   auto session = std::make_unique<Session>();
   session->conn = id;
   session->client_id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  session->start = absl::Now();
   session->peer_ip = PeerIp(peer, &session->peer_port);
   session->log_prefix =
       absl::StrFormat("%s:%d - cid:%d", session->peer_ip, session->peer_port, session->client_id);
@@ -126,6 +128,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   std::string info = config_->info_prefix;
   AppendInfoClientFields(&info, s.client_id, s.peer_ip);
   Write(s, info);
+  WorkerCounters::Add(counters_.connections, 1);
   const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
   if (open > options_->max_connections) {
     log::Error("%s - maximum connections exceeded", s.log_prefix);
@@ -142,7 +145,9 @@ void Worker::OnReceived(ring::ConnId id, std::string_view data) {
 void Worker::HandleParseError(Session& session, const proto::ParseStep& step) {
   switch (step.error) {
     case proto::ParseError::kUnknownOperation:
-      CloseWithError(session, "Unknown Protocol Operation", CloseReason::kParseError);
+      // nats-server closes any parse failure as a protocol violation; its "Parse Error" is
+      // for a client that sent -ERR.
+      CloseWithError(session, "Unknown Protocol Operation", CloseReason::kProtocolViolation);
       break;
     case proto::ParseError::kMaxControlLine:
       CloseWithError(session, "maximum control line exceeded",
@@ -189,6 +194,7 @@ void Worker::OnConnClosed(ring::ConnId id) {
   Session* session = Find(id);
   if (session == nullptr) return;
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+  WorkerCounters::Add(counters_.connections, -1);
   sessions_[id.slot].reset();
 }
 
@@ -213,6 +219,7 @@ void Worker::Close(Session& session, CloseReason reason) {
   }
   ReleaseStalledProducers(session);
   session.parked_input.clear();
+  RecordClosed(session, reason);
   if (!session.subs_by_sid.empty()) {
     // Deliveries check that the owner is open, so the subscriptions may leave the trie over
     // the next iterations (ContinueTeardown).
@@ -239,6 +246,7 @@ void Worker::ContinueTeardown() {
       Subscription& sub = subs_.at(slot);
       shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation});
       subs_.Free(slot);
+      WorkerCounters::Add(counters_.sub_removes, 1);
     }
     if (teardown.next != teardown.subs->end()) break;
     const bool large = teardown.subs->size() >= kLargeTeardown;
@@ -257,6 +265,7 @@ void Worker::RemoveSubscription(uint32_t sub_slot) {
   shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, sub_slot, sub.generation});
   if (Session* owner = Find(sub.owner)) owner->subs_by_sid.erase(sub.sid);
   subs_.Free(sub_slot);
+  WorkerCounters::Add(counters_.sub_removes, 1);
 }
 
 void Worker::OnWake() {
@@ -298,6 +307,7 @@ void Worker::OnTick(int64_t now_ns) {
   RetryQueuedAuthentications();
   // Results of subscriptions that went away are freed, not kept until evicted.
   match_cache_.Trim();
+  PublishMatchStats();
   // Nothing is due and no send can be past its write deadline: skip the scan.
   if (now_ns < next_timer_due_ns_ && loop_.sends_in_flight() == 0) return;
   int64_t next_due = INT64_MAX;

@@ -20,7 +20,7 @@ constexpr char kPage[] = R"HTML(<!DOCTYPE html>
 <link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;padding:12px 16px;background:#f6f7f9;color:#222633}
-h1{font-size:1.35rem;margin:0}
+h1{font-size:1.35rem;margin:0;overflow-wrap:anywhere}
 h2{font-size:1rem;margin:18px 0 6px}
 #meta{font-size:.85rem;color:#5d6373;margin:4px 0 12px}
 #state.down{color:#b3261e;font-weight:600}
@@ -170,8 +170,9 @@ std::string HtmlAttribute(absl::string_view text) {
 
 std::string StatusPageHtml(std::string_view base_path_text) {
   const absl::string_view base_path = AbslView(base_path_text);
-  // nats-server's links are "." + the endpoint's full path, so they resolve from the base
-  // path whether or not it ends in a slash; the script fetches the absolute path.
+  // nats-server 2.9.10's links are "." + the endpoint's full path: right under "/" or a
+  // one-segment base path, wrong under a deeper one (it repeats the leading segments), and
+  // kept so for the same page. The script fetches the absolute path, which always works.
   const std::string prefix = base_path == "/" ? "/" : absl::StrCat(base_path, "/");
   std::string varz_url;
   AppendGoJsonString(&varz_url, absl::StrCat(prefix, "varz"));

@@ -91,7 +91,9 @@ void NeighbourWatch::Stop() {
 
 void NeighbourWatch::Run() {
   std::vector<Clock::time_point> sent(neighbours_.size());
-  while (!stop_) {
+  // At least one round, however short the attack: a watch that measured nothing proves
+  // nothing (and FinishWatch requires a round).
+  for (bool first = true; first || !stop_; first = false) {
     for (size_t i = 0; i < neighbours_.size(); ++i) {
       sent[i] = Clock::now();
       if (auto r = neighbours_[i]->Send("PING\r\n", kHangGuard); !r) {
@@ -420,22 +422,6 @@ int AvailableDescriptors() {
   }
   const rlim_t usable = limit.rlim_cur > kReserve ? limit.rlim_cur - kReserve : 0;
   return static_cast<int>(std::min<rlim_t>(usable, 1'000'000));
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 // --- AdversarialTest ---

@@ -216,9 +216,6 @@ int ExitCode(int wait_status);
 // inherits it) and returns how many descriptors a test may use for its own clients.
 int AvailableDescriptors();
 
-// A loopback TCP port that was free a moment ago.
-int FreePort();
-
 class AdversarialTest : public ::testing::Test {
  protected:
   static constexpr int kNeighbours = 8;

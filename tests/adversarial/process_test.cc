@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_format.h"
 #include "adversarial/adversarial_fixture.h"
+#include "harness/free_port.h"
 
 namespace ringnats::adversarial {
 namespace {
@@ -143,7 +144,7 @@ class ProcessTest : public AdversarialTest {};
 // gets its INFO; it is never reset first. Nor is one the kernel accepted earlier, while the
 // process was starting: nats-server serves those too once it accepts.
 TEST_F(ProcessTest, RestartLoopOnOnePort) {
-  const int fixed_port = FreePort();
+  const int fixed_port = harness::FreeLoopbackPort();
   ASSERT_GT(fixed_port, 0);
   ConnectLoop loop(fixed_port);
   constexpr int kRestarts = 15;
@@ -201,7 +202,7 @@ TEST_F(ProcessTest, RestartLoopOnOnePort) {
 // nats-server does (exit status 1, `[FTL] Error listening on port: ...`), and the first one
 // carries on.
 TEST_F(ProcessTest, SecondInstanceOnSamePortFails) {
-  const int fixed_port = FreePort();
+  const int fixed_port = harness::FreeLoopbackPort();
   ASSERT_GT(fixed_port, 0);
   ASSERT_NO_FATAL_FAILURE(StartServer("", {"-p", std::to_string(fixed_port)}));
   ASSERT_EQ(port(), fixed_port);

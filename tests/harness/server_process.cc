@@ -63,6 +63,24 @@ int PortFromPortsFile(const std::string& text, std::string_view key) {
   return std::atoi(url.c_str() + colon + 1);
 }
 
+// True when /proc/net/tcp or tcp6 holds a socket in state LISTEN (0A) on `port`. Lines read
+// "  0: 0100007F:1F90 00000000:0000 0A ...": local address:port in hex, remote, state.
+bool TcpPortListening(int port) {
+  const std::string hex_port = absl::StrFormat(":%04X", port);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream lines(ReadWholeFile(table));
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      if (state == "0A" && local.ends_with(hex_port)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string DescribeWaitStatus(int wait_status) {
@@ -80,7 +98,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const Server
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   absl::Status status = server->Launch(options);
   if (status.ok()) {
-    status = server->AwaitPortsFile(kServerStartTimeout);
+    status = options.fixed_port != 0
+                 ? server->AwaitListening(options.fixed_port, kServerStartTimeout)
+                 : server->AwaitPortsFile(kServerStartTimeout);
   }
   if (!status.ok()) {
     // The caller gets the exit status in `status` (some tests expect a start to fail); the
@@ -103,7 +123,11 @@ absl::Status ServerProcess::Launch(const ServerOptions& options) {
 
   std::vector<std::string> args = {options.spec.binary};
   args.insert(args.end(), options.spec.args.begin(), options.spec.args.end());
-  args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", dir_});
+  if (options.fixed_port != 0) {
+    args.insert(args.end(), {"-a", "127.0.0.1", "-p", std::to_string(options.fixed_port)});
+  } else {
+    args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", dir_});
+  }
   if (!options.config.empty()) {
     const std::string config_path = dir_ + "/" + kConfigName;
     std::ofstream(config_path, std::ios::binary) << options.config;
@@ -177,6 +201,27 @@ absl::Status ServerProcess::AwaitPortsFile(std::chrono::milliseconds timeout) {
       return absl::DeadlineExceededError(absl::StrFormat(
           "no ports file in %s after %d ms; log:\n%s", dir_, timeout.count(), ReadLog()));
     }
+    WaitForActivity(Remaining(deadline));
+  }
+}
+
+absl::Status ServerProcess::AwaitListening(int port, std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    if (TcpPortListening(port)) {
+      port_ = port;
+      return absl::OkStatus();
+    }
+    if (!Running()) {
+      return absl::InternalError(
+          absl::StrFormat("server exited (status %d) before listening on port %d; log:\n%s",
+                          wait_status_, port, ReadLog()));
+    }
+    if (Clock::now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrFormat(
+          "nothing listening on port %d after %d ms; log:\n%s", port, timeout.count(), ReadLog()));
+    }
+    // The server writes its log as it starts; that wakes this wait, else the slice ends it.
     WaitForActivity(Remaining(deadline));
   }
 }

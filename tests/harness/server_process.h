@@ -38,6 +38,12 @@ struct ServerOptions {
   // Config file contents; when non-empty it is written to the temp dir and passed with -c.
   std::string config;
   std::vector<std::string> extra_args;  // per-test flags such as "-D", "-V"
+  // 0: `-a 127.0.0.1 -p -1 --ports_file_dir <temp dir>`, the port read from the ports file.
+  // Otherwise `-a 127.0.0.1 -p <fixed_port>` and no ports file, the way client test suites
+  // start a server on a port they picked: Start returns once the kernel shows a listening
+  // socket on that port (no probe connection, so the server sees no extra client), and
+  // monitor_port() stays 0.
+  int fixed_port = 0;
 };
 
 class ServerProcess {
@@ -103,6 +109,7 @@ class ServerProcess {
 
   absl::Status Launch(const ServerOptions& options);
   absl::Status AwaitPortsFile(std::chrono::milliseconds timeout);
+  absl::Status AwaitListening(int port, std::chrono::milliseconds timeout);
   // Blocks until something in the temp dir changes, the child exits, or `timeout` passes.
   void WaitForActivity(std::chrono::milliseconds timeout);
   void Reap(bool block);

@@ -33,6 +33,8 @@ struct AuthPoolSettings {
   absl::Duration cache_ttl = absl::Minutes(2);
   absl::Duration failure_ttl = absl::Seconds(1);
   size_t cache_max_entries = 100'000;
+  // Called on a pool thread after each hash with the time it took (monitoring); may be unset.
+  std::function<void(absl::Duration)> observe_hash_time;
 };
 
 struct HashCheck {
@@ -54,6 +56,8 @@ struct AuthPoolStats {
   uint64_t coalesced = 0;
   uint64_t rejected_queue_full = 0;
   uint64_t withdrawn = 0;  // checks skipped because every waiter went away
+  uint64_t queue_depth = 0;  // distinct checks waiting for a thread, when the stats were taken
+  uint64_t cache_entries = 0;
 };
 
 class AuthPool {

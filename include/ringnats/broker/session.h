@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/proto/connect_options.h"
 #include "ringnats/proto/parser.h"
@@ -41,6 +43,7 @@ struct Session {
   std::string peer_ip;
   int peer_port = 0;
   std::string log_prefix;  // "ip:port - cid:N"
+  absl::Time start;        // accepted (wall clock, for /connz)
 
   proto::Parser parser;
   proto::ConnectOptions connect;  // defaults until CONNECT arrives
@@ -112,6 +115,9 @@ struct Session {
   int64_t last_ping_sent_ns = 0;
   int pings_out = 0;
   bool rtt_known = false;
+  int64_t rtt_ns = 0;  // the last PING we sent to its PONG
+  // When CONNECT arrived, for the auth wait histogram; 0 once the verdict is recorded.
+  int64_t connect_received_ns = 0;
 
   uint64_t in_msgs = 0;
   uint64_t in_bytes = 0;

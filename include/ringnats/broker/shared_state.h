@@ -6,15 +6,21 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/auth/auth_pool.h"
 #include "ringnats/broker/delivery_batch.h"
 #include "ringnats/broker/runtime_config.h"
 #include "ringnats/config/options.h"
+#include "ringnats/monitor/latency_histogram.h"
 #include "ringnats/ring/spsc_queue.h"
 #include "ringnats/sublist/trie.h"
 
@@ -32,9 +38,21 @@ struct alignas(64) WorkerCounters {
   std::atomic<uint64_t> out_msgs{0};
   std::atomic<uint64_t> out_bytes{0};
   std::atomic<uint64_t> slow_consumers{0};
+  std::atomic<int64_t> connections{0};  // open client connections on this worker
+  // The trie's statistics as nats-server's /subsz reports them, this worker's share.
+  std::atomic<uint64_t> sub_inserts{0};
+  std::atomic<uint64_t> sub_removes{0};
+  // Published from the worker's match cache once per tick (its own counters are plain).
+  std::atomic<uint64_t> matches{0};
+  std::atomic<uint64_t> cache_hits{0};
+  std::atomic<uint64_t> cache_entries{0};
+  std::atomic<uint64_t> fanout_sum{0};  // plain subscriptions + queue groups per match
+  std::atomic<uint64_t> fanout_max{0};
 
-  static void Add(std::atomic<uint64_t>& counter, uint64_t n) {
-    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  template <typename T, typename N>
+  static void Add(std::atomic<T>& counter, N n) {
+    counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(n),
+                  std::memory_order_relaxed);
   }
 };
 
@@ -59,6 +77,26 @@ struct WorkerMesh {
   std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> to_worker;
   std::vector<std::vector<std::unique_ptr<ring::SpscQueue<DeliveryBatch>>>> returned;
   std::vector<std::vector<std::unique_ptr<PairCredit>>> credit;  // [src][dst]
+};
+
+// What the monitoring endpoints report beyond the per-worker counters. Histograms are
+// recorded by any thread (relaxed atomics); the reload record is written by the control
+// thread and read by the HTTP threads under `reload_mu`.
+struct MonitorCounters {
+  std::atomic<uint64_t> auth_successes{0};
+  std::atomic<uint64_t> auth_timeouts{0};
+  monitor::LatencyHistogram auth_wait;  // CONNECT received to verdict, per connection
+  monitor::LatencyHistogram hash_time;  // one hash in the auth pool
+  absl::Time start = absl::Now();
+
+  absl::Mutex reload_mu;
+  uint64_t reloads ABSL_GUARDED_BY(reload_mu) = 0;
+  uint64_t reload_failures ABSL_GUARDED_BY(reload_mu) = 0;
+  std::optional<absl::Time> last_reload ABSL_GUARDED_BY(reload_mu);
+  std::string last_reload_error ABSL_GUARDED_BY(reload_mu);
+  absl::Time config_load_time ABSL_GUARDED_BY(reload_mu) = absl::Now();
+
+  void RecordReload(absl::Status outcome);
 };
 
 class Worker;
@@ -95,6 +133,7 @@ struct SharedState {
   std::atomic<int64_t> connections{0};  // open client connections, for max_connections
   std::atomic<uint64_t> auth_failures{0};
   std::atomic<uint64_t> total_connections{0};
+  MonitorCounters monitor;  // see MonitorCounters
   // One per worker, indexed like `loops`; see WorkerCounters.
   std::vector<std::unique_ptr<WorkerCounters>> worker_counters;
 };

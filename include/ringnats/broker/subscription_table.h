@@ -53,6 +53,8 @@ class SubscriptionTable {
   }
 
   Subscription& at(uint32_t slot) { return entries_[slot]; }
+  // Slots ever allocated (in use or free): for walking every subscription by slot.
+  size_t slot_count() const { return entries_.size(); }
 
   // The live subscription a ref names, or null if it is gone.
   Subscription* Resolve(sublist::SubRef ref) {

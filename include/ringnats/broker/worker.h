@@ -7,6 +7,7 @@
 // the cross-worker queues in SharedState, which are SPSC and documented there.
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -20,10 +21,16 @@
 #include "ringnats/broker/session.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/subscription_table.h"
+#include "ringnats/broker/worker_gather.h"
+#include "ringnats/monitor/closed_connections.h"
+#include "ringnats/monitor/snapshot.h"
 #include "ringnats/ring/event_loop.h"
 #include "ringnats/sublist/trie.h"
 
 namespace ringnats::broker {
+
+// Closed connections each worker keeps for /connz: nats-server keeps 10,000 in all.
+size_t ClosedConnectionsPerWorker(size_t workers);
 
 // The auth pool's opaque name for one of a worker's connections.
 uint64_t SessionKey(ring::ConnId id, uint8_t ticket);
@@ -38,6 +45,24 @@ class Worker final : public ring::LoopHandler {
   // max_pending: stop reading `producer` for at most `ttl_ns` or until released.
   void StallProducer(ring::ConnId producer, int64_t ttl_ns);
   void ReleaseProducer(ring::ConnId producer);
+
+  // Monitoring (snapshots.cc), run on this worker's thread through its mailbox. Each call
+  // covers a slice of the worker's sessions or subscriptions and posts itself again for the
+  // rest, so a /connz of 50,000 connections never holds the ring for long.
+  struct ConnectionsRequest {
+    ConnectionsRequest(monitor::ConnzQuery q, size_t workers) : query(std::move(q)), gather(workers) {}
+    const monitor::ConnzQuery query;
+    WorkerGather<monitor::ConnectionInfo> gather;
+    // Connections in the requested state before the cid filter (/connz's "total").
+    std::atomic<int64_t> open_total{0};
+    std::atomic<int64_t> closed_total{0};
+  };
+  struct SubscriptionsRequest {
+    explicit SubscriptionsRequest(size_t workers) : gather(workers) {}
+    WorkerGather<monitor::SubscriptionInfo> gather;
+  };
+  void SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, size_t next_slot);
+  void SnapshotSubscriptions(std::shared_ptr<SubscriptionsRequest> request, size_t next_slot);
 
   // ring::LoopHandler
   void OnAccepted(ring::ConnId id, const sockaddr_storage& peer) override;
@@ -98,6 +123,8 @@ class Worker final : public ring::LoopHandler {
   void AuthenticationSucceeded(Session& session);
   void SetUser(Session& session, const auth::User* user);
   void AuthenticationFailed(Session& session);
+  // CONNECT to verdict, once per connection, for the auth wait histogram.
+  void RecordAuthWait(Session& session);
   // Hands a bcrypt check to the pool, for a first authentication or (`recheck`) for a
   // session that is checked again after a reload. A full pool queue is not a verdict: the
   // check waits on this worker (auth_waiting_) and is submitted again on a later tick.
@@ -151,6 +178,15 @@ class Worker final : public ring::LoopHandler {
   // The authenticated session's credentials against its current auth snapshot.
   void RecheckCredentials(Session& session);
   void EnforceSubscribePermissions(Session& session);
+
+  // snapshots.cc
+  // `max_subs` bounds the subscriptions listed (the count is always exact).
+  monitor::ConnectionInfo ConnectionInfoOf(const Session& session, size_t max_subs,
+                                           int64_t now_ns, absl::Time now);
+  // Keeps a closing connection for /connz?state=closed.
+  void RecordClosed(const Session& session, CloseReason reason);
+  // The match cache's statistics, published to counters_ for /subsz.
+  void PublishMatchStats();
 
   // lame_duck.cc
   void EnterLameDuck();
@@ -214,6 +250,12 @@ class Worker final : public ring::LoopHandler {
   std::vector<uint32_t> remote_touched_;
   // Publishers waiting for cross-worker credit.
   std::vector<ring::ConnId> credit_waiters_;
+
+  // The most recent closed connections of this worker (monitoring).
+  monitor::ClosedConnections closed_;
+  // Per publish: plain subscriptions plus queue groups matched (published on tick).
+  uint64_t fanout_sum_ = 0;
+  uint64_t fanout_max_ = 0;
 
   std::vector<auth::HashResult> auth_results_;
   absl::InsecureBitGen random_;

@@ -1,0 +1,193 @@
+// What a worker tells the monitoring endpoints about its sessions and subscriptions, on its
+// own thread (see Worker::SnapshotConnections), and the closed connections it keeps.
+
+#include <algorithm>
+#include <utility>
+
+#include "ringnats/broker/worker.h"
+
+namespace ringnats::broker {
+namespace {
+
+// Work units per mailbox turn: a session is one, a subscription listed is one more. About a
+// millisecond of copying, so the ring keeps answering while /connz of 50,000 connections or
+// /subsz?subs=1 of a million subscriptions is built.
+constexpr size_t kSnapshotUnitsPerTurn = 4096;
+// Subscriptions listed per connection in /connz?subs=1 (its count stays exact): one client
+// with a million subscriptions would otherwise make one answer of hundreds of MB.
+constexpr size_t kMaxSubsListedPerConnection = 4096;
+// A closed connection keeps the subscriptions it had (nats-server shows them with
+// state=closed&subs=1) up to this many bytes of subjects, queues and sids: the ring of
+// closed connections is attacker-fillable, so each entry is bounded.
+constexpr size_t kClosedSubsBytes = 4096;
+
+// The CONNECT's identity as nats-server's /connz?auth=1 shows it, except that a token (which
+// nats-server prints there) is redacted: a secret never leaves the broker.
+// A client let in as no_auth_user shows that user.
+std::string AuthorizedUser(const Session& session) {
+  const proto::ConnectOptions& connect = session.connect;
+  if (!connect.nkey.empty()) return connect.nkey;
+  if (!connect.user.empty()) return connect.user;
+  if (!connect.auth_token.empty()) return "[REDACTED]";
+  if (session.user != nullptr) return session.user->name;
+  return "";
+}
+
+}  // namespace
+
+size_t ClosedConnectionsPerWorker(size_t workers) {
+  const size_t total = monitor::kDefaultClosedConnections;
+  return (total + workers - 1) / std::max<size_t>(workers, 1);
+}
+
+monitor::ConnectionInfo Worker::ConnectionInfoOf(const Session& session, size_t max_subs,
+                                                 int64_t now_ns, absl::Time now) {
+  monitor::ConnectionInfo info;
+  info.cid = session.client_id;
+  info.ip = session.peer_ip;
+  info.port = session.peer_port;
+  info.start = session.start;
+  info.last_activity = now - absl::Nanoseconds(now_ns - session.last_activity_ns);
+  if (info.last_activity < info.start) info.last_activity = info.start;
+  info.rtt = absl::Nanoseconds(session.rtt_ns);
+  info.pending_bytes = static_cast<int64_t>(loop_.outbound(session.conn).pending_bytes());
+  info.in_msgs = static_cast<int64_t>(session.in_msgs);
+  info.out_msgs = static_cast<int64_t>(session.out_msgs);
+  info.in_bytes = static_cast<int64_t>(session.in_bytes);
+  info.out_bytes = static_cast<int64_t>(session.out_bytes);
+  info.num_subs = static_cast<uint32_t>(session.subs_by_sid.size());
+  info.name = session.connect.name;
+  info.lang = session.connect.lang;
+  info.version = session.connect.version;
+  info.authorized_user = AuthorizedUser(session);
+  if (max_subs > 0) {
+    info.subs.reserve(std::min(max_subs, session.subs_by_sid.size()));
+    for (const auto& [sid, slot] : session.subs_by_sid) {
+      if (info.subs.size() >= max_subs) break;
+      const Subscription& sub = subs_.at(slot);
+      monitor::SubscriptionInfo& out = info.subs.emplace_back();
+      out.subject = sub.subject;
+      out.queue = sub.queue;
+      out.sid = sub.sid;
+      out.msgs = sub.delivered;
+      out.max = sub.max_msgs;
+      out.cid = session.client_id;
+    }
+  }
+  return info;
+}
+
+void Worker::RecordClosed(const Session& session, CloseReason reason) {
+  const absl::Time now = absl::Now();
+  monitor::ConnectionInfo info =
+      ConnectionInfoOf(session, kMaxSubsListedPerConnection, ring::MonotonicNowNs(), now);
+  size_t bytes = 0;
+  size_t kept = 0;
+  for (; kept < info.subs.size(); ++kept) {
+    const monitor::SubscriptionInfo& sub = info.subs[kept];
+    bytes += sub.subject.size() + sub.queue.size() + sub.sid.size();
+    if (bytes > kClosedSubsBytes) break;
+  }
+  info.subs.resize(kept);
+  info.subs.shrink_to_fit();
+  info.stop = now;
+  info.reason = std::string(CloseReasonText(reason));
+  closed_.Add(std::move(info));
+}
+
+void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, size_t next_slot) {
+  WorkerGather<monitor::ConnectionInfo>& gather = request->gather;
+  if (gather.abandoned()) {
+    gather.Finish();
+    return;
+  }
+  const monitor::ConnzQuery& query = request->query;
+  const size_t max_subs =
+      query.subs == monitor::SubsOption::kNone ? 0 : kMaxSubsListedPerConnection;
+  std::vector<monitor::ConnectionInfo>& out = gather.part(index_);
+  size_t slot = next_slot;
+  if (query.state != monitor::ConnState::kClosed) {
+    const int64_t now_ns = ring::MonotonicNowNs();
+    const absl::Time now = absl::Now();
+    size_t units = 0;
+    int64_t open = 0;
+    for (; slot < sessions_.size() && units < kSnapshotUnitsPerTurn; ++slot) {
+      const Session* session = sessions_[slot].get();
+      if (session == nullptr || session->closing) continue;
+      ++open;
+      if (query.cid != 0 && session->client_id != query.cid) continue;
+      out.push_back(ConnectionInfoOf(*session, max_subs, now_ns, now));
+      units += 1 + out.back().subs.size();
+    }
+    request->open_total.fetch_add(open, std::memory_order_relaxed);
+    if (slot < sessions_.size()) {
+      shared_.PostToWorker(
+          index_,
+          [request = std::move(request), slot](Worker& worker) mutable {
+            worker.SnapshotConnections(std::move(request), slot);
+          },
+          &loop_);
+      return;
+    }
+  }
+  if (query.state != monitor::ConnState::kOpen) {
+    const size_t first_closed = out.size();
+    closed_.AppendTo(&out, max_subs > 0);
+    request->closed_total.fetch_add(static_cast<int64_t>(closed_.size()),
+                                    std::memory_order_relaxed);
+    if (query.cid != 0) {
+      out.erase(std::remove_if(out.begin() + static_cast<ptrdiff_t>(first_closed), out.end(),
+                               [&](const monitor::ConnectionInfo& info) {
+                                 return info.cid != query.cid;
+                               }),
+                out.end());
+    }
+  }
+  gather.Finish();
+}
+
+void Worker::SnapshotSubscriptions(std::shared_ptr<SubscriptionsRequest> request,
+                                   size_t next_slot) {
+  WorkerGather<monitor::SubscriptionInfo>& gather = request->gather;
+  if (gather.abandoned()) {
+    gather.Finish();
+    return;
+  }
+  std::vector<monitor::SubscriptionInfo>& out = gather.part(index_);
+  size_t slot = next_slot;
+  const size_t end = std::min(subs_.slot_count(), next_slot + kSnapshotUnitsPerTurn);
+  for (; slot < end; ++slot) {
+    const Subscription& sub = subs_.at(static_cast<uint32_t>(slot));
+    if (!sub.in_use) continue;
+    const Session* owner = Find(sub.owner);
+    // A closed session's subscriptions are on their way out of the trie.
+    if (owner == nullptr || owner->closing) continue;
+    monitor::SubscriptionInfo& info = out.emplace_back();
+    info.subject = sub.subject;
+    info.queue = sub.queue;
+    info.sid = sub.sid;
+    info.msgs = sub.delivered;
+    info.max = sub.max_msgs;
+    info.cid = owner->client_id;
+  }
+  if (slot < subs_.slot_count()) {
+    shared_.PostToWorker(
+        index_,
+        [request = std::move(request), slot](Worker& worker) mutable {
+          worker.SnapshotSubscriptions(std::move(request), slot);
+        },
+        &loop_);
+    return;
+  }
+  gather.Finish();
+}
+
+void Worker::PublishMatchStats() {
+  counters_.matches.store(match_cache_.hits() + match_cache_.misses(), std::memory_order_relaxed);
+  counters_.cache_hits.store(match_cache_.hits(), std::memory_order_relaxed);
+  counters_.cache_entries.store(match_cache_.size(), std::memory_order_relaxed);
+  counters_.fanout_sum.store(fanout_sum_, std::memory_order_relaxed);
+  counters_.fanout_max.store(fanout_max_, std::memory_order_relaxed);
+}
+
+}  // namespace ringnats::broker
