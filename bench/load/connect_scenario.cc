@@ -150,7 +150,8 @@ class Slot final : public IoHandler {
     start_ns_ = NowNs();
     deadline_ns_ =
         start_ns_ + static_cast<int64_t>(shared_->options->connect_timeout_s * kNsPerSec);
-    absl::StatusOr<int> fd = ConnectTcp(shared_->options->host, shared_->options->port, true);
+    absl::StatusOr<int> fd = ConnectTcp(shared_->options->host, shared_->options->port, true,
+                                        shared_->options->source_ip);
     if (!fd.ok()) {
       Finish(Outcome::kConnectFailed, std::string(fd.status().message()));
       return;

@@ -100,6 +100,15 @@ struct Flag {
 const std::map<std::string_view, Flag>& Flags() {
   static const auto* flags = new std::map<std::string_view, Flag>{
       {"url", {true, [](Options* o, std::string_view v) { return ParseUrl(v, o); }}},
+      {"source-ip", {true, [](Options* o, std::string_view v) {
+         in_addr addr{};
+         if (inet_pton(AF_INET, std::string(v).c_str(), &addr) != 1 ||
+             (ntohl(addr.s_addr) >> 24) != 127) {
+           return Bad("source-ip", v, "must be a loopback IPv4 address (127.x.y.z)");
+         }
+         o->source_ip = std::string(v);
+         return absl::OkStatus();
+       }}},
       {"threads", {true, [](Options* o, std::string_view v) {
          return ParseInteger("threads", v, 1, 64, &o->threads);
        }}},
@@ -338,6 +347,7 @@ connect / idle flags:
   --user U --pass P | --token T | --users-file FILE (lines `user password`)
   --bad-pass-rate F      this fraction of connects sends a wrong password/token on purpose
   --settle SECS (2)      idle: wait before sampling RSS   --hold SECS (0) keep open longer
+  --source-ip 127.x.y.z  connect from this local address (each has its own ~28k ports)
 )";
 }
 

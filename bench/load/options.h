@@ -35,6 +35,7 @@ struct Options {
 
   std::string host = "127.0.0.1";
   uint16_t port = 4222;
+  std::string source_ip;  // connect / idle: local address to connect from; empty = any
   int threads = 2;
 
   // Traffic scenarios. `msgs` > 0 replaces the time bound with a message count.

@@ -23,6 +23,12 @@ TEST(ParseOptions, ScenarioAndFlagsInBothSpellings) {
   EXPECT_EQ(o->scenario, Scenario::kIdle);
   EXPECT_EQ(o->server_pid, 5);
   EXPECT_EQ(o->conns, 300u);
+
+  o = ParseOptions({"idle", "--source-ip", "127.0.0.3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->source_ip, "127.0.0.3");
+  EXPECT_FALSE(ParseOptions({"idle", "--source-ip", "10.0.0.3"}).ok());
+  EXPECT_FALSE(ParseOptions({"idle", "--source-ip", "localhost"}).ok());
 }
 
 TEST(ParseOptions, RejectsBadInput) {

@@ -90,7 +90,8 @@ absl::Status ReadUntil(int fd, HandshakeSink& sink, std::string& buf, int64_t de
 
 }  // namespace
 
-absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port, bool nonblocking) {
+absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port, bool nonblocking,
+                               const std::string& source_ip) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -102,6 +103,22 @@ absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port, bool nonb
   if (fd < 0) return Errno("socket");
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (!source_ip.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source_ip.c_str(), &local.sin_addr) != 1) {
+      ::close(fd);
+      return absl::InvalidArgumentError(absl::StrFormat("not an IPv4 address: %s", source_ip));
+    }
+    // Without this, bind() would pick the port before the destination is known and one
+    // source address could not exceed the ephemeral range across all destinations.
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      absl::Status s = Errno("bind");
+      ::close(fd);
+      return s;
+    }
+  }
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 &&
       !(nonblocking && errno == EINPROGRESS)) {
     absl::Status s = Errno("connect");

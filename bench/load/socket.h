@@ -12,7 +12,11 @@ namespace ringnats::load {
 
 // Opens a TCP connection to host:port (numeric IPv4). With `nonblocking`, connect() may
 // still be in progress when this returns (wait for writability, then CheckConnected).
-absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port, bool nonblocking);
+// A non-empty `source_ip` binds the local end to that address first (port chosen at connect,
+// so every source address has the whole ephemeral range to itself: beyond ~28,000
+// connections to one broker port, several 127.0.0.x sources are needed).
+absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port, bool nonblocking,
+                               const std::string& source_ip = "");
 
 // The outcome of a non-blocking connect() once the socket became writable.
 absl::Status CheckConnected(int fd);
