@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "ringnats/util/check.h"
 #include "ringnats/util/log.h"
@@ -21,7 +22,19 @@ namespace ringnats::ring {
 namespace {
 
 // user_data layout: tag in the top byte, connection generation (24 bits), slot (32 bits).
-enum class Tag : uint8_t { kAccept = 1, kRecv, kSend, kWakeEventfd, kDoorbell, kIgnore, kHangup };
+// Accepts carry the listener's index in the slot field.
+enum class Tag : uint8_t {
+  kAccept = 1,
+  kRecv,
+  kSend,
+  kWakeEventfd,
+  kDoorbell,
+  kIgnore,  // a doorbell sent with CQE_SKIP_SUCCESS: only its failure comes back
+  kHangup,
+  kConnect,
+  kConnectTimeout,
+  kCancel,
+};
 
 uint64_t Pack(Tag tag, uint32_t slot = 0, uint32_t generation = 0) {
   return (uint64_t{static_cast<uint8_t>(tag)} << 56) | (uint64_t{generation & 0xffffff} << 32) |
@@ -37,7 +50,22 @@ uint32_t SlotOf(uint64_t data) {
 constexpr unsigned kBufferGroup = 0;
 constexpr size_t kMaxIovecs = 64;
 
+absl::Status ErrnoStatus(const char* what, int error) {
+  return absl::ErrnoToStatus(error, absl::StrFormat("%s: %s", what, strerror(error)));
+}
+
 }  // namespace
+
+void LoopHandler::OnConnected(ConnId /*id*/, uint64_t tag) {
+  log::Error("connect %u finished, but the loop's handler does not take connections", tag);
+  RN_CHECK(!"LoopHandler::OnConnected must be overridden by handlers that call Connect");
+}
+
+void LoopHandler::OnConnectFailed(uint64_t tag, int error) {
+  log::Error("connect %u failed (%s), but the loop's handler does not take connections", tag,
+             strerror(error));
+  RN_CHECK(!"LoopHandler::OnConnectFailed must be overridden by handlers that call Connect");
+}
 
 int64_t MonotonicNowNs() {
   timespec ts;
@@ -65,14 +93,30 @@ struct Conn {
   // The flush under way: bytes of it not yet sent, and when it began (write deadline).
   size_t flush_remaining = 0;
   int64_t flush_started_ns = 0;
+  // Outbound connects: the slot exists from Connect on, the handler learns its id only at
+  // OnConnected. The address and timeout are read by the kernel when the SQEs are submitted.
+  bool connecting = false;
+  bool connect_in_flight = false;
+  bool connect_cancelled = false;
+  uint64_t connect_tag = 0;
+  sockaddr_storage connect_addr{};
+  __kernel_timespec connect_timeout{};
   OutboundBuffer out;
   iovec iov[kMaxIovecs];
   msghdr msg{};
 };
 
+struct ListenerState {
+  int fd = -1;  // -1 once closed
+  uint32_t id = 0;
+  bool armed = false;
+  bool failed = false;  // the accept ended with an error; re-armed on the next tick
+};
+
 struct EventLoop::Impl {
   io_uring ring{};
-  int listen_fd = -1;
+  // Indexed by the number in the accept's user_data; closed ones stay so indices never move.
+  std::vector<ListenerState> listeners;
   int wake_fd = -1;
   uint64_t wake_counter = 0;
   LoopSettings settings;
@@ -89,8 +133,9 @@ struct EventLoop::Impl {
   std::vector<uint32_t> send_queue;   // slots with bytes to send this iteration
   std::vector<uint32_t> close_queue;  // slots waiting for their close to finish
   std::vector<uint32_t> rearm_queue;  // slots whose recv ended early (ENOBUFS etc.)
-  bool accept_armed = false;
-  bool accept_failed = false;
+  std::vector<uint32_t> connecting;   // slots with a connect in flight
+  bool running = false;               // Run has armed the listeners
+  bool stopping = false;              // Run is closing everything
   size_t live_conns = 0;
   size_t sends_in_flight = 0;
 
@@ -111,6 +156,43 @@ struct EventLoop::Impl {
     return sqe;
   }
 
+  // Linked SQEs must go to the kernel in one submission: a chain cut by an early submit
+  // would leave its head without its tail (a connect without its timeout).
+  void ReserveSqes(unsigned n) {
+    if (io_uring_sq_space_left(&ring) < n) {
+      const int rc = io_uring_submit(&ring);
+      if (rc < 0) log::Error("io_uring_submit: %s", strerror(-rc));
+      RN_CHECK(io_uring_sq_space_left(&ring) >= n);
+    }
+  }
+
+  void SubmitCancel(uint64_t user_data) {
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_cancel64(sqe, user_data, 0);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kCancel));
+  }
+
+  void HandleCancel(const io_uring_cqe& cqe) {
+    // ENOENT / EALREADY: the operation had completed or is completing; its own CQE follows.
+    if (cqe.res < 0 && cqe.res != -ENOENT && cqe.res != -EALREADY) {
+      log::Error("io_uring cancel: %s", strerror(-cqe.res));
+    }
+  }
+
+  bool AnyAcceptArmed() const {
+    for (const ListenerState& l : listeners) {
+      if (l.armed) return true;
+    }
+    return false;
+  }
+
+  ListenerState* FindListener(uint32_t id) {
+    for (ListenerState& l : listeners) {
+      if (l.id == id && l.fd >= 0) return &l;
+    }
+    return nullptr;
+  }
+
   Conn* Find(ConnId id) {
     if (id.slot >= conns.size()) return nullptr;
     Conn* conn = conns[id.slot].get();
@@ -118,29 +200,32 @@ struct EventLoop::Impl {
     return conn;
   }
 
-  void ArmAccept() {
+  void ArmAccept(uint32_t index) {
+    ListenerState& l = listeners[index];
     io_uring_sqe* sqe = GetSqe();
-    io_uring_prep_multishot_accept(sqe, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    io_uring_sqe_set_data64(sqe, Pack(Tag::kAccept));
-    accept_armed = true;
+    io_uring_prep_multishot_accept(sqe, l.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kAccept, index));
+    l.armed = true;
+    l.failed = false;
   }
 
   // Ends the multishot accept and closes the listener. The accept holds its own reference
   // to the socket, so the port is only released (and leaves the SO_REUSEPORT group) once
   // the cancelled accept has completed; Run waits for that before returning.
-  void CloseListener() {
-    if (listen_fd < 0) return;
-    if (accept_armed) {
-      io_uring_sqe* sqe = GetSqe();
-      io_uring_prep_cancel64(sqe, Pack(Tag::kAccept), 0);
-      io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
-    }
+  void CloseListener(uint32_t index) {
+    ListenerState& l = listeners[index];
+    if (l.fd < 0) return;
+    if (l.armed) SubmitCancel(Pack(Tag::kAccept, index));
     // Leave the listening state now: no new connection is queued to a socket about to go.
-    if (::shutdown(listen_fd, SHUT_RD) != 0 && errno != ENOTCONN) {
+    if (::shutdown(l.fd, SHUT_RD) != 0 && errno != ENOTCONN) {
       log::Debug("shutdown listener: %s", strerror(errno));
     }
-    if (::close(listen_fd) != 0) log::Error("close listener: %s", strerror(errno));
-    listen_fd = -1;
+    if (::close(l.fd) != 0) log::Error("close listener: %s", strerror(errno));
+    l.fd = -1;
+  }
+
+  void CloseAllListeners() {
+    for (uint32_t i = 0; i < listeners.size(); ++i) CloseListener(i);
   }
 
   void ArmWakeEventfd() {
@@ -163,12 +248,7 @@ struct EventLoop::Impl {
     conn.recv_armed = true;
   }
 
-  void CancelRecv(uint32_t slot) {
-    Conn& conn = *conns[slot];
-    io_uring_sqe* sqe = GetSqe();
-    io_uring_prep_cancel64(sqe, Pack(Tag::kRecv, slot, conn.generation), 0);
-    io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
-  }
+  void CancelRecv(uint32_t slot) { SubmitCancel(Pack(Tag::kRecv, slot, conns[slot]->generation)); }
 
   void ArmHangupWatch(uint32_t slot) {
     Conn& conn = *conns[slot];
@@ -179,10 +259,7 @@ struct EventLoop::Impl {
   }
 
   void CancelHangupWatch(uint32_t slot) {
-    Conn& conn = *conns[slot];
-    io_uring_sqe* sqe = GetSqe();
-    io_uring_prep_cancel64(sqe, Pack(Tag::kHangup, slot, conn.generation), 0);
-    io_uring_sqe_set_data64(sqe, Pack(Tag::kIgnore));
+    SubmitCancel(Pack(Tag::kHangup, slot, conns[slot]->generation));
   }
 
   void HandleHangup(const io_uring_cqe& cqe, LoopHandler& handler) {
@@ -226,8 +303,106 @@ struct EventLoop::Impl {
     conn.closing = conn.flush_before_close = conn.shut_down = conn.discard_output = false;
     conn.flush_remaining = 0;
     conn.flush_started_ns = 0;
+    conn.connecting = conn.connect_in_flight = conn.connect_cancelled = false;
+    conn.connect_tag = 0;
     ++live_conns;
     return slot;
+  }
+
+  // The slot's socket is closed and no operation on it is in flight.
+  void FreeSlot(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    conn.fd = -1;
+    conn.in_use = false;
+    conn.out.Clear();
+    conn.discard_output = false;
+    conn.flush_remaining = 0;
+    conn.connecting = false;
+    --live_conns;
+    free_slots.push_back(slot);
+  }
+
+  absl::Status StartConnect(const sockaddr_storage& peer, uint64_t tag, int64_t timeout_ns) {
+    if (stopping || stop_requested.load(std::memory_order_relaxed)) {
+      return absl::FailedPreconditionError("the loop is stopping");
+    }
+    socklen_t len;
+    if (peer.ss_family == AF_INET) {
+      len = sizeof(sockaddr_in);
+    } else if (peer.ss_family == AF_INET6) {
+      len = sizeof(sockaddr_in6);
+    } else {
+      return absl::InvalidArgumentError("connect: address is neither IPv4 nor IPv6");
+    }
+    if (timeout_ns <= 0) return absl::InvalidArgumentError("connect: timeout must be positive");
+    // socket(2) never blocks; IORING_OP_SOCKET would need fixed files to link the connect.
+    // The socket is blocking like the accepted ones: io_uring polls it, and a connect it
+    // hands to a worker thread is interrupted by the linked timeout.
+    const int fd = ::socket(peer.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) return ErrnoStatus("socket", errno);
+    const uint32_t slot = AllocSlot(fd);
+    Conn& conn = *conns[slot];
+    conn.connecting = true;
+    conn.connect_in_flight = true;
+    conn.connect_tag = tag;
+    conn.connect_addr = peer;
+    conn.connect_timeout.tv_sec = timeout_ns / 1'000'000'000;
+    conn.connect_timeout.tv_nsec = timeout_ns % 1'000'000'000;
+    ReserveSqes(2);
+    io_uring_sqe* sqe = GetSqe();
+    io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&conn.connect_addr), len);
+    sqe->flags |= IOSQE_IO_LINK;
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kConnect, slot, conn.generation));
+    sqe = GetSqe();
+    io_uring_prep_link_timeout(sqe, &conn.connect_timeout, 0);
+    io_uring_sqe_set_data64(sqe, Pack(Tag::kConnectTimeout, slot, conn.generation));
+    connecting.push_back(slot);
+    ++stats->connects_started;
+    return absl::OkStatus();
+  }
+
+  void CancelConnectSlot(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    if (conn.connect_cancelled) return;
+    conn.connect_cancelled = true;
+    SubmitCancel(Pack(Tag::kConnect, slot, conn.generation));
+  }
+
+  void HandleConnect(const io_uring_cqe& cqe, LoopHandler& handler) {
+    const uint32_t slot = SlotOf(cqe.user_data);
+    Conn& conn = *conns[slot];
+    RN_CHECK(conn.in_use && conn.connecting && conn.connect_in_flight);
+    conn.connect_in_flight = false;
+    connecting.erase(std::find(connecting.begin(), connecting.end(), slot));
+    const uint64_t tag = conn.connect_tag;
+    if (cqe.res == 0 && !conn.connect_cancelled) {
+      conn.connecting = false;
+      const int one = 1;
+      if (setsockopt(conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+        log::Debug("TCP_NODELAY: %s", strerror(errno));
+      }
+      handler.OnConnected(ConnId{slot, conn.generation}, tag);
+      if (!conn.closing) ArmRecv(slot);
+      return;
+    }
+    int error = cqe.res < 0 ? -cqe.res : ECANCELED;
+    if (conn.connect_cancelled) {
+      error = ECANCELED;
+    } else if (error == ECANCELED || error == EINTR) {
+      // Nobody cancelled it but the linked timeout.
+      error = ETIMEDOUT;
+    }
+    if (::close(conn.fd) != 0) log::Debug("close: %s", strerror(errno));
+    FreeSlot(slot);
+    ++stats->connects_failed;
+    handler.OnConnectFailed(tag, error);
+  }
+
+  void HandleConnectTimeout(const io_uring_cqe& cqe) {
+    // ETIME: it fired and cancelled the connect; ECANCELED: the connect finished first.
+    if (cqe.res != -ETIME && cqe.res != -ECANCELED) {
+      log::Error("connect timeout: %s", strerror(-cqe.res));
+    }
   }
 
   void SubmitSend(uint32_t slot) {
@@ -280,29 +455,29 @@ struct EventLoop::Impl {
     }
     if (conn.recv_armed || conn.send_in_flight || conn.hangup_armed) return;
     if (::close(conn.fd) != 0) log::Debug("close: %s", strerror(errno));
-    conn.fd = -1;
-    conn.in_use = false;
-    conn.out.Clear();
-    conn.discard_output = false;
-    conn.flush_remaining = 0;
-    --live_conns;
-    free_slots.push_back(slot);
+    FreeSlot(slot);
     handler.OnConnClosed(ConnId{slot, conn.generation});
   }
 
   void HandleAccept(const io_uring_cqe& cqe, LoopHandler& handler) {
-    if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed = false;
+    ListenerState& listener = listeners[SlotOf(cqe.user_data)];
+    if (!(cqe.flags & IORING_CQE_F_MORE)) listener.armed = false;
     if (cqe.res < 0) {
       // After CloseListener the accept ends with ECANCELED or EINVAL: expected, not an error.
-      if (cqe.res != -ECANCELED && listen_fd >= 0) {
-        log::Error("Error accepting client connection: %s", strerror(-cqe.res));
-        accept_failed = true;  // re-armed on the next tick, not in a tight loop
+      if (cqe.res != -ECANCELED && listener.fd >= 0) {
+        if (listener.id == kMainListenerId) {
+          log::Error("Error accepting client connection: %s", strerror(-cqe.res));
+        } else {
+          log::Error("Error accepting connection on listener %u: %s", listener.id,
+                     strerror(-cqe.res));
+        }
+        listener.failed = true;  // re-armed on the next tick, not in a tight loop
       }
       return;
     }
     const int fd = cqe.res;
     if (stop_requested.load(std::memory_order_relaxed)) {
-      ::close(fd);
+      if (::close(fd) != 0) log::Debug("close: %s", strerror(errno));
       return;
     }
     const int one = 1;
@@ -313,12 +488,12 @@ struct EventLoop::Impl {
     socklen_t len = sizeof peer;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
       // The peer is already gone.
-      ::close(fd);
+      if (::close(fd) != 0) log::Debug("close: %s", strerror(errno));
       return;
     }
     ++stats->accepts;
     const uint32_t slot = AllocSlot(fd);
-    handler.OnAccepted(ConnId{slot, conns[slot]->generation}, peer);
+    handler.OnAcceptedFrom(ConnId{slot, conns[slot]->generation}, peer, listener.id);
     if (!conns[slot]->closing) ArmRecv(slot);
   }
 
@@ -423,8 +598,14 @@ struct EventLoop::Impl {
           DrainWakeEventfd();
           if (!(cqe->flags & IORING_CQE_F_MORE)) ArmWakeEventfd();
           break;
-        case Tag::kDoorbell:
-        case Tag::kIgnore: break;
+        case Tag::kConnect: HandleConnect(*cqe, handler); break;
+        case Tag::kConnectTimeout: HandleConnectTimeout(*cqe); break;
+        case Tag::kCancel: HandleCancel(*cqe); break;
+        case Tag::kIgnore:
+          // Only a failed doorbell posts a CQE; the target then wakes on its tick instead.
+          if (cqe->res < 0) log::Debug("doorbell: %s", strerror(-cqe->res));
+          break;
+        case Tag::kDoorbell: break;
       }
     }
     io_uring_cq_advance(&ring, seen);
@@ -473,14 +654,18 @@ EventLoop::~EventLoop() {
   io_uring_queue_exit(&s.ring);
   if (s.buf_ring != nullptr) munmap(s.buf_ring, s.buf_ring_bytes);
   free(s.buffers);
-  if (s.listen_fd >= 0) ::close(s.listen_fd);
+  for (const ListenerState& l : s.listeners) {
+    if (l.fd >= 0) ::close(l.fd);
+  }
   if (s.wake_fd >= 0) ::close(s.wake_fd);
 }
 
 absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings& settings) {
   auto impl = std::make_unique<Impl>();
   impl->settings = settings;
-  impl->listen_fd = settings.listen_fd;
+  if (settings.listen_fd >= 0) {
+    impl->listeners.push_back(ListenerState{.fd = settings.listen_fd, .id = kMainListenerId});
+  }
 
   io_uring_params params{};
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL |
@@ -534,10 +719,13 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
 
 void EventLoop::Run(LoopHandler& handler) {
   Impl& s = *impl_;
-  if (s.listen_fd >= 0) s.ArmAccept();
+  for (uint32_t i = 0; i < s.listeners.size(); ++i) {
+    if (s.listeners[i].fd >= 0) s.ArmAccept(i);
+  }
+  s.running = true;
   s.ArmWakeEventfd();
   int64_t next_tick = MonotonicNowNs() + s.settings.tick_ns;
-  bool stopping = false;
+  bool& stopping = s.stopping;
   while (true) {
     ++stats_.iterations;
     handler.OnWake();
@@ -545,9 +733,14 @@ void EventLoop::Run(LoopHandler& handler) {
     mailbox_.RunAll();
     if (!stopping && s.stop_requested.load(std::memory_order_acquire)) {
       stopping = true;
-      s.CloseListener();
+      s.CloseAllListeners();
       for (uint32_t slot = 0; slot < s.conns.size(); ++slot) {
-        if (s.conns[slot]->in_use) s.RequestClose(slot, CloseMode::kAfterFlush);
+        if (!s.conns[slot]->in_use) continue;
+        if (s.conns[slot]->connecting) {
+          s.CancelConnectSlot(slot);
+        } else {
+          s.RequestClose(slot, CloseMode::kAfterFlush);
+        }
       }
     }
     handler.OnIterationEnd();
@@ -557,13 +750,13 @@ void EventLoop::Run(LoopHandler& handler) {
     const int64_t now = MonotonicNowNs();
     if (now >= next_tick) {
       handler.OnTick(now);
-      if (s.accept_failed && !s.accept_armed && s.listen_fd >= 0 && !stopping) {
-        s.accept_failed = false;
-        s.ArmAccept();
+      for (uint32_t i = 0; i < s.listeners.size() && !stopping; ++i) {
+        const ListenerState& l = s.listeners[i];
+        if (l.failed && !l.armed && l.fd >= 0) s.ArmAccept(i);
       }
       next_tick = now + s.settings.tick_ns;
     }
-    if (stopping && s.live_conns == 0 && !s.accept_armed) break;
+    if (stopping && s.live_conns == 0 && !s.AnyAcceptArmed()) break;
 
     // Sleep unless something is already waiting.
     s.sleeping.store(true, std::memory_order_seq_cst);
@@ -588,7 +781,9 @@ void EventLoop::Run(LoopHandler& handler) {
       log::Error("io_uring_enter: %s", strerror(-rc));
     }
   }
-  io_uring_submit(&s.ring);
+  const int rc = io_uring_submit(&s.ring);
+  if (rc < 0) log::Error("io_uring_submit: %s", strerror(-rc));
+  s.running = false;
 }
 
 void EventLoop::RequestStop() {
@@ -616,7 +811,63 @@ void EventLoop::WakeFrom(EventLoop& from) {
 }
 
 void EventLoop::StopAccepting() {
-  impl_->CloseListener();
+  Impl& s = *impl_;
+  for (uint32_t i = 0; i < s.listeners.size(); ++i) {
+    if (s.listeners[i].id == kMainListenerId) s.CloseListener(i);
+  }
+}
+
+absl::Status EventLoop::AddListener(int fd, uint32_t listener_id) {
+  Impl& s = *impl_;
+  if (fd < 0) return absl::InvalidArgumentError("AddListener: no socket");
+  if (s.stopping || s.stop_requested.load(std::memory_order_relaxed)) {
+    return absl::FailedPreconditionError("AddListener: the loop is stopping");
+  }
+  if (s.FindListener(listener_id) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrFormat("listener id %u is in use", listener_id));
+  }
+  // Reuse the entry of a closed listener whose accept has ended, so listeners that come and
+  // go (reloads) do not grow the table; an entry with an accept still ending keeps its index.
+  uint32_t index = 0;
+  while (index < s.listeners.size() && (s.listeners[index].fd >= 0 || s.listeners[index].armed)) {
+    ++index;
+  }
+  if (index == s.listeners.size()) s.listeners.emplace_back();
+  s.listeners[index] = ListenerState{.fd = fd, .id = listener_id};
+  if (s.running) s.ArmAccept(index);
+  return absl::OkStatus();
+}
+
+absl::Status EventLoop::CloseListener(uint32_t listener_id) {
+  Impl& s = *impl_;
+  for (uint32_t i = 0; i < s.listeners.size(); ++i) {
+    if (s.listeners[i].id == listener_id && s.listeners[i].fd >= 0) {
+      s.CloseListener(i);
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrFormat("no open listener with id %u", listener_id));
+}
+
+absl::Status EventLoop::Connect(const sockaddr_storage& peer, uint64_t tag) {
+  return impl_->StartConnect(peer, tag, impl_->settings.connect_timeout_ns);
+}
+
+absl::Status EventLoop::Connect(const sockaddr_storage& peer, uint64_t tag, int64_t timeout_ns) {
+  return impl_->StartConnect(peer, tag, timeout_ns);
+}
+
+size_t EventLoop::CancelConnect(uint64_t tag) {
+  Impl& s = *impl_;
+  size_t count = 0;
+  for (uint32_t slot : s.connecting) {
+    Conn& conn = *s.conns[slot];
+    if (conn.connect_tag == tag && !conn.connect_cancelled) {
+      s.CancelConnectSlot(slot);
+      ++count;
+    }
+  }
+  return count;
 }
 
 void EventLoop::Post(Mailbox::Task task, EventLoop* from) {

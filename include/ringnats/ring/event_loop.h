@@ -1,8 +1,10 @@
 #pragma once
 // One worker's io_uring event loop: multishot accept on the worker's own SO_REUSEPORT
-// listener, multishot recv into a provided-buffer ring, one sendmsg in flight per socket
-// over the connection's outbound chunks, outbound flushed once per loop iteration, and two
-// doorbells (MSG_RING from other worker rings, an eventfd for every other thread).
+// listener (and on further listeners, e.g. the cluster port, each with its own id), outbound
+// connects (socket(2), then IORING_OP_CONNECT with a linked timeout), multishot recv into a
+// provided-buffer ring, one sendmsg in flight per socket over the connection's outbound
+// chunks, outbound flushed once per loop iteration, and two doorbells (MSG_RING from other
+// worker rings, an eventfd for every other thread).
 //
 // Owned by one worker thread: create it on that thread and call everything except the
 // members marked "any thread" only from there. Connection I/O state never leaves it.
@@ -42,12 +44,28 @@ enum class ReceiveMode : uint8_t { kStreaming, kOneBufferAtATime };
 // Why the peer side went away, for the close reason in logs.
 enum class PeerGone : uint8_t { kClosedByPeer, kReadError };
 
+// The id of the listener given in LoopSettings::listen_fd.
+inline constexpr uint32_t kMainListenerId = 0;
+
 // What the loop reports to the protocol layer. Called on the loop's thread only.
 class LoopHandler {
  public:
   virtual ~LoopHandler() = default;
   // Reading starts when this returns, in the mode the handler chose (default streaming).
   virtual void OnAccepted(ConnId id, const sockaddr_storage& peer) = 0;
+  // What the loop calls for every accepted connection; `listener_id` is kMainListenerId or
+  // the id given to AddListener. Handlers with one listener need not override it.
+  virtual void OnAcceptedFrom(ConnId id, const sockaddr_storage& peer, uint32_t /*listener_id*/) {
+    OnAccepted(id, peer);
+  }
+  // A Connect finished: from here on the connection is like an accepted one (reading starts
+  // when this returns). Handlers that call Connect must override this and OnConnectFailed:
+  // the defaults stop the process (a connection nobody owns would leak).
+  virtual void OnConnected(ConnId id, uint64_t tag);
+  // A Connect did not produce a connection: `error` is an errno value (ECONNREFUSED,
+  // ETIMEDOUT when the connect timeout ran out, ECANCELED after CancelConnect or stop, ...).
+  // The tag is finished; no OnConnClosed follows.
+  virtual void OnConnectFailed(uint64_t tag, int error);
   // `data` is valid during the call only.
   virtual void OnReceived(ConnId id, std::string_view data) = 0;
   // The peer closed or the socket failed; the loop closes the connection next.
@@ -69,15 +87,19 @@ class LoopHandler {
 };
 
 struct LoopSettings {
-  int listen_fd = -1;           // owned by the loop from Create() on
+  int listen_fd = -1;           // owned by the loop from Create() on; kMainListenerId
   unsigned buffer_count = 512;  // provided receive buffers (power of two)
   unsigned buffer_size = 16 * 1024;
   int64_t tick_ns = 100'000'000;
+  // How long a Connect may take before it fails with ETIMEDOUT (unless given per call).
+  int64_t connect_timeout_ns = 2'000'000'000;
 };
 
 struct LoopStats {
   uint64_t iterations = 0;
   uint64_t accepts = 0;
+  uint64_t connects_started = 0;
+  uint64_t connects_failed = 0;
   uint64_t recv_enobufs = 0;
   uint64_t doorbells_sent = 0;
   uint64_t doorbells_skipped = 0;
@@ -105,8 +127,30 @@ class EventLoop {
   // `from` is the calling thread's own loop when it is a ring thread, else null.
   void Post(Mailbox::Task task, EventLoop* from);
 
-  // Closes this loop's listener: no new connections (lame duck mode).
+  // Closes this loop's main listener (LoopSettings::listen_fd): no new clients (lame duck
+  // mode). Listeners added with AddListener stay open.
   void StopAccepting();
+
+  // Accepts on `fd` (a listening socket, owned by the loop once this returns OK) and reports
+  // its connections through OnAcceptedFrom with `listener_id`. Before Run or on the loop's
+  // thread. Fails if the id is taken (kMainListenerId is taken when LoopSettings has a
+  // listener) or the loop is stopping; the fd then stays the caller's.
+  absl::Status AddListener(int fd, uint32_t listener_id);
+  // Cancels the listener's multishot accept and closes it. Run also closes every listener
+  // when it stops.
+  absl::Status CloseListener(uint32_t listener_id);
+
+  // Starts a TCP connect to `peer` (an already resolved AF_INET or AF_INET6 address: name
+  // resolution blocks, so it never happens here). Exactly one of OnConnected(id, tag) or
+  // OnConnectFailed(tag, errno) follows, from a later iteration, unless this returns an error
+  // (the socket could not be made, bad address, loop stopping). On the loop's thread (or
+  // before Run).
+  absl::Status Connect(const sockaddr_storage& peer, uint64_t tag);
+  absl::Status Connect(const sockaddr_storage& peer, uint64_t tag, int64_t timeout_ns);
+  // Abandons the pending connects with this tag: each reports OnConnectFailed(tag,
+  // ECANCELED) from a later iteration, even one whose connect had already succeeded in the
+  // kernel (its socket is closed). Returns how many were pending. Stop cancels them all.
+  size_t CancelConnect(uint64_t tag);
 
   bool IsLive(ConnId id) const;
   OutboundBuffer& outbound(ConnId id);
