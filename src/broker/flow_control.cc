@@ -157,12 +157,6 @@ size_t Worker::CrossWorkerCreditBytes() const {
                     kMaxCreditBytes);
 }
 
-size_t Worker::OwedBy(uint32_t dst) const {
-  const Outgoing& out = outgoing_[dst];
-  return shared_.mesh.credit[index_][dst]->owed_bytes.load(std::memory_order_relaxed) +
-         (out.filling != nullptr ? out.filling->size_bytes() : 0);
-}
-
 void Worker::WaitForCredit(Session& publisher) {
   if (publisher.waiting_for_credit || publisher.closing) return;
   publisher.waiting_for_credit = true;
@@ -172,18 +166,7 @@ void Worker::WaitForCredit(Session& publisher) {
 
 void Worker::ReleaseCreditWaiters() {
   if (credit_waiters_.empty()) return;
-  const size_t resume_below = CrossWorkerCreditBytes() / 2;
-  bool congested = false;
-  for (uint32_t dst = 0; dst < outgoing_.size(); ++dst) {
-    if (dst == index_) continue;
-    PairCredit& credit = *shared_.mesh.credit[index_][dst];
-    if (OwedBy(dst) <= resume_below) continue;
-    // Ask dst to wake this worker when it pays back, then look again: a payment that came
-    // between the first look and the flag is seen by the second.
-    credit.src_waiting.store(true, std::memory_order_seq_cst);
-    if (OwedBy(dst) > resume_below) congested = true;
-  }
-  if (congested) return;
+  if (mesh_.AskCongestedToWake(CrossWorkerCreditBytes() / 2)) return;
   std::vector<ring::ConnId> waiters;
   waiters.swap(credit_waiters_);
   for (ring::ConnId id : waiters) {

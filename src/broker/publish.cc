@@ -68,7 +68,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
     if (ref.worker == index_) {
       delivered |= DeliverLocal(ref, message, frame(), &publisher);
     } else {
-      QueueRemote(ref);
+      mesh_.QueueRemote(ref);
       delivered = true;
     }
   }
@@ -79,7 +79,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
     for (size_t i = 0; i < count; ++i) {
       const sublist::SubRef& ref = group.members[(start + i) % count];
       if (ref.worker != index_) {
-        QueueRemote(ref);
+        mesh_.QueueRemote(ref);
         delivered = true;
         break;
       }
@@ -89,16 +89,12 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
       }
     }
   }
-  if (!remote_touched_.empty()) {
-    const size_t credit = CrossWorkerCreditBytes();
-    for (uint32_t dst : remote_touched_) {
-      if (OwedBy(dst) > credit) {
-        // The destination is not keeping up: stop reading this publisher until it pays back.
-        WaitForCredit(publisher);
-        break;
-      }
+  if (mesh_.HasQueuedRefs()) {
+    if (mesh_.QueuedDestinationOwesMoreThan(CrossWorkerCreditBytes())) {
+      // A destination is not keeping up: stop reading this publisher until it pays back.
+      WaitForCredit(publisher);
     }
-    FlushRemoteRefs(message);
+    mesh_.FlushQueuedRefs(message);
   }
 
   if (!delivered && !op.reply.empty() && publisher.connect.no_responders) {

@@ -67,17 +67,10 @@ Worker::Worker(uint32_t index, SharedState& shared, ring::EventLoop& loop)
       options_(&config_->options),
       counters_(*shared.worker_counters[index]),
       match_cache_(shared.trie),
-      outgoing_(shared.mesh.size()),
-      remote_refs_(shared.mesh.size()),
+      mesh_(index, shared, loop),
       closed_(ClosedConnectionsPerWorker(shared.mesh.size())) {}
 
-Worker::~Worker() {
-  for (Outgoing& out : outgoing_) {
-    delete out.filling;
-    for (DeliveryBatch* batch : out.overflow) delete batch;
-  }
-  for (DeliveryBatch* batch : spare_batches_) delete batch;
-}
+Worker::~Worker() = default;
 
 Session* Worker::Find(ring::ConnId id) {
   if (id.slot >= sessions_.size()) return nullptr;
@@ -285,19 +278,13 @@ void Worker::OnIterationEnd() {
   ContinueTeardown();
   ReleaseDrainedConsumers();
   SendStallNotices();
-  SendBatches();
+  mesh_.SendBatches();
   ReleaseCreditWaiters();
 }
 
 bool Worker::HasPendingWork() {
   if (!parked_sessions_.empty() || !teardowns_.empty()) return true;
-  for (size_t src = 0; src < shared_.mesh.size(); ++src) {
-    if (src != index_ && !shared_.mesh.to_worker[src][index_]->LooksEmpty()) return true;
-  }
-  for (const Outgoing& out : outgoing_) {
-    if (!out.overflow.empty()) return true;
-  }
-  return false;
+  return mesh_.HasPendingWork();
 }
 
 void Worker::OnTick(int64_t now_ns) {
@@ -323,77 +310,10 @@ void Worker::OnTick(int64_t now_ns) {
 // ---- cross-worker batches ----
 
 void Worker::ReceiveBatches() {
-  for (uint32_t src = 0; src < shared_.mesh.size(); ++src) {
-    if (src == index_) continue;
-    auto& inbox = *shared_.mesh.to_worker[src][index_];
-    PairCredit& credit = *shared_.mesh.credit[src][index_];
-    while (DeliveryBatch* batch = inbox.TryPop()) {
-      batch->ForEach([&](std::span<const sublist::SubRef> refs, const Message& message) {
-        frame_.Format(message);
-        for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
-      });
-      credit.owed_bytes.fetch_sub(batch->size_bytes(), std::memory_order_relaxed);
-      batch->Reset();
-      if (!shared_.mesh.returned[index_][src]->TryPush(batch)) delete batch;
-    }
-    // The source has publishers waiting for this credit (ReleaseCreditWaiters).
-    if (credit.src_waiting.load(std::memory_order_seq_cst) &&
-        credit.src_waiting.exchange(false, std::memory_order_seq_cst)) {
-      shared_.loops[src]->WakeFrom(loop_);
-    }
-  }
-}
-
-void Worker::SendBatches() {
-  for (uint32_t dst = 0; dst < outgoing_.size(); ++dst) {
-    if (dst == index_) continue;
-    // Reclaim batches the destination has finished with.
-    auto& returns = *shared_.mesh.returned[dst][index_];
-    while (DeliveryBatch* spare = returns.TryPop()) {
-      if (spare_batches_.size() < kMaxSpareBatches) {
-        spare_batches_.push_back(spare);
-      } else {
-        delete spare;
-      }
-    }
-    Outgoing& out = outgoing_[dst];
-    if (out.filling != nullptr) {
-      // Owed from here until dst has delivered it (ReceiveBatches pays it back).
-      shared_.mesh.credit[index_][dst]->owed_bytes.fetch_add(out.filling->size_bytes(),
-                                                              std::memory_order_relaxed);
-      out.overflow.push_back(out.filling);
-      out.filling = nullptr;
-    }
-    if (out.overflow.empty()) continue;
-    auto& queue = *shared_.mesh.to_worker[index_][dst];
-    size_t pushed = 0;
-    while (pushed < out.overflow.size() && queue.TryPush(out.overflow[pushed])) ++pushed;
-    out.overflow.erase(out.overflow.begin(), out.overflow.begin() + pushed);
-    if (pushed > 0) shared_.loops[dst]->WakeFrom(loop_);
-  }
-}
-
-void Worker::QueueRemote(sublist::SubRef ref) {
-  std::vector<sublist::SubRef>& refs = remote_refs_[ref.worker];
-  if (refs.empty()) remote_touched_.push_back(ref.worker);
-  refs.push_back(ref);
-}
-
-void Worker::FlushRemoteRefs(const Message& message) {
-  for (uint32_t dst : remote_touched_) {
-    Outgoing& out = outgoing_[dst];
-    if (out.filling == nullptr) {
-      if (!spare_batches_.empty()) {
-        out.filling = spare_batches_.back();
-        spare_batches_.pop_back();
-      } else {
-        out.filling = new DeliveryBatch;
-      }
-    }
-    out.filling->Add(remote_refs_[dst], message);
-    remote_refs_[dst].clear();
-  }
-  remote_touched_.clear();
+  mesh_.ReceiveBatches([this](std::span<const sublist::SubRef> refs, const Message& message) {
+    frame_.Format(message);
+    for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
+  });
 }
 
 }  // namespace ringnats::broker

@@ -17,6 +17,7 @@
 #include "absl/random/random.h"
 #include "ringnats/auth/authenticate.h"
 #include "ringnats/broker/delivery_batch.h"
+#include "ringnats/broker/mesh_port.h"
 #include "ringnats/broker/msg_frame.h"
 #include "ringnats/broker/session.h"
 #include "ringnats/broker/shared_state.h"
@@ -140,15 +141,12 @@ class Worker final : public ring::LoopHandler {
   // worker (whose producer is message.producer on message.producer_worker).
   bool DeliverLocal(sublist::SubRef ref, const Message& message, const MsgFrame& frame,
                     Session* publisher);
-  void QueueRemote(sublist::SubRef ref);
-  void FlushRemoteRefs(const Message& message);
   void SendNoResponders(Session& publisher, std::string_view reply);
   // Publish permission for this session, logging and answering a refusal.
   bool CheckPublishPermission(Session& publisher, std::string_view subject);
   // Remember that `target` may answer `reply` (allow_responses).
   void AllowResponse(Session& target, std::string_view reply);
   void ReceiveBatches();
-  void SendBatches();
 
   // subscriptions
   void RemoveSubscription(uint32_t sub_slot);
@@ -167,8 +165,6 @@ class Worker final : public ring::LoopHandler {
   void ReleaseExpiredStalls(int64_t now_ns);
   // Cross-worker credit: publishers wait while a destination worker owes too many bytes.
   size_t CrossWorkerCreditBytes() const;
-  // Bytes of this worker's messages that `dst` has not delivered yet.
-  size_t OwedBy(uint32_t dst) const;
   void WaitForCredit(Session& publisher);
   void ReleaseCreditWaiters();
 
@@ -237,17 +233,8 @@ class Worker final : public ring::LoopHandler {
   size_t lame_duck_initial_sessions_ = 0;
   size_t lame_duck_closed_ = 0;
 
-  // Per destination worker: the batch being filled this iteration, batches the queue had no
-  // room for, and spare batches returned by the destination.
-  struct Outgoing {
-    DeliveryBatch* filling = nullptr;
-    std::vector<DeliveryBatch*> overflow;
-  };
-  std::vector<Outgoing> outgoing_;
-  std::vector<DeliveryBatch*> spare_batches_;
-  // Scratch for one publish: matched refs grouped by destination worker.
-  std::vector<std::vector<sublist::SubRef>> remote_refs_;
-  std::vector<uint32_t> remote_touched_;
+  // This worker's end of the mesh to the other workers.
+  MeshPort mesh_;
   // Publishers waiting for cross-worker credit.
   std::vector<ring::ConnId> credit_waiters_;
 
