@@ -116,6 +116,9 @@ std::string NotReloadable(const config::ServerOptions& old_options,
            differs("HTTPPort", old_options.http_port, new_options.http_port),
            differs("HTTPBasePath", old_options.http_base_path, new_options.http_base_path),
            differs("HTTPSPort", old_options.https_port, new_options.https_port),
+           differs("cluster host", old_options.cluster.enabled() ? old_options.cluster.host : "",
+                   new_options.cluster.enabled() ? new_options.cluster.host : ""),
+           differs("cluster port", old_options.cluster.port, new_options.cluster.port),
            differs("NoAuthUser", old_options.authorization.no_auth_user,
                    new_options.authorization.no_auth_user),
            differs("NoHeaderSupport", old_options.no_header_support, new_options.no_header_support),
@@ -218,6 +221,13 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  // The cluster options are read and checked (-t accepts them), but routes are not served
+  // yet: starting as if they were would split a cluster without a word.
+  if (options.cluster.enabled() || !options.cluster.routes.empty()) {
+    log::Fatal("Error starting server: cluster routes are not supported by ringnats yet");
+    return 1;
+  }
 
   const int worker_count = ResolveWorkerCount(options.workers);
 

@@ -47,9 +47,9 @@ absl::StatusOr<std::vector<std::string>> SubjectList(const ConfigValue& value,
     }
     return subjects;
   }
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "Expected subject permissions to be a subject, or array of subjects, got %s",
-      GoTypeName(value)));
+  return absl::InvalidArgumentError(
+      absl::StrFormat("Expected subject permissions to be a subject, or array of subjects, got %s",
+                      GoTypeName(value)));
 }
 
 // `publish: "a.>"`, `publish: [..]` (an allow list) or `publish: {allow: .., deny: ..}`.
@@ -108,8 +108,25 @@ absl::StatusOr<auth::ResponsePermission> ResponsePermissionFrom(const ConfigValu
   return response;
 }
 
-absl::StatusOr<auth::Permissions> PermissionsFrom(const ConfigValue& value) {
-  if (!value.is_map()) return WrongType(value, "map[string]interface {}");
+// Go's %+v of a configuration value, for "Expected permissions to be a map/struct, got X".
+std::string GoValueText(const ConfigValue& value) {
+  switch (value.kind()) {
+    case ConfigValue::Kind::kString: return value.string_value();
+    case ConfigValue::Kind::kInt: return std::to_string(value.int_value());
+    case ConfigValue::Kind::kBool: return value.bool_value() ? "true" : "false";
+    case ConfigValue::Kind::kDouble: return absl::StrFormat("%g", value.double_value());
+    default: return std::string(GoTypeName(value));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<auth::Permissions> PermissionsFromConfig(const ConfigValue& value) {
+  if (!value.is_map()) {
+    return ErrorAt(
+        value.position(),
+        absl::StrFormat("Expected permissions to be a map/struct, got %s", GoValueText(value)));
+  }
   auth::Permissions permissions;
   for (const MapEntry& raw : value.map()) {
     const MapEntry entry = AtKey(raw);
@@ -128,11 +145,14 @@ absl::StatusOr<auth::Permissions> PermissionsFrom(const ConfigValue& value) {
       if (!response.ok()) return response.status();
       permissions.allow_responses = *response;
     } else if (!entry.value.used_as_variable()) {
-      return ErrorAt(entry.key_position, absl::StrFormat("unknown field \"%s\"", entry.key));
+      return ErrorAt(entry.key_position,
+                     absl::StrFormat("Unknown field \"%s\" parsing permissions", entry.key));
     }
   }
   return permissions;
 }
+
+namespace {
 
 absl::StatusOr<auth::User> UserFrom(const ConfigValue& value) {
   if (!value.is_map()) return WrongType(value, "map[string]interface {}");
@@ -149,7 +169,7 @@ absl::StatusOr<auth::User> UserFrom(const ConfigValue& value) {
       if (!entry.value.is_string()) return WrongType(entry.value, "string");
       user.password = entry.value.string_value();
     } else if (key == "permissions" || key == "permission") {
-      absl::StatusOr<auth::Permissions> permissions = PermissionsFrom(entry.value);
+      absl::StatusOr<auth::Permissions> permissions = PermissionsFromConfig(entry.value);
       if (!permissions.ok()) return permissions.status();
       user.permissions = *std::move(permissions);
     } else if (key == "nkey" || key == "allowed_connection_types" || key == "account") {
@@ -218,7 +238,7 @@ absl::Status ApplyAuthorizationBlock(const MapEntry& raw_block, auth::AuthConfig
       }
     } else if (key == "default_permissions" || key == "default_permission" ||
                key == "permissions") {
-      absl::StatusOr<auth::Permissions> permissions = PermissionsFrom(v);
+      absl::StatusOr<auth::Permissions> permissions = PermissionsFromConfig(v);
       if (!permissions.ok()) return permissions.status();
       config.default_permissions = *std::move(permissions);
     } else if (!v.used_as_variable()) {

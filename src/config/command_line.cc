@@ -1,11 +1,16 @@
 #include "ringnats/config/command_line.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "ringnats/config/cluster_options.h"
+#include "route_url_internal.h"
 #include "value_conversions.h"
 
 namespace ringnats::config {
@@ -145,19 +150,93 @@ bool IsNatsFlagNotSupported(std::string_view name) {
                                                 "tlskey",
                                                 "tlsverify",
                                                 "tlscacert",
-                                                "routes",
-                                                "cluster",
-                                                "cluster_listen",
-                                                "cluster_name",
-                                                "no_advertise",
-                                                "cluster_advertise",
-                                                "connect_retries",
                                                 "profile",
                                                 "help_tls"};
   for (std::string_view known : kFlags) {
     if (name == known) return true;
   }
   return false;
+}
+
+// --cluster/--cluster_listen (nats-server's overrideCluster): "" turns the listener off;
+// otherwise a URL whose host:port (":-1" a random port) is the listener, and whose user and
+// password, if any, replace the cluster authorization (none clears it).
+absl::Status OverrideCluster(std::string_view listen, ClusterOptions* cluster) {
+  if (listen.empty()) {
+    cluster->port = 0;
+    return absl::OkStatus();
+  }
+  std::string text(listen);
+  const bool random = text.ends_with(":-1");
+  if (random) text = text.substr(0, text.size() - 3) + ":0";
+  absl::StatusOr<RouteUrl> url = ParseRouteUrl(text);
+  if (!url.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("parse \"%s\": %s", RedactUrlText(text), url.status().message()));
+  }
+  std::string host;
+  std::string port;
+  if (absl::Status split = GoSplitHostPort(url->HostPort(), &host, &port); !split.ok()) {
+    return split;
+  }
+  if (random) port = "-1";
+  // fmt.Sscan into an int: the port is digits here (url.Parse checked), "-1", or empty. A
+  // leading 0 makes it octal, read up to the first non-octal digit ("09" is 0).
+  if (port.empty()) return absl::InvalidArgumentError("EOF");
+  std::string token = port;
+  int base = 10;
+  if (port.size() > 1 && port.front() == '0') {
+    base = 8;
+    token = port.substr(0, port.find_first_not_of("01234567"));
+  }
+  int64_t value = 0;
+  if (base == 8) {
+    uint64_t magnitude = 0;
+    for (char c : token) {
+      if (magnitude > (uint64_t{1} << 63) / 8) {
+        magnitude = ~uint64_t{0};
+        break;
+      }
+      magnitude = magnitude * 8 + (c - '0');
+    }
+    if (magnitude >= (uint64_t{1} << 63)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("strconv.ParseInt: parsing \"%s\": value out of range", token));
+    }
+    value = static_cast<int64_t>(magnitude);
+  } else if (!absl::SimpleAtoi(absl::string_view(token.data(), token.size()), &value)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("strconv.ParseInt: parsing \"%s\": value out of range", token));
+  }
+  cluster->host = host;
+  cluster->port = SaturateToInt(value);
+  if (url->has_user) {
+    if (!url->has_password)
+      return absl::InvalidArgumentError("expected cluster password to be set");
+    cluster->user = url->user;
+    cluster->password = url->password;
+  } else {
+    cluster->user.clear();
+    cluster->password.clear();
+  }
+  return absl::OkStatus();
+}
+
+// --routes: a comma-separated list of URLs, each trimmed; "" removes the routes.
+// nats-server ignores a URL that does not parse (and then crashes on it); it is refused here.
+absl::Status OverrideRoutes(std::string_view list, ClusterOptions* cluster) {
+  cluster->routes.clear();
+  if (list.empty()) return absl::OkStatus();
+  for (absl::string_view part : absl::StrSplit(absl::string_view(list.data(), list.size()), ',')) {
+    const std::string_view trimmed = TrimBlanks(std::string_view(part.data(), part.size()));
+    absl::StatusOr<RouteUrl> url = ParseRouteUrl(trimmed);
+    if (!url.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "flag -routes: parse \"%s\": %s", RedactUrlText(trimmed), url.status().message()));
+    }
+    cluster->routes.push_back(*std::move(url));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -178,6 +257,15 @@ Server Options:
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
         --client_advertise <string>  Client URL to advertise to other servers
         --workers <n>                Ring threads, one per core (default: online CPUs)
+
+Cluster Options:
+        --routes <rurl-1, rurl-2>    Routes to solicit and connect
+        --cluster <cluster-url>      Cluster URL for solicited routes
+        --cluster_name <string>      Cluster Name, if not set one will be dynamically generated
+        --no_advertise <bool>        Do not advertise known cluster information to clients
+        --cluster_advertise <string> Cluster URL to advertise to other servers
+        --connect_retries <number>   For implicit routes, number of connect retries
+        --cluster_listen <url>       Cluster url from which members can solicit routes
 
 Authorization Options:
         --user <user>                User required for connections
@@ -205,6 +293,10 @@ std::string VersionText() {
 absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv,
                                                ServerOptions base) {
   ServerOptions options = std::move(base);
+  // --cluster and --routes are resolved once every flag is read (the last one given wins),
+  // as nats-server does after its flag pass; not under -t, where nats-server stops before.
+  std::optional<std::string> cluster_listen;
+  std::optional<std::string> routes;
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word == "version") {
@@ -238,8 +330,8 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       switch (ParseGoInt(*text, &value)) {
         case GoIntError::kNone: break;
         case GoIntError::kSyntax:
-          return absl::InvalidArgumentError(absl::StrFormat(
-              "invalid value \"%s\" for flag -%s: parse error", *text, flag.name));
+          return absl::InvalidArgumentError(
+              absl::StrFormat("invalid value \"%s\" for flag -%s: parse error", *text, flag.name));
         case GoIntError::kRange:
           return absl::InvalidArgumentError(absl::StrFormat(
               "invalid value \"%s\" for flag -%s: value out of range", *text, flag.name));
@@ -299,6 +391,18 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
     } else if (name == "m" || name == "http_port") {
       // 0 turns monitoring off, as at nats-server's start (flags are applied over the file).
       RN_ASSIGN_OR_RETURN(options.http_port, take_int());
+    } else if (name == "cluster" || name == "cluster_listen") {
+      RN_ASSIGN_OR_RETURN(cluster_listen, take_value());
+    } else if (name == "routes") {
+      RN_ASSIGN_OR_RETURN(routes, take_value());
+    } else if (name == "cluster_name") {
+      RN_ASSIGN_OR_RETURN(options.cluster.name, take_value());
+    } else if (name == "cluster_advertise") {
+      RN_ASSIGN_OR_RETURN(options.cluster.advertise, take_value());
+    } else if (name == "no_advertise") {
+      RN_ASSIGN_OR_RETURN(options.cluster.no_advertise, take_bool());
+    } else if (name == "connect_retries") {
+      RN_ASSIGN_OR_RETURN(options.cluster.connect_retries, take_int());
     } else if (name == "ms" || name == "https_port") {
       return absl::InvalidArgumentError(absl::StrFormat(
           "flag -%s is not supported by ringnats yet: HTTPS monitoring needs TLS, which "
@@ -316,6 +420,18 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
           absl::StrFormat("flag provided but not defined: -%s", flag.name));
     }
 #undef RN_ASSIGN_OR_RETURN
+  }
+  if (cluster_listen.has_value()) {
+    options.cluster.flag_listen_given = !cluster_listen->empty();
+    if (!options.check_config) {
+      if (absl::Status st = OverrideCluster(*cluster_listen, &options.cluster); !st.ok()) return st;
+    }
+  }
+  if (routes.has_value()) {
+    options.cluster.flag_routes = *routes;
+    if (!options.check_config) {
+      if (absl::Status st = OverrideRoutes(*routes, &options.cluster); !st.ok()) return st;
+    }
   }
   return options;
 }

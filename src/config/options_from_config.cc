@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cluster_from_config.h"
 #include "ringnats/config/authorization_from_config.h"
 #include "ringnats/config/config_parser.h"
 #include "value_conversions.h"
@@ -123,7 +124,6 @@ bool IsNatsOptionNotSupported(std::string_view key) {
                                                "leaf",
                                                "websocket",
                                                "mqtt",
-                                               "cluster",
                                                "tls",
                                                "allow_non_tls",
                                                "syslog",
@@ -223,6 +223,10 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.ports_file_dir, AsString(v));
     } else if (key == "authorization") {
       if (absl::Status st = ApplyAuthorizationBlock(entry, &o.authorization); !st.ok()) return st;
+    } else if (key == "cluster") {
+      if (absl::Status st = ApplyClusterBlock(entry, &o.cluster, &load.warnings); !st.ok()) {
+        return st;
+      }
     } else if (key == "no_auth_user") {
       RN_TRY_ASSIGN(o.authorization.no_auth_user, AsString(v));
     } else if (key == "lame_duck_duration") {
@@ -276,6 +280,20 @@ absl::Status ValidateForStart(const ServerOptions& o) {
         "Can't start monitoring: can't listen to the monitor port: listen tcp: address %d: "
         "invalid port",
         o.http_port));
+  }
+  // nats-server checks these when it starts, not under -t: a --routes flag needs a cluster
+  // listener (from the file or --cluster), and the advertised cluster address must parse.
+  if (!o.cluster.flag_routes.empty() && !o.cluster.flag_listen_given && o.cluster.host.empty() &&
+      o.cluster.port == 0) {
+    return absl::InvalidArgumentError(
+        "solicited routes require cluster capabilities, e.g. --cluster");
+  }
+  if (o.cluster.enabled()) {
+    if (absl::Status advertise = CheckClusterAdvertise(o.cluster.advertise); !advertise.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("Error setting route INFO with Cluster.Advertise value of %s, err=%s",
+                          o.cluster.advertise, advertise.message()));
+    }
   }
   // nats-server checks this when it starts, not under -t.
   if (!o.authorization.no_auth_user.empty() &&

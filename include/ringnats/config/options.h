@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "ringnats/auth/auth_config.h"
+#include "ringnats/config/cluster_options.h"
 
 namespace ringnats::config {
 
@@ -26,6 +27,9 @@ struct ServerOptions {
   int http_port = 0;
   int https_port = 0;
   std::string http_base_path;
+
+  // The cluster listener and the routes to solicit (`cluster { ... }`, --cluster, --routes).
+  ClusterOptions cluster;
 
   // Limits, with nats-server 2.9's defaults.
   int64_t max_payload = 1024 * 1024;

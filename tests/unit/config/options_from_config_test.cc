@@ -46,7 +46,7 @@ TEST(OptionsFromConfigTest, BadOwnOptionsNameTheirPosition) {
 }
 
 TEST(OptionsFromConfigTest, UnsupportedNatsOptionIsRefusedByName) {
-  absl::StatusOr<ConfigLoad> load = Load("cluster { port: 6222 }\n");
+  absl::StatusOr<ConfigLoad> load = Load("gateway { port: 7222 }\n");
   ASSERT_FALSE(load.ok());
   EXPECT_NE(std::string(load.status().message()).find("not supported by ringnats"),
             std::string::npos);
