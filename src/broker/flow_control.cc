@@ -97,10 +97,12 @@ void Worker::StallLocalProducer(Session& producer, int64_t ttl_ns) {
 }
 
 void Worker::StallProducer(ring::ConnId producer, int64_t ttl_ns) {
+  RN_DCHECK_ON_OWNER(loop_);
   if (Session* session = Find(producer)) StallLocalProducer(*session, ttl_ns);
 }
 
 void Worker::ReleaseProducer(ring::ConnId producer) {
+  RN_DCHECK_ON_OWNER(loop_);
   Session* session = Find(producer);
   if (session == nullptr || session->stalled_until_ns == 0) return;
   session->stalled_until_ns = 0;

@@ -96,6 +96,7 @@ void Worker::RecordClosed(const Session& session, CloseReason reason) {
 }
 
 void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, size_t next_slot) {
+  RN_DCHECK_ON_OWNER(loop_);
   WorkerGather<monitor::ConnectionInfo>& gather = request->gather;
   if (gather.abandoned()) {
     gather.Finish();
@@ -148,6 +149,7 @@ void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, si
 
 void Worker::SnapshotSubscriptions(std::shared_ptr<SubscriptionsRequest> request,
                                    size_t next_slot) {
+  RN_DCHECK_ON_OWNER(loop_);
   WorkerGather<monitor::SubscriptionInfo>& gather = request->gather;
   if (gather.abandoned()) {
     gather.Finish();

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -115,6 +117,10 @@ struct ListenerState {
 
 struct EventLoop::Impl {
   io_uring ring{};
+  // The thread that created the loop, then the one that runs it: the only one that may call
+  // the per-connection methods (checked in debug builds; atomic so a wrong-thread call is
+  // reported by the check, not by TSan).
+  std::atomic<std::thread::id> owner{std::this_thread::get_id()};
   // Indexed by the number in the accept's user_data; closed ones stay so indices never move.
   std::vector<ListenerState> listeners;
   int wake_fd = -1;
@@ -717,8 +723,13 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
   return std::unique_ptr<EventLoop>(new EventLoop(std::move(impl)));
 }
 
+bool EventLoop::IsOnOwnerThread() const {
+  return impl_->owner.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
 void EventLoop::Run(LoopHandler& handler) {
   Impl& s = *impl_;
+  s.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
   for (uint32_t i = 0; i < s.listeners.size(); ++i) {
     if (s.listeners[i].fd >= 0) s.ArmAccept(i);
   }
@@ -854,10 +865,12 @@ absl::Status EventLoop::Connect(const sockaddr_storage& peer, uint64_t tag) {
 }
 
 absl::Status EventLoop::Connect(const sockaddr_storage& peer, uint64_t tag, int64_t timeout_ns) {
+  RN_DCHECK_ON_OWNER(*this);
   return impl_->StartConnect(peer, tag, timeout_ns);
 }
 
 size_t EventLoop::CancelConnect(uint64_t tag) {
+  RN_DCHECK_ON_OWNER(*this);
   Impl& s = *impl_;
   size_t count = 0;
   for (uint32_t slot : s.connecting) {
@@ -885,12 +898,14 @@ bool EventLoop::IsLive(ConnId id) const {
 }
 
 OutboundBuffer& EventLoop::outbound(ConnId id) {
+  RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   RN_CHECK(conn != nullptr);
   return conn->out;
 }
 
 OutboundBuffer& EventLoop::OutboundToSend(ConnId id) {
+  RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   RN_CHECK(conn != nullptr);
   if (!conn->shut_down) impl_->QueueSend(id.slot);
@@ -898,11 +913,13 @@ OutboundBuffer& EventLoop::OutboundToSend(ConnId id) {
 }
 
 void EventLoop::Close(ConnId id, CloseMode mode) {
+  RN_DCHECK_ON_OWNER(*this);
   if (impl_->Find(id) == nullptr) return;
   impl_->RequestClose(id.slot, mode);
 }
 
 void EventLoop::PauseReceive(ConnId id) {
+  RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || conn->recv_paused || conn->closing) return;
   conn->recv_paused = true;
@@ -910,6 +927,7 @@ void EventLoop::PauseReceive(ConnId id) {
 }
 
 void EventLoop::SetReceiveMode(ConnId id, ReceiveMode mode) {
+  RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   if (conn == nullptr) return;
   const bool one_shot = mode == ReceiveMode::kOneBufferAtATime;
@@ -921,12 +939,14 @@ void EventLoop::SetReceiveMode(ConnId id, ReceiveMode mode) {
 }
 
 void EventLoop::WatchForHangup(ConnId id) {
+  RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || conn->closing || conn->hangup_armed) return;
   impl_->ArmHangupWatch(id.slot);
 }
 
 void EventLoop::ResumeReceive(ConnId id) {
+  RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || !conn->recv_paused || conn->closing) return;
   conn->recv_paused = false;

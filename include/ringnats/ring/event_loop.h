@@ -20,6 +20,11 @@
 #include "absl/status/statusor.h"
 #include "ringnats/ring/mailbox.h"
 #include "ringnats/ring/outbound_buffer.h"
+#include "ringnats/util/check.h"
+
+// Debug builds abort when a per-connection method, or a worker's mailbox task, runs off the
+// loop's own thread: ownership is checked, not only written down.
+#define RN_DCHECK_ON_OWNER(loop) RN_DCHECK((loop).IsOnOwnerThread())
 
 namespace ringnats::ring {
 
@@ -151,6 +156,9 @@ class EventLoop {
   // ECANCELED) from a later iteration, even one whose connect had already succeeded in the
   // kernel (its socket is closed). Returns how many were pending. Stop cancels them all.
   size_t CancelConnect(uint64_t tag);
+
+  // Whether the caller is the loop's own thread (its creator, then the thread in Run).
+  bool IsOnOwnerThread() const;
 
   bool IsLive(ConnId id) const;
   OutboundBuffer& outbound(ConnId id);
