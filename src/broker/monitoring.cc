@@ -31,7 +31,7 @@ monitor::ServerSnapshot ServerSnapshotOf(SharedState& shared,
   s.max_subscriptions = options.max_subscriptions;
   s.ping_interval = options.ping_interval;
   s.ping_max = options.ping_max;
-  s.http_host = options.http_host.empty() ? options.host : options.http_host;
+  s.http_host = config::MonitorHost(options);
   // As configured (-1 for a random port), as nats-server shows it; the bound port is in the
   // ports file and the log.
   s.http_port = options.http_port;

@@ -62,11 +62,6 @@ std::string AdvertisedHost(const std::string& host) {
   return host;
 }
 
-// The monitoring listener's host: nats-server's default is the client listener's host.
-std::string HttpHost(const config::ServerOptions& options) {
-  return options.http_host.empty() ? options.host : options.http_host;
-}
-
 RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
                                     const SharedState& shared) {
   auto runtime = std::make_shared<RuntimeConfig>();
@@ -112,7 +107,8 @@ std::string NotReloadable(const config::ServerOptions& old_options,
            differs("ServerName", old_options.server_name, new_options.server_name),
            // The monitor's host compares as resolved (empty means the client host), its port
            // as configured (-1 stays -1), as nats-server compares them.
-           differs("HTTPHost", HttpHost(old_options), HttpHost(new_options)),
+           differs("HTTPHost", config::MonitorHost(old_options),
+                   config::MonitorHost(new_options)),
            differs("HTTPPort", old_options.http_port, new_options.http_port),
            differs("HTTPBasePath", old_options.http_base_path, new_options.http_base_path),
            differs("HTTPSPort", old_options.https_port, new_options.https_port),
@@ -348,7 +344,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   std::string monitoring_url;
   if (options.http_port != 0) {
     monitor::MonitorServerOptions http;
-    http.host = HttpHost(options);
+    http.host = config::MonitorHost(options);
     http.port = options.http_port < 0 ? 0 : options.http_port;
     http.base_path = options.http_base_path;
     http.server_id = shared.server_id;
@@ -360,7 +356,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       stop_all();
       return 1;
     }
-    const std::string http_host = HttpHost(options);
+    const std::string http_host = config::MonitorHost(options);
     log::Info("Starting http monitor on %s:%d", http_host, monitor_server->port());
     monitoring_url = absl::StrFormat(",\"monitoring\":[\"http://%s:%d\"]",
                                      AdvertisedHost(http_host), monitor_server->port());

@@ -33,6 +33,17 @@ std::string AuthorizedUser(const Session& session) {
   return "";
 }
 
+monitor::SubscriptionInfo SubscriptionInfoOf(const Subscription& sub, uint64_t cid) {
+  monitor::SubscriptionInfo info;
+  info.subject = sub.subject;
+  info.queue = sub.queue;
+  info.sid = sub.sid;
+  info.msgs = sub.delivered;
+  info.max = sub.max_msgs;
+  info.cid = cid;
+  return info;
+}
+
 }  // namespace
 
 size_t ClosedConnectionsPerWorker(size_t workers) {
@@ -40,7 +51,7 @@ size_t ClosedConnectionsPerWorker(size_t workers) {
   return (total + workers - 1) / std::max<size_t>(workers, 1);
 }
 
-monitor::ConnectionInfo Worker::ConnectionInfoOf(const Session& session, size_t max_subs,
+monitor::ConnectionInfo Worker::ConnectionInfoOf(const Session& session, SubsListed listed,
                                                  int64_t now_ns, absl::Time now) {
   monitor::ConnectionInfo info;
   info.cid = session.client_id;
@@ -60,36 +71,22 @@ monitor::ConnectionInfo Worker::ConnectionInfoOf(const Session& session, size_t 
   info.lang = session.connect.lang;
   info.version = session.connect.version;
   info.authorized_user = AuthorizedUser(session);
-  if (max_subs > 0) {
-    info.subs.reserve(std::min(max_subs, session.subs_by_sid.size()));
-    for (const auto& [sid, slot] : session.subs_by_sid) {
-      if (info.subs.size() >= max_subs) break;
-      const Subscription& sub = subs_.at(slot);
-      monitor::SubscriptionInfo& out = info.subs.emplace_back();
-      out.subject = sub.subject;
-      out.queue = sub.queue;
-      out.sid = sub.sid;
-      out.msgs = sub.delivered;
-      out.max = sub.max_msgs;
-      out.cid = session.client_id;
-    }
+  size_t bytes = 0;
+  for (const auto& [sid, slot] : session.subs_by_sid) {
+    if (info.subs.size() >= listed.max_count) break;
+    const Subscription& sub = subs_.at(slot);
+    bytes += sub.subject.size() + sub.queue.size() + sub.sid.size();
+    if (bytes > listed.max_bytes) break;
+    info.subs.push_back(SubscriptionInfoOf(sub, session.client_id));
   }
   return info;
 }
 
 void Worker::RecordClosed(const Session& session, CloseReason reason) {
   const absl::Time now = absl::Now();
-  monitor::ConnectionInfo info =
-      ConnectionInfoOf(session, kMaxSubsListedPerConnection, ring::MonotonicNowNs(), now);
-  size_t bytes = 0;
-  size_t kept = 0;
-  for (; kept < info.subs.size(); ++kept) {
-    const monitor::SubscriptionInfo& sub = info.subs[kept];
-    bytes += sub.subject.size() + sub.queue.size() + sub.sid.size();
-    if (bytes > kClosedSubsBytes) break;
-  }
-  info.subs.resize(kept);
-  info.subs.shrink_to_fit();
+  monitor::ConnectionInfo info = ConnectionInfoOf(
+      session, SubsListed{kMaxSubsListedPerConnection, kClosedSubsBytes}, ring::MonotonicNowNs(),
+      now);
   info.stop = now;
   info.reason = std::string(CloseReasonText(reason));
   closed_.Add(std::move(info));
@@ -103,8 +100,8 @@ void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, si
     return;
   }
   const monitor::ConnzQuery& query = request->query;
-  const size_t max_subs =
-      query.subs == monitor::SubsOption::kNone ? 0 : kMaxSubsListedPerConnection;
+  const SubsListed listed{
+      query.subs == monitor::SubsOption::kNone ? 0 : kMaxSubsListedPerConnection};
   std::vector<monitor::ConnectionInfo>& out = gather.part(index_);
   size_t slot = next_slot;
   if (query.state != monitor::ConnState::kClosed) {
@@ -117,7 +114,7 @@ void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, si
       if (session == nullptr || session->closing) continue;
       ++open;
       if (query.cid != 0 && session->client_id != query.cid) continue;
-      out.push_back(ConnectionInfoOf(*session, max_subs, now_ns, now));
+      out.push_back(ConnectionInfoOf(*session, listed, now_ns, now));
       units += 1 + out.back().subs.size();
     }
     request->open_total.fetch_add(open, std::memory_order_relaxed);
@@ -133,7 +130,7 @@ void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, si
   }
   if (query.state != monitor::ConnState::kOpen) {
     const size_t first_closed = out.size();
-    closed_.AppendTo(&out, max_subs > 0);
+    closed_.AppendTo(&out, listed.max_count > 0);
     request->closed_total.fetch_add(static_cast<int64_t>(closed_.size()),
                                     std::memory_order_relaxed);
     if (query.cid != 0) {
@@ -164,13 +161,7 @@ void Worker::SnapshotSubscriptions(std::shared_ptr<SubscriptionsRequest> request
     const Session* owner = Find(sub.owner);
     // A closed session's subscriptions are on their way out of the trie.
     if (owner == nullptr || owner->closing) continue;
-    monitor::SubscriptionInfo& info = out.emplace_back();
-    info.subject = sub.subject;
-    info.queue = sub.queue;
-    info.sid = sub.sid;
-    info.msgs = sub.delivered;
-    info.max = sub.max_msgs;
-    info.cid = owner->client_id;
+    out.push_back(SubscriptionInfoOf(sub, owner->client_id));
   }
   if (slot < subs_.slot_count()) {
     shared_.PostToWorker(

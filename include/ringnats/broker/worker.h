@@ -176,8 +176,13 @@ class Worker final : public ring::LoopHandler {
   void EnforceSubscribePermissions(Session& session);
 
   // snapshots.cc
-  // `max_subs` bounds the subscriptions listed (the count is always exact).
-  monitor::ConnectionInfo ConnectionInfoOf(const Session& session, size_t max_subs,
+  // How many of a connection's subscriptions to list, and how many bytes of subjects, queues
+  // and sids they may hold between them (the count of subscriptions is always exact).
+  struct SubsListed {
+    size_t max_count = 0;
+    size_t max_bytes = SIZE_MAX;
+  };
+  monitor::ConnectionInfo ConnectionInfoOf(const Session& session, SubsListed listed,
                                            int64_t now_ns, absl::Time now);
   // Keeps a closing connection for /connz?state=closed.
   void RecordClosed(const Session& session, CloseReason reason);

@@ -84,6 +84,11 @@ struct ServerOptions {
   std::string signal_command;  // -sl/--signal: "reload", "ldm=<pid>", ...
 };
 
+// The monitoring listener's host: nats-server's default is the client listener's host.
+inline std::string MonitorHost(const ServerOptions& options) {
+  return options.http_host.empty() ? options.host : options.http_host;
+}
+
 // The authorization in force: --auth beats --user/--pass (as in nats-server), either beats
 // the config file.
 auth::AuthConfig ResolveAuth(const ServerOptions& options);
