@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "ringnats/config/authorization_from_config.h"
 #include "route_url_internal.h"
+#include "tls_from_config.h"
 #include "value_conversions.h"
 
 namespace ringnats::config {
@@ -74,7 +75,7 @@ absl::StatusOr<RoutePermissions> RoutePermissionsFrom(const MapEntry& entry) {
 // Its `permissions` still work but are deprecated (a warning, so -t refuses them).
 absl::Status ApplyClusterAuthorization(const MapEntry& block, ClusterOptions* out,
                                        std::optional<RoutePermissions>* auth_permissions,
-                                       std::vector<std::string>* warnings) {
+                                       bool* timeout_given, std::vector<std::string>* warnings) {
   const ConfigValue& value = block.value;
   if (!value.is_map()) return WrongType(value, "map[string]interface {}");
   std::string user;
@@ -123,7 +124,8 @@ absl::Status ApplyClusterAuthorization(const MapEntry& block, ClusterOptions* ou
   }
   out->user = user;
   out->password = password;
-  // 0 means the default when the listener starts (2 s without TLS).
+  // 0 means the default: 2 s, or more with TLS (see ApplyClusterBlock).
+  *timeout_given = timeout != 0;
   out->auth_timeout = timeout == 0 ? absl::Seconds(2) : absl::Seconds(timeout);
   if (auth_permissions->has_value()) {
     warnings->push_back(
@@ -144,6 +146,7 @@ absl::Status ApplyClusterBlock(const MapEntry& raw_block, ClusterOptions* out,
   }
   std::optional<RoutePermissions> auth_permissions;
   bool has_permissions = false;
+  bool auth_timeout_given = false;
   for (const MapEntry& raw : block.value.map()) {
     const MapEntry entry = AtKey(raw);
     const std::string key = Lower(entry.key);
@@ -166,7 +169,8 @@ absl::Status ApplyClusterBlock(const MapEntry& raw_block, ClusterOptions* out,
       if (!host.ok()) return host.status();
       out->host = *std::move(host);
     } else if (key == "authorization") {
-      if (absl::Status st = ApplyClusterAuthorization(entry, out, &auth_permissions, warnings);
+      if (absl::Status st = ApplyClusterAuthorization(entry, out, &auth_permissions,
+                                                      &auth_timeout_given, warnings);
           !st.ok()) {
         return st;
       }
@@ -190,9 +194,7 @@ absl::Status ApplyClusterBlock(const MapEntry& raw_block, ClusterOptions* out,
       out->permissions = *std::move(permissions);
       has_permissions = true;
     } else if (key == "tls") {
-      return ErrorAt(entry.key_position,
-                     "option \"tls\" is not supported by ringnats yet: routes over TLS need TLS, "
-                     "which ringnats does not support yet");
+      if (absl::Status st = ApplyTlsBlock(raw, /*route=*/true, &out->tls); !st.ok()) return st;
     } else if (!v.used_as_variable()) {
       // pool_size, compression, accounts... are nats-server 2.10 keys: 2.9.10 refuses them.
       return ErrorAt(entry.key_position, absl::StrFormat("unknown field \"%s\"", entry.key));
@@ -200,6 +202,10 @@ absl::Status ApplyClusterBlock(const MapEntry& raw_block, ClusterOptions* out,
   }
   // The cluster's own `permissions` win over the deprecated ones in its authorization.
   if (!has_permissions && auth_permissions.has_value()) out->permissions = auth_permissions;
+  // nats-server's default route authorization timeout leaves room for the TLS handshake.
+  if (!auth_timeout_given && out->tls.enabled) {
+    out->auth_timeout = out->tls.timeout + absl::Seconds(1);
+  }
   return absl::OkStatus();
 }
 

@@ -135,23 +135,9 @@ GoIntError ParseGoInt(std::string_view text, int64_t* value) {
 // nats-server 2.9 flags for features ringnats does not have yet: refused by name rather than
 // as unknown, so a moved command line fails with a clear reason.
 bool IsNatsFlagNotSupported(std::string_view name) {
-  static constexpr std::string_view kFlags[] = {"s",
-                                                "syslog",
-                                                "r",
-                                                "remote_syslog",
-                                                "log_size_limit",
-                                                "max_traced_msg_len",
-                                                "js",
-                                                "jetstream",
-                                                "sd",
-                                                "store_dir",
-                                                "tls",
-                                                "tlscert",
-                                                "tlskey",
-                                                "tlsverify",
-                                                "tlscacert",
-                                                "profile",
-                                                "help_tls"};
+  static constexpr std::string_view kFlags[] = {
+      "s",  "syslog",    "r",  "remote_syslog", "log_size_limit", "max_traced_msg_len",
+      "js", "jetstream", "sd", "store_dir",     "profile",        "help_tls"};
   for (std::string_view known : kFlags) {
     if (name == known) return true;
   }
@@ -222,6 +208,45 @@ absl::Status OverrideCluster(std::string_view listen, ClusterOptions* cluster) {
   return absl::OkStatus();
 }
 
+// The --tls* flags as given; nats-server applies them once every flag is read.
+struct TlsFlags {
+  std::optional<bool> tls;  // --tls, --tls=false
+  bool any_given = false;   // any --tls* flag
+  bool verify = false;
+  std::string cert;
+  std::string key;
+  std::string ca;
+};
+
+// nats-server's overrideTLS: --tls=false turns TLS off whatever else is given (the file's
+// block too); any other --tls* flag replaces the file's certificate, key, CA, verification,
+// suites and curves with the flags' (nats-server's defaults for the rest), keeping its
+// timeout, verify_and_map, pinned certificates and rate limit. The files are read when the
+// server starts (BuildTlsContexts), as nats-server reads them after its flag pass.
+absl::Status OverrideTls(const TlsFlags& flags, TlsOptions* tls) {
+  if (flags.tls.has_value() && !*flags.tls) {
+    tls->enabled = false;
+    return absl::OkStatus();
+  }
+  if (!flags.any_given) return absl::OkStatus();
+  if (flags.cert.empty()) {
+    return absl::InvalidArgumentError("TLS Server certificate must be present and valid");
+  }
+  if (flags.key.empty()) {
+    return absl::InvalidArgumentError("TLS Server private key must be present and valid");
+  }
+  tls->enabled = true;
+  tls->cert_file = flags.cert;
+  tls->key_file = flags.key;
+  tls->ca_file = flags.ca;
+  tls->verify = flags.verify;
+  tls->insecure = false;
+  tls->cipher_suites.clear();
+  tls->curve_preferences.clear();
+  tls->min_version = tls::MinVersion::kTls12;
+  return absl::OkStatus();
+}
+
 // --routes: a comma-separated list of URLs, each trimmed; "" removes the routes.
 // nats-server ignores a URL that does not parse (and then crashes on it); it is refused here.
 absl::Status OverrideRoutes(std::string_view list, ClusterOptions* cluster) {
@@ -250,6 +275,7 @@ Server Options:
     -n, --name, --server_name <name> Server name (default: auto)
     -P, --pid <file>                 File to store PID
     -m, --http_port <port>           Use port for http monitoring (-1 picks a free port)
+    -ms,--https_port <port>          Use port for https monitoring
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to ringnats process (ldm, stop, quit, term, reopen, reload)
@@ -266,6 +292,13 @@ Cluster Options:
         --cluster_advertise <string> Cluster URL to advertise to other servers
         --connect_retries <number>   For implicit routes, number of connect retries
         --cluster_listen <url>       Cluster url from which members can solicit routes
+
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
 
 Authorization Options:
         --user <user>                User required for connections
@@ -297,6 +330,7 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
   // as nats-server does after its flag pass; not under -t, where nats-server stops before.
   std::optional<std::string> cluster_listen;
   std::optional<std::string> routes;
+  TlsFlags tls_flags;
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word == "version") {
@@ -321,7 +355,12 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
     };
     auto take_bool = [&]() -> absl::StatusOr<bool> {
       if (!flag.has_value) return true;
-      return ParseBool(flag.value);
+      absl::StatusOr<bool> value = ParseBool(flag.value);
+      if (!value.ok()) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "invalid boolean value \"%s\" for -%s: parse error", flag.value, flag.name));
+      }
+      return value;
     };
     auto take_int = [&]() -> absl::StatusOr<int> {
       absl::StatusOr<std::string> text = take_value();
@@ -404,10 +443,22 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
     } else if (name == "connect_retries") {
       RN_ASSIGN_OR_RETURN(options.cluster.connect_retries, take_int());
     } else if (name == "ms" || name == "https_port") {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "flag -%s is not supported by ringnats yet: HTTPS monitoring needs TLS, which "
-          "ringnats does not support yet",
-          flag.name));
+      RN_ASSIGN_OR_RETURN(options.https_port, take_int());
+    } else if (name == "tls") {
+      RN_ASSIGN_OR_RETURN(tls_flags.tls, take_bool());
+      tls_flags.any_given = true;
+    } else if (name == "tlsverify") {
+      RN_ASSIGN_OR_RETURN(tls_flags.verify, take_bool());
+      tls_flags.any_given = true;
+    } else if (name == "tlscert") {
+      RN_ASSIGN_OR_RETURN(tls_flags.cert, take_value());
+      tls_flags.any_given = true;
+    } else if (name == "tlskey") {
+      RN_ASSIGN_OR_RETURN(tls_flags.key, take_value());
+      tls_flags.any_given = true;
+    } else if (name == "tlscacert") {
+      RN_ASSIGN_OR_RETURN(tls_flags.ca, take_value());
+      tls_flags.any_given = true;
     } else if (IsNatsFlagNotSupported(name)) {
       return absl::InvalidArgumentError(
           absl::StrFormat("flag -%s is not supported by ringnats yet", flag.name));
@@ -433,11 +484,19 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
       if (absl::Status st = OverrideRoutes(*routes, &options.cluster); !st.ok()) return st;
     }
   }
+  if (!options.check_config) {
+    if (absl::Status st = OverrideTls(tls_flags, &options.tls); !st.ok()) return st;
+  }
   return options;
 }
 
 auth::AuthConfig ResolveAuth(const ServerOptions& options) {
   auth::AuthConfig resolved = options.authorization;
+  // nats-server's default leaves room for the TLS handshake before CONNECT.
+  if (!options.authorization_timeout_given) {
+    resolved.timeout =
+        options.tls.enabled ? options.tls.timeout + absl::Seconds(1) : absl::Seconds(2);
+  }
   if (!options.cli_token.empty()) {
     const absl::Duration timeout = resolved.timeout;
     resolved = auth::AuthConfig{};

@@ -12,6 +12,7 @@
 #include "cluster_from_config.h"
 #include "ringnats/config/authorization_from_config.h"
 #include "ringnats/config/config_parser.h"
+#include "tls_from_config.h"
 #include "value_conversions.h"
 
 namespace ringnats::config {
@@ -101,9 +102,24 @@ absl::Status ApplyAuthCache(const ConfigValue& value, ServerOptions* options) {
   return absl::OkStatus();
 }
 
-// HTTPS monitoring (`https`, `https_port`) is refused with its reason: it needs TLS.
-bool IsHttpsMonitoring(std::string_view key) {
-  return key == "https" || key == "https_port";
+// `https: 8443` or `https: "host:port"`: as `http`, for the HTTPS port.
+absl::Status ApplyHttps(const ConfigValue& value, ServerOptions* options) {
+  absl::StatusOr<HostPort> https = AsHostPort(value);
+  if (!https.ok()) return https.status();
+  options->http_host = https->host;
+  options->https_port = SaturateToInt(https->port);
+  return absl::OkStatus();
+}
+
+// Whether an `authorization` block names a timeout nats-server does not treat as unset (a
+// non-number counts as 1 s, so only a numeric 0 is unset).
+bool NamesAuthTimeout(const ConfigValue& block) {
+  if (!block.is_map()) return false;
+  const ConfigValue* timeout = block.Find("timeout");
+  if (timeout == nullptr) return false;
+  if (timeout->is_int()) return timeout->int_value() != 0;
+  if (timeout->is_double()) return timeout->double_value() != 0;
+  return true;
 }
 
 // Keys nats-server knows that ringnats does not implement yet: refused, never ignored.
@@ -124,7 +140,6 @@ bool IsNatsOptionNotSupported(std::string_view key) {
                                                "leaf",
                                                "websocket",
                                                "mqtt",
-                                               "tls",
                                                "allow_non_tls",
                                                "syslog",
                                                "remote_syslog",
@@ -181,6 +196,14 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       absl::StatusOr<int64_t> port = AsInt(v);
       if (!port.ok()) return port.status();
       o.http_port = SaturateToInt(*port);
+    } else if (key == "https") {
+      if (absl::Status st = ApplyHttps(v, &o); !st.ok()) return st;
+    } else if (key == "https_port") {
+      absl::StatusOr<int64_t> port = AsInt(v);
+      if (!port.ok()) return port.status();
+      o.https_port = SaturateToInt(*port);
+    } else if (key == "tls") {
+      if (absl::Status st = ApplyTlsBlock(raw, /*route=*/false, &o.tls); !st.ok()) return st;
     } else if (key == "http_base_path") {
       RN_TRY_ASSIGN(o.http_base_path, AsString(v));
     } else if (key == "server_name") {
@@ -223,6 +246,7 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.ports_file_dir, AsString(v));
     } else if (key == "authorization") {
       if (absl::Status st = ApplyAuthorizationBlock(entry, &o.authorization); !st.ok()) return st;
+      o.authorization_timeout_given = NamesAuthTimeout(v);
     } else if (key == "cluster") {
       if (absl::Status st = ApplyClusterBlock(entry, &o.cluster, &load.warnings); !st.ok()) {
         return st;
@@ -252,11 +276,6 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       RN_TRY_ASSIGN(o.workers, AsInt(v));
     } else if (v.used_as_variable()) {
       // A key that only serves as a variable is not an option (nats-server agrees).
-    } else if (IsHttpsMonitoring(key)) {
-      return ErrorAt(entry.key_position,
-                     absl::StrFormat("option \"%s\" is not supported by ringnats yet: HTTPS "
-                                     "monitoring needs TLS, which ringnats does not support yet",
-                                     entry.key));
     } else if (IsNatsOptionNotSupported(key)) {
       return ErrorAt(entry.key_position,
                      absl::StrFormat("option \"%s\" is not supported by ringnats yet", entry.key));
@@ -269,6 +288,10 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
 }
 
 absl::Status ValidateForStart(const ServerOptions& o) {
+  // nats-server reads the --tls* flags' files while it reads its flags, before the rest.
+  if (absl::StatusOr<TlsContexts> contexts = BuildTlsContexts(o); !contexts.ok()) {
+    return contexts.status();
+  }
   if (o.max_payload > o.max_pending) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "max_payload (%d) cannot be higher than max_pending (%d)", o.max_payload, o.max_pending));
@@ -280,6 +303,21 @@ absl::Status ValidateForStart(const ServerOptions& o) {
         "Can't start monitoring: can't listen to the monitor port: listen tcp: address %d: "
         "invalid port",
         o.http_port));
+  }
+  if (o.http_port != 0 && o.https_port != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("Can't start monitoring: can't specify both HTTP (%d) and HTTPs (%d) ports",
+                        o.http_port, o.https_port));
+  }
+  if (o.https_port != 0 && !o.tls.enabled) {
+    return absl::InvalidArgumentError(
+        "Can't start monitoring: TLS cert and key required for HTTPS");
+  }
+  if (o.https_port < -1 || o.https_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Can't start monitoring: can't listen to the monitor port: listen tcp: address %d: "
+        "invalid port",
+        o.https_port));
   }
   // nats-server checks these when it starts, not under -t: a --routes flag needs a cluster
   // listener (from the file or --cluster), and the advertised cluster address must parse.
@@ -303,6 +341,14 @@ absl::Status ValidateForStart(const ServerOptions& o) {
         "no_auth_user: \"%s\" not present as user or nkey in authorization block or account "
         "configuration",
         o.authorization.no_auth_user));
+  }
+  // TODO(issue 12): removed when RunServer serves TLS (the contexts are checked above, so a
+  // bad certificate is still reported as nats-server reports it). Until then a server told
+  // to require TLS must not start in plaintext.
+  if (o.tls.enabled || o.cluster.tls.enabled || o.https_port != 0) {
+    return absl::UnimplementedError(
+        "TLS (a tls block, --tls* flags or https_port) is not supported by ringnats yet: "
+        "-t accepts it, the server does not serve it");
   }
   return absl::OkStatus();
 }

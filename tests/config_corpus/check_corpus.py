@@ -90,8 +90,12 @@ def corpus_environment(corpus: Path) -> dict:
         "RINGNATS_CFG_NAME": "env-server",
         "RINGNATS_CFG_BOOL": "true",
         "RINGNATS_CFG_SIZE": "2KB",
-        "RINGNATS_CFG_TLS_CERT": str(corpus / "unsupported" / "tls" / "cert.pem"),
-        "RINGNATS_CFG_TLS_KEY": str(corpus / "unsupported" / "tls" / "key.pem"),
+        "RINGNATS_CFG_TLS_CERT": str(corpus / "tls_files" / "cert.pem"),
+        "RINGNATS_CFG_TLS_KEY": str(corpus / "tls_files" / "key.pem"),
+        # The certificate is self-signed: it is its own CA.
+        "RINGNATS_CFG_TLS_CA": str(corpus / "tls_files" / "cert.pem"),
+        "RINGNATS_CFG_TLS_JUNK": str(corpus / "tls_files" / "junk.pem"),
+        "RINGNATS_CFG_TLS_MISSING": str(corpus / "tls_files" / "missing.pem"),
     })
     env.pop("RINGNATS_CFG_NOT_SET_ANYWHERE", None)
     return env

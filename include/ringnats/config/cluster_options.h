@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ringnats/auth/auth_config.h"
+#include "ringnats/config/tls_options.h"
 
 namespace ringnats::config {
 
@@ -71,10 +72,15 @@ struct ClusterOptions {
   int connect_retries = 0;
 
   // The `authorization` block: a single user (password plain or bcrypt), no token, no
-  // users list. A timeout of 0 (or none) means nats-server's default, 2 s.
+  // users list. A timeout of 0 (or none) means nats-server's default: 2 s, or the TLS
+  // timeout plus 1 s when the routes use TLS (resolved when the block is read).
   std::string user;
   std::string password;
   absl::Duration auth_timeout = absl::Seconds(2);
+
+  // Routes over TLS (`tls { }` in the block): both directions, a client certificate always
+  // required, as nats-server does.
+  TlsOptions tls;
 
   std::vector<RouteUrl> routes;
   std::optional<RoutePermissions> permissions;

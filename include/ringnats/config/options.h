@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/config/cluster_options.h"
+#include "ringnats/config/tls_options.h"
 
 namespace ringnats::config {
 
@@ -22,11 +23,15 @@ struct ServerOptions {
 
   // Monitoring over HTTP (-m, http_port, http: host:port, ...). http_port 0: off; -1: a
   // random free port. An empty http_host means the client listener's host, as nats-server
-  // does. https_port is refused until TLS exists.
+  // does. https_port (-ms, `https: host:port`) serves the same over TLS with the clients'
+  // `tls` block; nats-server refuses both ports at once, and https without TLS, at start.
   std::string http_host;
   int http_port = 0;
   int https_port = 0;
   std::string http_base_path;
+
+  // The client listener's TLS: the top-level `tls { }` block, or the --tls* flags over it.
+  TlsOptions tls;
 
   // The cluster listener and the routes to solicit (`cluster { ... }`, --cluster, --routes).
   ClusterOptions cluster;
@@ -44,6 +49,9 @@ struct ServerOptions {
 
   // Client authorization: the `authorization` block (and no_auth_user) of the config file.
   auth::AuthConfig authorization;
+  // The authorization block named a non-zero timeout. Without one the timeout is
+  // nats-server's default, 2 s, or the TLS timeout plus 1 s with TLS (see ResolveAuth).
+  bool authorization_timeout_given = false;
   // --user/--pass/--auth from the command line; they override the file (see ResolveAuth).
   std::string cli_user;
   std::string cli_pass;
@@ -90,7 +98,7 @@ inline std::string MonitorHost(const ServerOptions& options) {
 }
 
 // The authorization in force: --auth beats --user/--pass (as in nats-server), either beats
-// the config file.
+// the config file. Its timeout defaults to the TLS timeout + 1 s when clients use TLS.
 auth::AuthConfig ResolveAuth(const ServerOptions& options);
 
 }  // namespace ringnats::config

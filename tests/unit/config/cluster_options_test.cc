@@ -250,10 +250,11 @@ TEST(ClusterOptionsTest, Errors) {
             "t.conf:1:10: Expected permissions to be a map/struct, got 5");
 }
 
-TEST(ClusterOptionsTest, TlsIsRefusedUntilTlsExists) {
+TEST(ClusterOptionsTest, EmptyTlsBlockIsRefused) {
+  // nats-server accepts it and then fails every route handshake (no certificate).
   EXPECT_EQ(LoadError("cluster {\n  tls { }\n}"),
-            "t.conf:2:3: option \"tls\" is not supported by ringnats yet: routes over TLS need "
-            "TLS, which ringnats does not support yet");
+            "t.conf:2:3: a tls block without 'cert_file' and 'key_file' is not supported by "
+            "ringnats (nats-server accepts it, then fails every TLS handshake)");
 }
 
 TEST(ClusterOptionsTest, ClientPermissionMessagesMatchNatsServer) {

@@ -1,5 +1,5 @@
 // The monitoring options (-m/--http_port, http_port/monitor_port, http, http_base_path) and
-// the refusal of HTTPS monitoring, as nats-server 2.9.10 reads them. Every value and message
+// HTTPS monitoring (-ms/--https_port, https_port, https), as nats-server 2.9.10 reads them. Every value and message
 // here was observed on Debian's nats-server (`-t -c FILE`, flags, and a start).
 
 #include <gtest/gtest.h>
@@ -157,16 +157,37 @@ TEST(MonitoringOptionsTest, WrongTypes) {
             "test.conf:2:4: interface conversion: interface {} is int64, not string");
 }
 
-TEST(MonitoringOptionsTest, HttpsIsRefusedUntilTls) {
-  for (const char* text : {"port: 4222\n   https:     8443\n",
-                           "port: 4222\n   https:     \"127.0.0.1:8443\"\n",
-                           "port: 4222\n   https_port:     8443\n"}) {
-    const std::string error = LoadError(text);
-    EXPECT_EQ(error.rfind("test.conf:2:4: option \"https", 0), 0u) << error;
-    EXPECT_NE(error.find("is not supported by ringnats yet: HTTPS monitoring needs TLS"),
-              std::string::npos)
-        << error;
-  }
+TEST(MonitoringOptionsTest, HttpsPortAndAddress) {
+  absl::StatusOr<ServerOptions> options = Load("https_port: 8443\n");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->https_port, 8443);
+  EXPECT_EQ(options->http_port, 0);
+
+  // `https` is `http`'s parser: it sets the monitor host too.
+  options = Load("https: \"127.0.0.1:8443\"\n");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->http_host, "127.0.0.1");
+  EXPECT_EQ(options->https_port, 8443);
+  options = Load("https: 8443\n");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->http_host, "");
+  EXPECT_EQ(options->https_port, 8443);
+
+  EXPECT_EQ(LoadError("port: 4222\n   https_port:     \"8443\"\n"),
+            "test.conf:2:4: interface conversion: interface {} is string, not int64");
+  EXPECT_EQ(LoadError("https: \"127.0.0.1:x\"\n"), "test.conf:1:0: could not parse port \"x\"");
+}
+
+TEST(MonitoringOptionsTest, HttpsChecksAtStart) {
+  // -t accepts these; nats-server refuses them when monitoring starts.
+  ServerOptions options;
+  options.http_port = 8222;
+  options.https_port = 8443;
+  EXPECT_EQ(ValidateForStart(options).message(),
+            "Can't start monitoring: can't specify both HTTP (8222) and HTTPs (8443) ports");
+  options.http_port = 0;
+  EXPECT_EQ(ValidateForStart(options).message(),
+            "Can't start monitoring: TLS cert and key required for HTTPS");
 }
 
 TEST(MonitoringOptionsTest, ListenSharesTheHostPortRules) {
@@ -250,18 +271,15 @@ TEST(MonitoringFlagsTest, BadValues) {
   EXPECT_EQ(FlagsError({"-m"}), "flag needs an argument: -m");
 }
 
-TEST(MonitoringFlagsTest, HttpsFlagsAreRefusedUntilTls) {
+TEST(MonitoringFlagsTest, HttpsPortFlags) {
   for (const std::vector<const char*>& args : std::vector<std::vector<const char*>>{
            {"-ms", "8443"}, {"--ms=8443"}, {"--https_port", "8443"}, {"-https_port=8443"}}) {
-    const std::string error = FlagsError(args);
-    EXPECT_EQ(error.rfind("flag -", 0), 0u) << error;
-    EXPECT_NE(error.find("is not supported by ringnats yet: HTTPS monitoring needs TLS"),
-              std::string::npos)
-        << error;
+    absl::StatusOr<ServerOptions> options = Flags(args);
+    ASSERT_TRUE(options.ok()) << options.status();
+    EXPECT_EQ(options->https_port, 8443);
   }
-  EXPECT_EQ(FlagsError({"-ms", "8443"}),
-            "flag -ms is not supported by ringnats yet: HTTPS monitoring needs TLS, which "
-            "ringnats does not support yet");
+  EXPECT_EQ(FlagsError({"-ms", "x"}), "invalid value \"x\" for flag -ms: parse error");
+  EXPECT_EQ(FlagsError({"--https_port"}), "flag needs an argument: -https_port");
 }
 
 TEST(MonitoringFlagsTest, NoHostOrBasePathFlag) {
