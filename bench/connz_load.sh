@@ -12,12 +12,14 @@
 # source address, so no source runs out of ephemeral ports), and once /varz counts them all,
 # `ringnats-bench reqrep --rate RATE` for DURATION seconds in each phase:
 #   quiet          nothing else runs
-#   connz-default  a loop GETs /connz back to back (default limit 1024: still every
-#                  connection is looked at and sorted)
-#   connz-all      a loop GETs /connz?limit=CONNS back to back (every connection rendered)
+#   connz-default  one curl GETs /connz back to back (default limit 1024: still every
+#                  connection is counted)
+#   connz-all      one curl GETs /connz?limit=CONNS back to back (every connection rendered)
 # The phase order rotates from round to round. The table shows per-phase medians over the
-# rounds, each phase's p99 against the same broker's quiet p99 (the target: at most 2x), and
-# ringnats / nats-server.
+# rounds, each phase's p99 against the same broker's quiet p99 (the target: at most 2x), the
+# broker CPU one GET cost, and ringnats / nats-server; below it every run's p99 against its
+# own round's quiet p99. A faster /connz means more GETs in the same phase, so compare the
+# CPU per GET too, not only the p99.
 #
 # Open files: the broker needs CONNS descriptors and so do the holders; the script raises
 # `ulimit -n` to 200000 (or the hard limit, if it may not). When the limit is too low for
@@ -127,11 +129,7 @@ stop_pid() { # PID SIGNAL: signal it, wait up to 5 s, then SIGKILL
 }
 
 stop_all() {
-  if [[ -n $scrape_pid ]]; then
-    touch "$work/stop-scrape"
-    wait "$scrape_pid" 2> /dev/null || true
-    scrape_pid=""
-  fi
+  [[ -z $scrape_pid ]] || stop_scrapes
   for pid in "${holder_pids[@]}"; do stop_pid "$pid" TERM; done
   holder_pids=()
   stop_pid "$server_pid" INT
@@ -215,16 +213,21 @@ open_idle() {
 }
 
 # start_scrapes QUERY OUT: GETs /connz?QUERY back to back until stop_scrapes; one line per
-# GET: HTTP status, seconds, bytes.
+# GET: HTTP status, seconds, bytes. One curl process does every GET (keep-alive where the
+# server allows it): a curl started per GET costs the 2-core machine a fork and exec each
+# time, which with a fast /connz (hundreds of GETs a second) measured the shell, not the broker.
 start_scrapes() {
   local url="http://127.0.0.1:$mon_port/connz$1" out=$2
-  rm -f "$work/stop-scrape"
-  (
-    while [[ ! -e $work/stop-scrape ]]; do
-      curl -s -o /dev/null --max-time 120 -w '%{http_code} %{time_total} %{size_download}\n' \
-        "$url" || true
-    done
-  ) > "$out" &
+  local config="$work/scrape.curlrc" gets=$((dur * 1000 > 20000 ? dur * 1000 : 20000))
+  if [[ ! -s $config.$gets ]]; then
+    for ((g = 0; g < gets; g++)); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done \
+      > "$config.$gets"
+  fi
+  # The URL differs per broker (its port): rewrite the list's URL.
+  sed "s|^url = .*|url = \"$url\"|" "$config.$gets" > "$config"
+  # -w to stderr, which curl does not buffer: stopping it must not lose the last lines.
+  curl -s --max-time 120 -K "$config" \
+    -w '%{stderr}%{http_code} %{time_total} %{size_download}\n' > /dev/null 2> "$out" &
   scrape_pid=$!
   # Measure from the first GET on, not before it was sent.
   for _ in $(seq 100); do
@@ -234,14 +237,15 @@ start_scrapes() {
 }
 
 stop_scrapes() {
-  touch "$work/stop-scrape"
+  kill "$scrape_pid" 2> /dev/null || true
   wait "$scrape_pid" 2> /dev/null || true
   scrape_pid=""
 }
 
 # scrape_stats FILE: {"scrapes":N,"scrapes_not_200":N,"scrape_p50_s":x,"scrape_max_s":x,"scrape_mb":x}
 scrape_stats() {
-  jq -Rn '[inputs | split(" ") | {code: .[0], s: (.[1] | tonumber), b: (.[2] | tonumber)}]
+  # The GET under way when curl was stopped may have left half a line.
+  jq -Rn '[inputs | select(test("^[0-9]{3} [0-9.]+ [0-9]+$")) | split(" ") | {code: .[0], s: (.[1] | tonumber), b: (.[2] | tonumber)}]
     | (map(.s) | sort) as $t
     | {scrapes: length, scrapes_not_200: (map(select(.code != "200")) | length),
        scrape_p50_s: (if length > 0 then $t[(length - 1) / 2 | floor] else null end),
@@ -307,6 +311,19 @@ for round in $(seq "$rounds"); do
 done
 
 # --- table -------------------------------------------------------------------------------------
+# Per run: the broker CPU one GET cost (its CPU over the phase minus the same round's quiet
+# CPU, per GET), and the phase's p99 against the same round's quiet p99 (steadier than a
+# median over rounds when the machine's load drifts between rounds).
+jq -s -c '(map(select(.phase == "quiet")) | map({key: "\(.server) \(.round)", value: .})
+           | from_entries) as $quiet
+  | .[] | $quiet["\(.server) \(.round)"] as $q
+  | if .phase != "quiet" and $q != null and (.scrapes // 0) > 0 and .server_cpu_pct != null
+         and $q.server_cpu_pct != null
+    then . + {scrape_cpu_ms: ((.server_cpu_pct - $q.server_cpu_pct) * 10 * '"$dur"' / .scrapes)}
+    else . end
+  | if .phase != "quiet" and $q != null and .lat_p99_us != null and ($q.lat_p99_us // 0) > 0
+    then . + {p99_vs_round_quiet: (.lat_p99_us / $q.lat_p99_us)} else . end' \
+  "$results" > "$results.tmp" && mv "$results.tmp" "$results"
 median() { # PHASE SERVER METRIC
   jq -rs --arg p "$1" --arg s "$2" --arg m "$3" '
     [.[] | select(.phase == $p and .server == $s) | .[$m] | select(type == "number")] | sort
@@ -330,7 +347,7 @@ echo
 printf '%-14s %-20s %12s %12s %8s\n' phase metric ringnats nats-server ratio
 printf '%s\n' "$(printf '%.0s-' $(seq 70))"
 metrics="lat_p50_us lat_p90_us lat_p99_us lat_p999_us lat_max_us server_cpu_pct server_runq_wait_pct"
-scrape_metrics="scrapes scrapes_not_200 scrape_p50_s scrape_max_s scrape_mb"
+scrape_metrics="scrapes scrapes_not_200 scrape_p50_s scrape_max_s scrape_mb scrape_cpu_ms"
 summary="$work/summary.tsv"
 printf 'phase\tmetric\tringnats\tnats_server\tratio\n' > "$summary"
 row() { # PHASE METRIC A B
@@ -358,7 +375,7 @@ for phase in $PHASES; do
 done
 echo
 echo "medians of $rounds rounds; latency in us at $RATE req/s; ratio = ringnats / nats-server;" \
-  "scrape_* = the /connz loop's GETs during the phase (seconds, MB per answer);" \
+  "scrape_* = the /connz loop's GETs during the phase (seconds, MB per answer, broker CPU ms per GET);" \
   "server_runq_wait_pct = time the broker's threads waited for a CPU (high = a loaded machine)."
 for phase in $PHASES; do
   [[ $phase == quiet ]] && continue
@@ -367,4 +384,16 @@ for phase in $PHASES; do
   echo "target (ringnats p99 during $phase at most 2x quiet p99, $CONNS connections$capped):" \
     "$verdict ($a x)"
 done
+echo "every run (round: p99 / that round's quiet p99, broker CPU ms per GET):"
+for phase in $PHASES; do
+  [[ $phase == quiet ]] && continue
+  for server in $SERVERS; do
+    echo "  $phase $server: $(jq -rs --arg p "$phase" --arg s "$server" '
+      [.[] | select(.phase == $p and .server == $s)] | sort_by(.round)
+      | map("r\(.round): \(.p99_vs_round_quiet // "-" | if type == "number" then . * 100 | round / 100 else . end)x"
+            + " \(.scrape_cpu_ms // "-" | if type == "number" then . * 10 | round / 10 else . end) ms")
+      | join(", ")' "$results")"
+  done
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "total $(($(date +%s) - start_time)) s"

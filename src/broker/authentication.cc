@@ -130,7 +130,11 @@ void Worker::AuthenticationSucceeded(Session& session) {
   SetUser(session, session.user);
   session.parser.set_connect_required(false);
   loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kStreaming);
-  FinishConnect(session);
+  if (session.kind == SessionKind::kRoute) {
+    RouteAuthenticated(session);
+  } else {
+    FinishConnect(session);
+  }
 }
 
 void Worker::SetUser(Session& session, const auth::User* user) {

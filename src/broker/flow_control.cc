@@ -90,7 +90,9 @@ void Worker::SendStallNotices() {
 }
 
 void Worker::StallLocalProducer(Session& producer, int64_t ttl_ns) {
-  if (producer.closing) return;
+  // A route carries every publisher of its peer: pausing it behind one slow subscriber would
+  // hold up all of them. That subscriber is cut at max_pending instead.
+  if (producer.closing || producer.kind == SessionKind::kRoute) return;
   if (producer.stalled_until_ns == 0) stalled_producers_.push_back(producer.conn);
   producer.stalled_until_ns = std::max(producer.stalled_until_ns, now_ns_ + ttl_ns);
   PauseReading(producer);

@@ -54,9 +54,9 @@ std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFact
 }
 
 void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip,
-                            bool lame_duck) {
-  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"%s} \r\n", client_id, client_ip,
-                        lame_duck ? ",\"ldm\":true" : "");
+                            bool lame_duck, std::string_view cluster_fields) {
+  absl::StrAppendFormat(info, "\"client_id\":%d,\"client_ip\":\"%s\"%s%s} \r\n", client_id,
+                        client_ip, cluster_fields, lame_duck ? ",\"ldm\":true" : "");
 }
 
 }  // namespace ringnats::broker

@@ -54,6 +54,7 @@ void Worker::ProcessInput(Session& session, std::string_view input) {
 }
 
 std::string_view Worker::ParseWithinBudget(Session& session, std::string_view input) {
+  if (session.kind == SessionKind::kRoute) return ParseRouteWithinBudget(session, input);
   uint32_t& work = WorkDone(session);
   while (!input.empty()) {
     if (InputBlocked(session) || work >= kWorkBudgetPerIteration) return input;
@@ -67,6 +68,27 @@ std::string_view Worker::ParseWithinBudget(Session& session, std::string_view in
     HandleOp(session, step.op);
     if (session.closing) return {};
     work += WorkOf(step.op, deliveries_of_last_op_);
+  }
+  return input;
+}
+
+std::string_view Worker::ParseRouteWithinBudget(Session& session, std::string_view input) {
+  uint32_t& work = WorkDone(session);
+  proto::RouteParser& parser = session.route->parser;
+  while (!input.empty()) {
+    if (InputBlocked(session) || work >= kWorkBudgetPerIteration) return input;
+    const proto::RouteParseStep& step = parser.Next(input);
+    if (step.status == proto::RouteParseStatus::kNeedMore) return {};
+    if (step.status == proto::RouteParseStatus::kError) {
+      HandleRouteParseError(session, step);
+      return {};
+    }
+    deliveries_of_last_op_ = 0;
+    HandleRouteOp(session, step.op);
+    if (session.closing) return {};
+    const bool interest = step.op.type == proto::RouteOpType::kSubPlus ||
+                          step.op.type == proto::RouteOpType::kSubMinus;
+    work += interest ? kSubscriptionWork : 1 + deliveries_of_last_op_;
   }
   return input;
 }

@@ -15,12 +15,13 @@ void Worker::EnterLameDuck() {
   in_lame_duck_ = true;
   loop_.StopAccepting();
   for (auto& slot : sessions_) {
-    if (slot == nullptr || slot->closing) continue;
+    if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
     Session& session = *slot;
     ++lame_duck_initial_sessions_;
     if (session.connect_received && session.connect.protocol >= 1) {
       std::string info = config_->info_prefix;
-      AppendInfoClientFields(&info, session.client_id, session.peer_ip, /*lame_duck=*/true);
+      AppendInfoClientFields(&info, session.client_id, session.peer_ip, /*lame_duck=*/true,
+                             connect_urls_json_);
       Write(session, info);
     }
   }
@@ -36,7 +37,7 @@ void Worker::CloseForLameDuck(int64_t now_ns) {
       static_cast<size_t>(std::ceil(done * static_cast<double>(lame_duck_initial_sessions_)));
   for (auto& slot : sessions_) {
     if (lame_duck_closed_ >= due) break;
-    if (slot == nullptr || slot->closing) continue;
+    if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
     ++lame_duck_closed_;
     Close(*slot, CloseReason::kServerShutdown);
   }

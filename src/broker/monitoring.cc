@@ -48,6 +48,19 @@ monitor::ServerSnapshot ServerSnapshotOf(SharedState& shared,
   s.connections = shared.connections.load(std::memory_order_relaxed);
   s.total_connections = shared.total_connections.load(std::memory_order_relaxed);
   s.subscriptions = static_cast<uint32_t>(shared.trie.size());
+  if (shared.cluster != nullptr) {
+    s.routes = static_cast<int64_t>(shared.cluster->registry.size());
+    s.cluster.name = shared.cluster->registry.cluster_name();
+    if (options.cluster.enabled()) {
+      s.cluster.addr = options.cluster.host.empty() ? "0.0.0.0" : options.cluster.host;
+      s.cluster.cluster_port = shared.cluster->port;
+      s.cluster.auth_timeout = absl::ToDoubleSeconds(options.cluster.auth_timeout);
+      s.cluster.tls_timeout = 2;
+    }
+    for (const config::RouteUrl& url : options.cluster.routes) {
+      s.cluster.urls.push_back(url.HostPort());
+    }
+  }
 
   monitor::RingnatsStats& r = s.ringnats;
   r.version = RINGNATS_VERSION;
@@ -176,6 +189,25 @@ monitor::DataSource MonitorDataSource(SharedState& shared, MonitorSourceSettings
     data.subscriptions = request->gather.TakeAll();
     return data;
   };
+  if (shared.cluster != nullptr) {
+    source.routes = [&shared, settings](
+                        monitor::SubsOption subs) -> absl::StatusOr<monitor::RoutezData> {
+      const size_t workers = shared.workers.size();
+      auto request = std::make_shared<Worker::RoutesRequest>(subs, workers);
+      for (uint32_t i = 0; i < workers; ++i) {
+        shared.PostToWorker(
+            i, [request](Worker& worker) mutable { worker.SnapshotRoutes(request); }, nullptr);
+      }
+      if (!request->gather.Wait(settings.worker_timeout)) {
+        return WorkersDidNotAnswer(settings.worker_timeout);
+      }
+      monitor::RoutezData data;
+      data.routes = request->gather.TakeAll();
+      std::sort(data.routes.begin(), data.routes.end(),
+                [](const monitor::RouteInfo& a, const monitor::RouteInfo& b) { return a.rid < b.rid; });
+      return data;
+    };
+  }
   return source;
 }
 

@@ -89,6 +89,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
       }
     }
   }
+  if (!route_targets_.empty()) FlushRouteTargets(message);
   if (mesh_.HasQueuedRefs()) {
     if (mesh_.QueuedDestinationOwesMoreThan(CrossWorkerCreditBytes())) {
       // A destination is not keeping up: stop reading this publisher until it pays back.
@@ -108,6 +109,11 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Msg
   if (sub == nullptr) return false;
   Session* target = Find(sub->owner);
   if (target == nullptr || target->closing) return false;
+  if (target->kind == SessionKind::kRoute) {
+    // A peer's interest: the message goes out once per route after every match is seen.
+    AddRouteTarget(*sub);
+    return true;
+  }
   if (target == publisher && !publisher->connect.echo) return false;
   if (target->permissions != nullptr) {
     if (auth::DeliveryDenied(*target->permissions, message.subject)) return false;

@@ -19,7 +19,7 @@ void Worker::ApplyConfig(RuntimeConfigPtr config) {
   const proto::ParserLimits limits{static_cast<size_t>(options_->max_control_line),
                                    options_->max_payload};
   for (auto& slot : sessions_) {
-    if (slot == nullptr || slot->closing) continue;
+    if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
     Session& session = *slot;
     session.parser.set_limits(limits);
     if (auth_changed) ReauthenticateAfterReload(session);

@@ -2,9 +2,11 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <netdb.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -69,7 +72,69 @@ RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
   runtime->auth = std::make_shared<const auth::AuthConfig>(config::ResolveAuth(options));
   runtime->info_prefix = BuildInfoPrefix(
       options, InfoFacts{shared.server_id, shared.port, runtime->auth->auth_required()});
+  auto route_auth = std::make_shared<auth::AuthConfig>();
+  if (!options.cluster.user.empty() || !options.cluster.password.empty()) {
+    route_auth->mode = auth::AuthConfig::Mode::kSingleUser;
+    route_auth->single_user.name = options.cluster.user;
+    route_auth->single_user.password = options.cluster.password;
+  }
+  route_auth->timeout = options.cluster.auth_timeout;
+  runtime->route_auth = std::move(route_auth);
+  if (options.cluster.permissions.has_value()) {
+    auth::Permissions& permissions = runtime->route_permissions.emplace();
+    permissions.subscribe = options.cluster.permissions->imports;
+    permissions.publish = options.cluster.permissions->exports;
+  }
+  route::LocalRouteFacts& facts = runtime->route_facts;
+  facts.server_id = shared.server_id;
+  facts.server_name = options.server_name.empty() ? shared.server_id : options.server_name;
+  facts.host = options.cluster.host.empty() ? "0.0.0.0" : options.cluster.host;
+  facts.port = shared.cluster != nullptr ? shared.cluster->port : 0;
+  if (!options.cluster.advertise.empty()) {
+    const std::string& advertise = options.cluster.advertise;
+    const size_t colon = advertise.rfind(':');
+    int port = 0;
+    if (colon != std::string::npos && absl::SimpleAtoi(advertise.substr(colon + 1), &port)) {
+      facts.host = advertise.substr(0, colon);
+      facts.port = port;
+    } else {
+      facts.host = advertise;
+    }
+  }
+  facts.auth_required = runtime->route_auth->enabled();
+  facts.max_payload = options.max_payload;
+  facts.headers = !options.no_header_support;
+  if (!options.cluster.no_advertise) {
+    facts.connect_urls.push_back(
+        options.client_advertise.empty()
+            ? absl::StrFormat("%s:%d", AdvertisedHost(options.host), shared.port)
+            : options.client_advertise);
+  }
   return runtime;
+}
+
+// A route URL's host and port as a socket address. On the control thread: name resolution
+// blocks.
+bool ResolveRouteAddress(const config::RouteUrl& url, sockaddr_storage* address) {
+  if (url.port <= 0 || url.port > 65535) return false;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  if (getaddrinfo(host.c_str(), std::to_string(url.port).c_str(), &hints, &found) != 0) {
+    return false;
+  }
+  bool ok = false;
+  for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
+    if (at->ai_addrlen <= sizeof *address) {
+      std::memcpy(address, at->ai_addr, at->ai_addrlen);
+      ok = true;
+      break;
+    }
+  }
+  freeaddrinfo(found);
+  return ok;
 }
 
 bool HasPlaintextPasswords(const auth::AuthConfig& config) {
@@ -141,6 +206,44 @@ void WakeAll(const SharedState& shared) {
   }
 }
 
+// Routes added to or removed from `cluster { routes }` by a reload: each added one is
+// resolved here and handed to a worker to dial; a removed one is closed by its worker and
+// not dialled again. Other cluster changes (credentials, permissions) apply to routes as
+// they connect.
+void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
+                  const config::ClusterOptions& after) {
+  auto contains = [](const std::vector<config::RouteUrl>& urls, const config::RouteUrl& url) {
+    return std::find(urls.begin(), urls.end(), url) != urls.end();
+  };
+  bool changed = false;
+  const size_t workers = shared.workers.size();
+  for (const config::RouteUrl& url : before.routes) {
+    if (contains(after.routes, url)) continue;
+    changed = true;
+    log::Info("Removed route %s", url.Redacted());
+    for (uint32_t i = 0; i < workers; ++i) {
+      shared.PostToWorker(
+          i, [url](Worker& worker) { worker.RemoveConfiguredRoute(url); }, nullptr);
+    }
+  }
+  for (size_t i = 0; i < after.routes.size(); ++i) {
+    const config::RouteUrl& url = after.routes[i];
+    if (contains(before.routes, url)) continue;
+    changed = true;
+    ClusterShared::Target target;
+    target.url = url;
+    target.resolved = ResolveRouteAddress(url, &target.address);
+    if (!target.resolved) {
+      log::Error("Error trying to connect to route: could not resolve %s", url.Redacted());
+      continue;
+    }
+    shared.PostToWorker(
+        static_cast<uint32_t>(i % workers),
+        [target](Worker& worker) { worker.AddConfiguredRoute(target); }, nullptr);
+  }
+  if (changed) log::Info("Reloaded: cluster routes");
+}
+
 // SIGHUP: parse and check the new configuration here, on the control thread; if it is good,
 // hand it to every worker as one immutable snapshot.
 void Reload(SharedState& shared, const ReloadOptions& reload_options) {
@@ -169,6 +272,7 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options) {
   // Verdicts cached under the old users and passwords must not outlive them.
   shared.auth_pool->ClearCache();
   shared.config.Publish(BuildRuntimeConfig(*next, shared));
+  if (shared.cluster != nullptr) ReloadRoutes(shared, current->options.cluster, next->cluster);
   WakeAll(shared);
   shared.monitor.RecordReload(absl::OkStatus());
   log::Info("Reloaded server configuration");
@@ -218,13 +322,6 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // The cluster options are read and checked (-t accepts them), but routes are not served
-  // yet: starting as if they were would split a cluster without a word.
-  if (options.cluster.enabled() || !options.cluster.routes.empty()) {
-    log::Fatal("Error starting server: cluster routes are not supported by ringnats yet");
-    return 1;
-  }
-
   const int worker_count = ResolveWorkerCount(options.workers);
 
   // Every worker gets its own SO_REUSEPORT listener on the same address; the first one
@@ -250,8 +347,52 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
     listen_fds.push_back(listener->fd);
   }
 
+  // The cluster listener: one SO_REUSEPORT socket per worker, like the client port, so
+  // accepted routes spread over the workers.
+  std::vector<int> cluster_fds;
+  int cluster_port = 0;
+  const bool cluster_enabled = options.cluster.enabled() || !options.cluster.routes.empty();
+  if (options.cluster.enabled()) {
+    const std::string cluster_host = options.cluster.host.empty() ? "0.0.0.0" : options.cluster.host;
+    cluster_port = options.cluster.port < 0 ? 0 : options.cluster.port;
+    absl::StatusOr<int> reserved = ring::ReservePortExclusively(cluster_host, cluster_port);
+    if (!reserved.ok()) {
+      log::Fatal("Error listening on router: %s:%d, \"%s\"", cluster_host, cluster_port,
+                 reserved.status().message());
+      for (int fd : listen_fds) ::close(fd);
+      return 1;
+    }
+    cluster_port = *reserved;
+    for (int i = 0; i < worker_count; ++i) {
+      absl::StatusOr<ring::BoundListener> listener =
+          ring::ListenReusePort(cluster_host, cluster_port, kListenBacklog);
+      if (!listener.ok()) {
+        for (int fd : listen_fds) ::close(fd);
+        for (int fd : cluster_fds) ::close(fd);
+        return listener.status();
+      }
+      cluster_port = listener->port;
+      cluster_fds.push_back(listener->fd);
+    }
+  }
+
   SharedState shared(worker_count);
   shared.port = port;
+  if (cluster_enabled) {
+    const bool dynamic = options.cluster.name.empty();
+    shared.cluster = std::make_unique<ClusterShared>(
+        dynamic ? NewServerId().substr(0, 22) : options.cluster.name, dynamic);
+    shared.cluster->port = cluster_port;
+    for (const config::RouteUrl& url : options.cluster.routes) {
+      ClusterShared::Target target;
+      target.url = url;
+      target.resolved = ResolveRouteAddress(url, &target.address);
+      if (!target.resolved) {
+        log::Error("Error trying to connect to route: could not resolve %s", url.Redacted());
+      }
+      shared.cluster->configured.push_back(std::move(target));
+    }
+  }
   shared.config.Publish(BuildRuntimeConfig(options, shared));
   // The pool exists even without auth, so a reload can turn auth on.
   auth::AuthPoolSettings pool;
@@ -285,6 +426,15 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       ring::LoopSettings settings;
       settings.listen_fd = listen_fds[i];
       absl::StatusOr<std::unique_ptr<ring::EventLoop>> loop = ring::EventLoop::Create(settings);
+      if (loop.ok() && !cluster_fds.empty()) {
+        if (absl::Status added = (*loop)->AddListener(cluster_fds[i], kClusterListenerId);
+            !added.ok()) {
+          ::close(cluster_fds[i]);
+          loop = added;
+        }
+      } else if (!loop.ok() && !cluster_fds.empty()) {
+        ::close(cluster_fds[i]);
+      }
       std::unique_ptr<Worker> worker;
       if (loop.ok()) {
         loops[i] = *std::move(loop);
@@ -362,9 +512,24 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
                                      AdvertisedHost(http_host), monitor_server->port());
   }
   log::Info("Listening for client connections on %s:%d", options.host, port);
+  std::string cluster_url;
+  if (shared.cluster != nullptr) {
+    log::Info("Cluster name is %s", shared.cluster->registry.cluster_name());
+    if (options.cluster.name.empty()) {
+      log::Warn("Cluster name was dynamically generated, consider setting one");
+    }
+    if (options.cluster.enabled()) {
+      const std::string cluster_host =
+          options.cluster.host.empty() ? "0.0.0.0" : options.cluster.host;
+      log::Info("Listening for route connections on %s:%d", cluster_host, cluster_port);
+      cluster_url = absl::StrFormat(",\"cluster\":[\"nats://%s:%d\"]",
+                                    AdvertisedHost(cluster_host), cluster_port);
+    }
+  }
   if (!options.ports_file_dir.empty()) {
-    const std::string ports = absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]%s}",
-                                              AdvertisedHost(options.host), port, monitoring_url);
+    const std::string ports =
+        absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]%s%s}", AdvertisedHost(options.host), port,
+                        monitoring_url, cluster_url);
     if (absl::Status st = WriteFile(PortsFilePath(options), ports); !st.ok()) {
       log::Error("%s", st.message());
     }

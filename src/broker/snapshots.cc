@@ -2,7 +2,9 @@
 // own thread (see Worker::SnapshotConnections), and the closed connections it keeps.
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "ringnats/broker/worker.h"
 
@@ -13,6 +15,9 @@ namespace {
 // hundred microseconds of copying, so the ring keeps answering while /connz of 50,000
 // connections or /subsz?subs=1 of a million subscriptions is built.
 constexpr size_t kSnapshotUnitsPerTurn = 1024;
+// A session passed over (not in the page, see PagePrefix) costs a pointer and a compare: it
+// counts as this fraction of a unit.
+constexpr size_t kSkippedPerUnit = 32;
 // Subscriptions listed per connection in /connz?subs=1 (its count stays exact): one client
 // with a million subscriptions would otherwise make one answer of hundreds of MB.
 constexpr size_t kMaxSubsListedPerConnection = 4096;
@@ -42,6 +47,32 @@ monitor::SubscriptionInfo SubscriptionInfoOf(const Subscription& sub, uint64_t c
   info.max = sub.max_msgs;
   info.cid = cid;
   return info;
+}
+
+// How many of a worker's open connections, lowest cids first, can make up the asked page:
+// with nats-server's default cid order and no filter applied after the gather, the page
+// (offset, limit) is among each worker's offset+limit lowest cids, so the default /connz
+// copies about 1,024 connections per worker instead of all of them. SIZE_MAX: every one.
+size_t PagePrefix(const monitor::ConnzQuery& query) {
+  const bool cid_order =
+      query.sort == monitor::ConnzSort::kCid || query.sort == monitor::ConnzSort::kStart;
+  if (!cid_order || query.cid != 0 || !query.user.empty() || !query.account.empty() ||
+      !query.mqtt_client.empty() || query.offset < 0 || query.limit < 0) {
+    return SIZE_MAX;
+  }
+  const uint64_t prefix = static_cast<uint64_t>(query.offset) + static_cast<uint64_t>(query.limit);
+  return prefix >= SIZE_MAX ? SIZE_MAX : static_cast<size_t>(prefix);
+}
+
+// Keeps the `keep` (> 0) lowest cids of `out` and answers the highest of them.
+uint64_t KeepLowestCids(std::vector<monitor::ConnectionInfo>* out, size_t keep) {
+  std::vector<uint64_t> cids;
+  cids.reserve(out->size());
+  for (const monitor::ConnectionInfo& info : *out) cids.push_back(info.cid);
+  std::nth_element(cids.begin(), cids.begin() + static_cast<ptrdiff_t>(keep - 1), cids.end());
+  const uint64_t cutoff = cids[keep - 1];
+  std::erase_if(*out, [cutoff](const monitor::ConnectionInfo& info) { return info.cid > cutoff; });
+  return cutoff;
 }
 
 }  // namespace
@@ -107,15 +138,42 @@ void Worker::SnapshotConnections(std::shared_ptr<ConnectionsRequest> request, si
   if (query.state != monitor::ConnState::kClosed) {
     const int64_t now_ns = ring::MonotonicNowNs();
     const absl::Time now = absl::Now();
+    // Only open connections are in `out` until every slot was looked at.
+    const size_t keep = PagePrefix(query);
+    if (next_slot == 0) out.reserve(std::min(keep, sessions_.size()));
+    // Sessions with a higher cid than this cannot be in the page.
+    uint64_t cutoff = UINT64_MAX;
+    const auto tighten = [&] {
+      if (keep == 0) {
+        out.clear();
+        cutoff = 0;
+      } else {
+        cutoff = KeepLowestCids(&out, keep);
+      }
+    };
+    if (keep != SIZE_MAX && out.size() >= keep) tighten();
     size_t units = 0;
+    size_t skipped = 0;
     int64_t open = 0;
-    for (; slot < sessions_.size() && units < kSnapshotUnitsPerTurn; ++slot) {
+    for (; slot < sessions_.size() && units + skipped / kSkippedPerUnit < kSnapshotUnitsPerTurn;
+         ++slot) {
       const Session* session = sessions_[slot].get();
-      if (session == nullptr || session->closing) continue;
+      if (session == nullptr || session->closing || session->kind != SessionKind::kClient) {
+        continue;
+      }
       ++open;
       if (query.cid != 0 && session->client_id != query.cid) continue;
+      if (session->client_id > cutoff) {
+        ++skipped;
+        continue;
+      }
       out.push_back(ConnectionInfoOf(*session, listed, now_ns, now));
       units += 1 + out.back().subs.size();
+      // The first time the page is full, and whenever twice that was collected.
+      if (keep != SIZE_MAX && out.size() >= keep &&
+          (cutoff == UINT64_MAX || out.size() >= 2 * keep)) {
+        tighten();
+      }
     }
     request->open_total.fetch_add(open, std::memory_order_relaxed);
     if (slot < sessions_.size()) {
@@ -160,7 +218,7 @@ void Worker::SnapshotSubscriptions(std::shared_ptr<SubscriptionsRequest> request
     if (!sub.in_use) continue;
     const Session* owner = Find(sub.owner);
     // A closed session's subscriptions are on their way out of the trie.
-    if (owner == nullptr || owner->closing) continue;
+    if (owner == nullptr || owner->closing || owner->kind != SessionKind::kClient) continue;
     out.push_back(SubscriptionInfoOf(sub, owner->client_id));
   }
   if (slot < subs_.slot_count()) {
@@ -181,6 +239,46 @@ void Worker::PublishMatchStats() {
   counters_.cache_entries.store(match_cache_.size(), std::memory_order_relaxed);
   counters_.fanout_sum.store(fanout_sum_, std::memory_order_relaxed);
   counters_.fanout_max.store(fanout_max_, std::memory_order_relaxed);
+}
+
+void Worker::SnapshotRoutes(std::shared_ptr<RoutesRequest> request) {
+  RN_DCHECK_ON_OWNER(loop_);
+  WorkerGather<monitor::RouteInfo>& gather = request->gather;
+  if (gather.abandoned()) {
+    gather.Finish();
+    return;
+  }
+  std::vector<monitor::RouteInfo>& out = gather.part(index_);
+  const int64_t now_ns = ring::MonotonicNowNs();
+  const absl::Time now = absl::Now();
+  for (ring::ConnId conn : routes_) {
+    const Session* session = Find(conn);
+    if (session == nullptr || session->closing) continue;
+    const RouteLink& link = *session->route;
+    monitor::RouteInfo& info = out.emplace_back();
+    info.rid = session->client_id;
+    info.remote_id = link.peer.server_id;
+    info.did_solicit = link.solicited >= 0;
+    info.is_configured =
+        link.solicited >= 0 && solicited_[static_cast<size_t>(link.solicited)].configured;
+    info.ip = session->peer_ip;
+    info.port = session->peer_port;
+    info.start = session->start;
+    info.last_activity = now - absl::Nanoseconds(now_ns - session->last_activity_ns);
+    info.rtt = absl::Nanoseconds(session->rtt_ns);
+    info.pending_size = static_cast<int64_t>(loop_.outbound(conn).pending_bytes());
+    info.in_msgs = static_cast<int64_t>(session->in_msgs);
+    info.out_msgs = static_cast<int64_t>(session->out_msgs);
+    info.in_bytes = static_cast<int64_t>(session->in_bytes);
+    info.out_bytes = static_cast<int64_t>(session->out_bytes);
+    info.subscriptions = static_cast<int64_t>(link.remote_subs.size());
+    if (request->subs != monitor::SubsOption::kNone) {
+      for (const auto& [key, slot] : link.remote_subs) {
+        info.subs.push_back(SubscriptionInfoOf(subs_.at(slot), session->client_id));
+      }
+    }
+  }
+  gather.Finish();
 }
 
 }  // namespace ringnats::broker

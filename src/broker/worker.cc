@@ -54,6 +54,9 @@ std::string_view CloseReasonText(CloseReason reason) {
     case CloseReason::kAuthenticationViolation: return "Authentication Failure";
     case CloseReason::kAuthenticationTimeout: return "Authentication Timeout";
     case CloseReason::kServerShutdown: return "Server Shutdown";
+    case CloseReason::kDuplicateRoute: return "Duplicate Route";
+    case CloseReason::kRouteRemoved: return "Route Removed";
+    case CloseReason::kClusterNameConflict: return "Cluster Name Conflict";
   }
   return "Unknown";
 }
@@ -79,21 +82,38 @@ Session* Worker::Find(ring::ConnId id) {
   return session;
 }
 
-void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
+Session& Worker::NewSession(ring::ConnId id, const sockaddr_storage& peer, SessionKind kind) {
   if (id.slot >= sessions_.size()) sessions_.resize(id.slot + 1);
   auto session = std::make_unique<Session>();
   session->conn = id;
+  session->kind = kind;
   session->client_id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
   session->start = absl::Now();
   session->peer_ip = PeerIp(peer, &session->peer_port);
   session->log_prefix =
-      absl::StrFormat("%s:%d - cid:%d", session->peer_ip, session->peer_port, session->client_id);
+      absl::StrFormat("%s:%d - %s:%d", session->peer_ip, session->peer_port,
+                      kind == SessionKind::kRoute ? "rid" : "cid", session->client_id);
+  session->last_activity_ns = now_ns_;
+  Session& s = *session;
+  sessions_[id.slot] = std::move(session);
+  return s;
+}
+
+void Worker::OnAcceptedFrom(ring::ConnId id, const sockaddr_storage& peer, uint32_t listener_id) {
+  if (listener_id == kClusterListenerId) {
+    StartRoute(NewSession(id, peer, SessionKind::kRoute));
+    return;
+  }
+  OnAccepted(id, peer);
+}
+
+void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
+  Session* session = &NewSession(id, peer, SessionKind::kClient);
   session->parser.set_limits(
       proto::ParserLimits{static_cast<size_t>(options_->max_control_line), options_->max_payload});
   session->parser.set_headers_allowed(false);
   session->next_ping_ns = now_ns_ + absl::ToInt64Nanoseconds(options_->ping_interval);
   ScheduleTimer(session->next_ping_ns);
-  session->last_activity_ns = now_ns_;
   session->auth_snapshot = config_->auth;
   const auth::AuthConfig& auth_config = *session->auth_snapshot;
   if (!auth_config.enabled()) {
@@ -114,12 +134,12 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
     loop_.SetReceiveMode(id, ring::ReceiveMode::kOneBufferAtATime);
   }
   Session& s = *session;
-  sessions_[id.slot] = std::move(session);
   shared_.total_connections.fetch_add(1, std::memory_order_relaxed);
   log::Debug("%s - Client connection created", s.log_prefix);
 
   std::string info = config_->info_prefix;
-  AppendInfoClientFields(&info, s.client_id, s.peer_ip);
+  if (shared_.cluster != nullptr) SendConnectedClientsInfo();  // refreshes connect_urls_json_
+  AppendInfoClientFields(&info, s.client_id, s.peer_ip, /*lame_duck=*/false, connect_urls_json_);
   Write(s, info);
   WorkerCounters::Add(counters_.connections, 1);
   const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -132,7 +152,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
 void Worker::OnReceived(ring::ConnId id, std::string_view data) {
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
-  ProcessInput(*session, data);
+  ProcessInput(*session, data);  // input.cc picks the client or the route protocol
 }
 
 void Worker::HandleParseError(Session& session, const proto::ParseStep& step) {
@@ -186,8 +206,10 @@ void Worker::OnPeerHangup(ring::ConnId id) {
 void Worker::OnConnClosed(ring::ConnId id) {
   Session* session = Find(id);
   if (session == nullptr) return;
-  shared_.connections.fetch_sub(1, std::memory_order_relaxed);
-  WorkerCounters::Add(counters_.connections, -1);
+  if (session->kind == SessionKind::kClient) {
+    shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+    WorkerCounters::Add(counters_.connections, -1);
+  }
   sessions_[id.slot].reset();
 }
 
@@ -212,7 +234,11 @@ void Worker::Close(Session& session, CloseReason reason) {
   }
   ReleaseStalledProducers(session);
   session.parked_input.clear();
-  RecordClosed(session, reason);
+  if (session.kind == SessionKind::kRoute) {
+    RouteClosing(session, reason);
+  } else {
+    RecordClosed(session, reason);
+  }
   if (!session.subs_by_sid.empty()) {
     // Deliveries check that the owner is open, so the subscriptions may leave the trie over
     // the next iterations (ContinueTeardown).
@@ -221,7 +247,9 @@ void Worker::Close(Session& session, CloseReason reason) {
     auto next = subs->begin();
     teardowns_.push_back(Teardown{std::move(subs), next});
   }
-  log::Debug("%s - Client connection closed: %s", session.log_prefix, CloseReasonText(reason));
+  if (session.kind == SessionKind::kClient) {
+    log::Debug("%s - Client connection closed: %s", session.log_prefix, CloseReasonText(reason));
+  }
   // As nats-server: what is already queued (a final -ERR, earlier replies) still goes out,
   // except to a slow consumer or a broken socket.
   const bool flush = reason != CloseReason::kSlowConsumerPendingBytes &&
@@ -238,6 +266,7 @@ void Worker::ContinueTeardown() {
       const uint32_t slot = teardown.next->second;
       Subscription& sub = subs_.at(slot);
       shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation});
+      NoteLocalInterest(sub, /*added=*/false);
       subs_.Free(slot);
       WorkerCounters::Add(counters_.sub_removes, 1);
     }
@@ -256,6 +285,7 @@ void Worker::ContinueTeardown() {
 void Worker::RemoveSubscription(uint32_t sub_slot) {
   Subscription& sub = subs_.at(sub_slot);
   shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, sub_slot, sub.generation});
+  NoteLocalInterest(sub, /*added=*/false);
   if (Session* owner = Find(sub.owner)) owner->subs_by_sid.erase(sub.sid);
   subs_.Free(sub_slot);
   WorkerCounters::Add(counters_.sub_removes, 1);
@@ -278,6 +308,7 @@ void Worker::OnIterationEnd() {
   ContinueTeardown();
   ReleaseDrainedConsumers();
   SendStallNotices();
+  if (!interest_changes_.empty()) PostInterestChanges();
   mesh_.SendBatches();
   ReleaseCreditWaiters();
 }
@@ -292,6 +323,11 @@ void Worker::OnTick(int64_t now_ns) {
   if (in_lame_duck_) CloseForLameDuck(now_ns);
   ReleaseExpiredStalls(now_ns);
   RetryQueuedAuthentications();
+  if (shared_.cluster != nullptr) {
+    if (!routes_started_) SolicitConfiguredRoutes();
+    RetrySolicitedRoutes(now_ns);
+    SendConnectedClientsInfo();
+  }
   // Results of subscriptions that went away are freed, not kept until evicted.
   match_cache_.Trim();
   PublishMatchStats();
@@ -313,6 +349,7 @@ void Worker::ReceiveBatches() {
   mesh_.ReceiveBatches([this](std::span<const sublist::SubRef> refs, const Message& message) {
     frame_.Format(message);
     for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
+    if (!route_targets_.empty()) FlushRouteTargets(message);
   });
 }
 

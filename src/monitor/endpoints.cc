@@ -230,14 +230,21 @@ HttpResponse Endpoints::Connz(const HttpRequest& request) {
   absl::StatusOr<ConnzData> data = source_.connections(*query);
   if (!data.ok()) return Unavailable(data.status());
   return JsonResponse(request,
-                      ConnzJson(options_.server_id, *data, *query, now, options_.local_zone));
+                      ConnzJsonText(options_.server_id, *data, *query, now, options_.local_zone));
 }
 
 HttpResponse Endpoints::Routez(const HttpRequest& request) {
   absl::StatusOr<SubsOption> subs = DecodeSubs(request.params);
   if (!subs.ok()) return BadRequest(subs.status());
   Count("/routez");
-  return JsonResponse(request, RoutezJson(options_.server_id, absl::Now()));
+  RoutezData data;
+  if (source_.routes) {
+    absl::StatusOr<RoutezData> routes = source_.routes(*subs);
+    if (!routes.ok()) return Unavailable(routes.status());
+    data = *std::move(routes);
+  }
+  return JsonResponse(request, RoutezJson(options_.server_id, data, *subs, absl::Now(),
+                                          options_.local_zone));
 }
 
 HttpResponse Endpoints::Subsz(const HttpRequest& request) {

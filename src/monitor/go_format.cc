@@ -42,6 +42,11 @@ size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* rune) {
   return len;
 }
 
+// ASCII that encoding/json writes unescaped.
+bool IsPlainJsonByte(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 void AppendUnicodeEscape(std::string* out, uint32_t rune) {
   out->append("\\u");
   for (int shift = 12; shift >= 0; shift -= 4) out->push_back(kHex[(rune >> shift) & 0xF]);
@@ -163,10 +168,95 @@ std::string GoJsonCompact(const Json& value) {
   return out;
 }
 
+void GoJsonIndentWriter::Newline(size_t depth) {
+  out_->push_back('\n');
+  out_->append(2 * depth, ' ');
+}
+
+void GoJsonIndentWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (nonempty_.empty()) return;  // the top-level value
+  // An array element: separated and indented as MarshalIndent does.
+  if (nonempty_.back()) out_->push_back(',');
+  nonempty_.back() = true;
+  Newline(nonempty_.size());
+}
+
+void GoJsonIndentWriter::BeginObject() {
+  BeforeValue();
+  out_->push_back('{');
+  nonempty_.push_back(false);
+}
+
+void GoJsonIndentWriter::EndObject() {
+  const bool nonempty = nonempty_.back();
+  nonempty_.pop_back();
+  if (nonempty) Newline(nonempty_.size());
+  out_->push_back('}');
+}
+
+void GoJsonIndentWriter::BeginArray() {
+  BeforeValue();
+  out_->push_back('[');
+  nonempty_.push_back(false);
+}
+
+void GoJsonIndentWriter::EndArray() {
+  const bool nonempty = nonempty_.back();
+  nonempty_.pop_back();
+  if (nonempty) Newline(nonempty_.size());
+  out_->push_back(']');
+}
+
+void GoJsonIndentWriter::Key(std::string_view key) {
+  if (nonempty_.back()) out_->push_back(',');
+  nonempty_.back() = true;
+  Newline(nonempty_.size());
+  AppendGoJsonString(out_, key);
+  out_->append(": ");
+  after_key_ = true;
+}
+
+void GoJsonIndentWriter::String(std::string_view value) {
+  BeforeValue();
+  AppendGoJsonString(out_, value);
+}
+
+void GoJsonIndentWriter::Int(int64_t value) {
+  BeforeValue();
+  absl::StrAppend(out_, value);
+}
+
+void GoJsonIndentWriter::Uint(uint64_t value) {
+  BeforeValue();
+  absl::StrAppend(out_, value);
+}
+
+void GoJsonIndentWriter::Null() {
+  BeforeValue();
+  out_->append("null");
+}
+
+void GoJsonIndentWriter::Value(const Json& value) {
+  BeforeValue();
+  AppendValue(out_, value, static_cast<int>(2 * nonempty_.size()), /*pretty=*/true);
+}
+
 void AppendGoJsonString(std::string* out, std::string_view text) {
   out->push_back('"');
   size_t i = 0;
   while (i < text.size()) {
+    // Runs of bytes that stay as they are go in at once (most strings are only that).
+    size_t run = i;
+    while (run < text.size() && IsPlainJsonByte(static_cast<unsigned char>(text[run]))) ++run;
+    if (run > i) {
+      out->append(text.substr(i, run - i));
+      i = run;
+      if (i == text.size()) break;
+    }
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {

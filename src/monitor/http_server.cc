@@ -35,15 +35,14 @@ HttpRequest ToRequest(const httplib::Request& in) {
   return request;
 }
 
-void Respond(const HttpResponse& from, httplib::Response* to) {
+// Moves the body: a /connz answer can be tens of MB, and cpp-httplib 0.11's set_content
+// would copy it.
+void Respond(HttpResponse&& from, httplib::Response* to) {
   to->status = from.status;
   for (const auto& [name, value] : from.headers) to->set_header(name, value);
   to->set_header("Date", HttpDate(absl::Now()));
-  if (!from.content_type.empty()) {
-    to->set_content(from.body, from.content_type.c_str());
-  } else {
-    to->body = from.body;
-  }
+  if (!from.content_type.empty()) to->set_header("Content-Type", from.content_type);
+  to->body = std::move(from.body);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "render_internal.h"
 #include "ringnats/monitor/render.h"
@@ -25,77 +27,108 @@ absl::Time EndOf(const ConnectionInfo& info, absl::Time now) {
   return info.stop.has_value() ? *info.stop : now;
 }
 
-Json ConnectionJson(const ConnectionInfo& info, const ConnzQuery& query, absl::Time now,
-                    absl::TimeZone local) {
+// Time texts are written per connection, tens of thousands of times per answer.
+void WriteTime(GoJsonIndentWriter& w, absl::Time time, absl::TimeZone zone) {
+  w.String(GoTime(time, zone));
+}
+
+void WriteConnection(GoJsonIndentWriter& w, const ConnectionInfo& info, const ConnzQuery& query,
+                     absl::Time now, absl::TimeZone local) {
   const bool closed = IsClosed(info);
   const absl::Time end = EndOf(info, now);
-  Json json;
-  json["cid"] = info.cid;
-  if (!info.kind.empty()) json["kind"] = info.kind;
-  if (!info.type.empty()) json["type"] = info.type;
-  json["ip"] = info.ip;
-  json["port"] = info.port;
-  json["start"] = GoTime(info.start, local);
-  json["last_activity"] = GoTime(info.last_activity, local);
-  if (closed) json["stop"] = GoTime(*info.stop, absl::UTCTimeZone());
-  if (!info.reason.empty()) json["reason"] = info.reason;
-  json["rtt"] = GoDuration(GoRttRounding(info.rtt));
-  json["uptime"] = GoUptime(end - info.start);
-  json["idle"] = GoUptime(end - info.last_activity);
-  json["pending_bytes"] = info.pending_bytes;
-  json["in_msgs"] = info.in_msgs;
-  json["out_msgs"] = info.out_msgs;
-  json["in_bytes"] = info.in_bytes;
-  json["out_bytes"] = info.out_bytes;
-  json["subscriptions"] = info.num_subs;
-  if (!info.name.empty()) json["name"] = info.name;
-  if (!info.lang.empty()) json["lang"] = info.lang;
-  if (!info.version.empty()) json["version"] = info.version;
-  if (!info.tls_version.empty()) json["tls_version"] = info.tls_version;
-  if (!info.tls_cipher_suite.empty()) json["tls_cipher_suite"] = info.tls_cipher_suite;
+  const auto optional_string = [&w](std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    w.Key(key);
+    w.String(value);
+  };
+  w.BeginObject();
+  w.Key("cid");
+  w.Uint(info.cid);
+  optional_string("kind", info.kind);
+  optional_string("type", info.type);
+  w.Key("ip");
+  w.String(info.ip);
+  w.Key("port");
+  w.Int(info.port);
+  w.Key("start");
+  WriteTime(w, info.start, local);
+  w.Key("last_activity");
+  WriteTime(w, info.last_activity, local);
+  if (closed) {
+    w.Key("stop");
+    WriteTime(w, *info.stop, absl::UTCTimeZone());
+  }
+  optional_string("reason", info.reason);
+  w.Key("rtt");
+  w.String(GoDuration(GoRttRounding(info.rtt)));
+  w.Key("uptime");
+  w.String(GoUptime(end - info.start));
+  w.Key("idle");
+  w.String(GoUptime(end - info.last_activity));
+  w.Key("pending_bytes");
+  w.Int(info.pending_bytes);
+  w.Key("in_msgs");
+  w.Int(info.in_msgs);
+  w.Key("out_msgs");
+  w.Int(info.out_msgs);
+  w.Key("in_bytes");
+  w.Int(info.in_bytes);
+  w.Key("out_bytes");
+  w.Int(info.out_bytes);
+  w.Key("subscriptions");
+  w.Uint(info.num_subs);
+  optional_string("name", info.name);
+  optional_string("lang", info.lang);
+  optional_string("version", info.version);
+  optional_string("tls_version", info.tls_version);
+  optional_string("tls_cipher_suite", info.tls_cipher_suite);
   // Peer certificates are only gathered for open connections asked with auth.
   if (query.auth && !closed && !info.tls_peer_certs.empty()) {
-    Json certs = Json::array();
+    w.Key("tls_peer_certs");
+    w.BeginArray();
     for (const TlsPeerCert& cert : info.tls_peer_certs) {
-      Json entry = Json::object();
-      if (!cert.subject.empty()) entry["subject"] = cert.subject;
-      if (!cert.spki_sha256.empty()) entry["spki_sha256"] = cert.spki_sha256;
-      if (!cert.cert_sha256.empty()) entry["cert_sha256"] = cert.cert_sha256;
-      certs.push_back(std::move(entry));
+      w.BeginObject();
+      optional_string("subject", cert.subject);
+      optional_string("spki_sha256", cert.spki_sha256);
+      optional_string("cert_sha256", cert.cert_sha256);
+      w.EndObject();
     }
-    json["tls_peer_certs"] = std::move(certs);
+    w.EndArray();
   }
   if (query.auth) {
-    if (!info.authorized_user.empty()) json["authorized_user"] = info.authorized_user;
-    if (!info.account.empty() && info.account != kGlobalAccount) json["account"] = info.account;
+    optional_string("authorized_user", info.authorized_user);
+    if (info.account != kGlobalAccount) optional_string("account", info.account);
   }
   if (!info.subs.empty()) {
     if (query.subs == SubsOption::kDetail) {
-      Json details = Json::array();
+      w.Key("subscriptions_list_detail");
+      w.BeginArray();
       // A closed connection's subscriptions were recorded with their account.
       for (const SubscriptionInfo& sub : info.subs) {
-        details.push_back(SubscriptionJson(sub, /*with_account=*/closed));
+        w.Value(SubscriptionJson(sub, /*with_account=*/closed));
       }
-      json["subscriptions_list_detail"] = std::move(details);
+      w.EndArray();
     } else if (query.subs == SubsOption::kList) {
-      Json subjects = Json::array();
-      for (const SubscriptionInfo& sub : info.subs) subjects.push_back(sub.subject);
-      json["subscriptions_list"] = std::move(subjects);
+      w.Key("subscriptions_list");
+      w.BeginArray();
+      for (const SubscriptionInfo& sub : info.subs) w.String(sub.subject);
+      w.EndArray();
     }
   }
   // A closed connection keeps these whatever the query; an open one shows them with auth.
   if (query.auth || closed) {
-    if (!info.jwt.empty()) json["jwt"] = info.jwt;
-    if (!info.issuer_key.empty()) json["issuer_key"] = info.issuer_key;
-    if (!info.name_tag.empty()) json["name_tag"] = info.name_tag;
+    optional_string("jwt", info.jwt);
+    optional_string("issuer_key", info.issuer_key);
+    optional_string("name_tag", info.name_tag);
     if (!info.tags.empty()) {
-      Json tags = Json::array();
-      for (const std::string& tag : info.tags) tags.push_back(tag);
-      json["tags"] = std::move(tags);
+      w.Key("tags");
+      w.BeginArray();
+      for (const std::string& tag : info.tags) w.String(tag);
+      w.EndArray();
     }
   }
-  if (!info.mqtt_client.empty()) json["mqtt_client"] = info.mqtt_client;
-  return json;
+  optional_string("mqtt_client", info.mqtt_client);
+  w.EndObject();
 }
 
 // Orders `list` as nats-server's sort option does: cid and start ascending, reason and
@@ -146,18 +179,32 @@ Json SubscriptionJson(const SubscriptionInfo& sub, bool with_account) {
   return json;
 }
 
-Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQuery& query,
-               absl::Time now, absl::TimeZone local) {
-  Json json;
-  json["server_id"] = server_id;
-  json["now"] = GoTime(now, absl::UTCTimeZone());
-  const auto finish = [&](int64_t total, Json connections) {
-    json["num_connections"] = connections.is_array() ? connections.size() : 0;
-    json["total"] = total;
-    json["offset"] = query.offset;
-    json["limit"] = query.limit;
-    json["connections"] = std::move(connections);
-    return json;
+std::string ConnzJsonText(std::string_view server_id, const ConnzData& data,
+                          const ConnzQuery& query, absl::Time now, absl::TimeZone local) {
+  std::string out;
+  GoJsonIndentWriter w(&out);
+  const auto head = [&](std::string_view id, int64_t total, size_t count) {
+    w.BeginObject();
+    w.Key("server_id");
+    w.String(id);
+    w.Key("now");
+    WriteTime(w, now, absl::UTCTimeZone());
+    w.Key("num_connections");
+    w.Uint(count);
+    w.Key("total");
+    w.Int(total);
+    w.Key("offset");
+    w.Int(query.offset);
+    w.Key("limit");
+    w.Int(query.limit);
+    w.Key("connections");
+  };
+  const auto empty = [&](int64_t total) {
+    head(server_id, total, 0);
+    w.BeginArray();
+    w.EndArray();
+    w.EndObject();
+    return out;
   };
 
   std::vector<const ConnectionInfo*> open;
@@ -179,13 +226,10 @@ Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQue
                          return c->account == query.account;
                        });
     if (!known) {
-      json["server_id"] = "";
-      json["num_connections"] = 0;
-      json["total"] = 0;
-      json["offset"] = query.offset;
-      json["limit"] = query.limit;
-      json["connections"] = nullptr;
-      return json;
+      head("", 0, 0);
+      w.Null();
+      w.EndObject();
+      return out;
     }
     std::erase_if(open, [&](const ConnectionInfo* c) { return c->account != query.account; });
     const size_t closed_before = closed.size();
@@ -215,7 +259,7 @@ Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQue
   }
   std::erase_if(closed, rejected);
 
-  if (open.empty() && closed.empty()) return finish(total, Json::array());
+  if (open.empty() && closed.empty()) return empty(total);
 
   std::vector<const ConnectionInfo*> list = std::move(open);
   list.insert(list.end(), closed.begin(), closed.end());
@@ -224,11 +268,20 @@ Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQue
   const size_t first = std::min<size_t>(static_cast<size_t>(query.offset), count);
   const size_t last = std::min<uint64_t>(
       static_cast<uint64_t>(query.offset) + static_cast<uint64_t>(query.limit), count);
-  Json connections = Json::array();
-  for (size_t i = first; i < last; ++i) {
-    connections.push_back(ConnectionJson(*list[i], query, now, local));
-  }
-  return finish(total, std::move(connections));
+  // About what an idle client's entry takes, so the text is not copied as it grows.
+  constexpr size_t kBytesPerConnection = 640;
+  out.reserve(512 + (last - first) * kBytesPerConnection);
+  head(server_id, total, last - first);
+  w.BeginArray();
+  for (size_t i = first; i < last; ++i) WriteConnection(w, *list[i], query, now, local);
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQuery& query,
+               absl::Time now, absl::TimeZone local) {
+  return Json::parse(ConnzJsonText(server_id, data, query, now, local));
 }
 
 }  // namespace ringnats::monitor

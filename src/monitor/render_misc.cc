@@ -18,10 +18,44 @@ Json Header(std::string_view server_id, absl::Time now) {
 
 }  // namespace
 
-Json RoutezJson(std::string_view server_id, absl::Time now) {
+Json RoutezJson(std::string_view server_id, const RoutezData& data, SubsOption subs,
+                absl::Time now, absl::TimeZone local) {
   Json json = Header(server_id, now);
-  json["num_routes"] = 0;
-  json["routes"] = Json::array();
+  json["num_routes"] = data.routes.size();
+  Json routes = Json::array();
+  for (const RouteInfo& route : data.routes) {
+    Json entry;
+    entry["rid"] = route.rid;
+    entry["remote_id"] = route.remote_id;
+    entry["did_solicit"] = route.did_solicit;
+    entry["is_configured"] = route.is_configured;
+    entry["ip"] = route.ip;
+    entry["port"] = route.port;
+    entry["start"] = GoTime(route.start, local);
+    entry["last_activity"] = GoTime(route.last_activity, local);
+    entry["rtt"] = GoDuration(GoRttRounding(route.rtt));
+    entry["uptime"] = GoUptime(now - route.start);
+    entry["idle"] = GoUptime(now - route.last_activity);
+    entry["pending_size"] = route.pending_size;
+    entry["in_msgs"] = route.in_msgs;
+    entry["out_msgs"] = route.out_msgs;
+    entry["in_bytes"] = route.in_bytes;
+    entry["out_bytes"] = route.out_bytes;
+    entry["subscriptions"] = route.subscriptions;
+    if (subs == SubsOption::kList && !route.subs.empty()) {
+      Json list = Json::array();
+      for (const SubscriptionInfo& sub : route.subs) list.push_back(sub.subject);
+      entry["subscriptions_list"] = std::move(list);
+    } else if (subs == SubsOption::kDetail && !route.subs.empty()) {
+      Json list = Json::array();
+      for (const SubscriptionInfo& sub : route.subs) {
+        list.push_back(SubscriptionJson(sub, /*with_account=*/false));
+      }
+      entry["subscriptions_list_detail"] = std::move(list);
+    }
+    routes.push_back(std::move(entry));
+  }
+  json["routes"] = std::move(routes);
   return json;
 }
 

@@ -47,7 +47,8 @@ std::chrono::milliseconds Remaining(Clock::time_point deadline) {
 }
 
 // The port of the first URL under `key` in `{"nats":["nats://127.0.0.1:PORT"],
-// "monitoring":["http://127.0.0.1:PORT"]}`; 0 when absent or while the file is incomplete.
+// "monitoring":["http://127.0.0.1:PORT"],"cluster":["nats://127.0.0.1:PORT"]}`; 0 when
+// absent or while the file is incomplete.
 int PortFromPortsFile(const std::string& text, std::string_view key) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return 0;
@@ -186,6 +187,7 @@ absl::Status ServerProcess::AwaitPortsFile(std::chrono::milliseconds timeout) {
         const std::string text = ReadWholeFile(entry.path().string());
         port_ = PortFromPortsFile(text, "nats");
         monitor_port_ = PortFromPortsFile(text, "monitoring");
+        cluster_port_ = PortFromPortsFile(text, "cluster");
       }
     }
     if (port_ > 0) {

@@ -60,6 +60,8 @@ class ServerProcess {
   int port() const { return port_; }
   // The monitoring (HTTP) port from the ports file; 0 when the server has none (no -m).
   int monitor_port() const { return monitor_port_; }
+  // The route (cluster) port from the ports file; 0 when the server listens for no routes.
+  int cluster_port() const { return cluster_port_; }
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string log_path() const;
@@ -125,6 +127,7 @@ class ServerProcess {
   int inotify_fd_ = -1;
   int port_ = 0;
   int monitor_port_ = 0;
+  int cluster_port_ = 0;
   bool exited_ = false;
   int wait_status_ = 0;
   bool exit_status_claimed_ = false;  // the test (or Start's error) reported the status

@@ -21,9 +21,10 @@ struct InfoFacts {
 // `INFO {...` up to and including the comma before the per-client fields.
 std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFacts& facts);
 
-// Completes the prefix for one client: `"client_id":N,"client_ip":"..."} \r\n`, with
-// `"ldm":true` last when the server is in lame duck mode.
+// Completes the prefix for one client: `"client_id":N,"client_ip":"..."} \r\n`, then the
+// cluster's fields when there is a cluster (`cluster_fields`: `,"cluster":...` as
+// nats-server orders them), with `"ldm":true` last when the server is in lame duck mode.
 void AppendInfoClientFields(std::string* info, uint64_t client_id, std::string_view client_ip,
-                            bool lame_duck = false);
+                            bool lame_duck = false, std::string_view cluster_fields = {});
 
 }  // namespace ringnats::broker

@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/config/options.h"
+#include "ringnats/route/route_info.h"
 
 namespace ringnats::broker {
 
@@ -18,6 +20,13 @@ struct RuntimeConfig {
   config::ServerOptions options;
   auth::AuthConfigPtr auth;  // resolved from options (flags over the file)
   std::string info_prefix;   // INFO up to the per-client fields
+  // Routes: the cluster authorization as a single-user rule (mode kNone without one), and
+  // what our route INFO says (the cluster name is the registry's, which may change).
+  auth::AuthConfigPtr route_auth;
+  // cluster { permissions }: `subscribe` holds the imports (interest we announce to a peer),
+  // `publish` the exports (interest a peer may announce to us). Unset: everything.
+  std::optional<auth::Permissions> route_permissions;
+  route::LocalRouteFacts route_facts;
 };
 
 using RuntimeConfigPtr = std::shared_ptr<const RuntimeConfig>;

@@ -2,12 +2,14 @@
 // One client connection's protocol state. Owned by the worker that accepted it.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 
 #include "ringnats/auth/auth_config.h"
+#include "ringnats/broker/route_link.h"
 #include "ringnats/proto/connect_options.h"
 #include "ringnats/proto/parser.h"
 #include "ringnats/ring/event_loop.h"
@@ -33,12 +35,20 @@ enum class CloseReason : uint8_t {
   kAuthenticationViolation,
   kAuthenticationTimeout,
   kServerShutdown,
+  kDuplicateRoute,
+  kRouteRemoved,
+  kClusterNameConflict,
 };
+
+// What speaks on the connection: a client, or a peer server of the cluster.
+enum class SessionKind : uint8_t { kClient, kRoute };
 
 std::string_view CloseReasonText(CloseReason reason);
 
 struct Session {
   ring::ConnId conn;
+  SessionKind kind = SessionKind::kClient;
+  std::unique_ptr<RouteLink> route;  // kRoute only
   uint64_t client_id = 0;
   std::string peer_ip;
   int peer_port = 0;

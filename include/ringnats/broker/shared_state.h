@@ -3,6 +3,8 @@
 // internally synchronised (the trie), or an atomic counter; the comment on each member says
 // which.
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -22,6 +24,8 @@
 #include "ringnats/config/options.h"
 #include "ringnats/monitor/latency_histogram.h"
 #include "ringnats/ring/spsc_queue.h"
+#include "ringnats/route/interest_ledger.h"
+#include "ringnats/route/route_registry.h"
 #include "ringnats/sublist/trie.h"
 
 namespace ringnats::ring {
@@ -99,6 +103,23 @@ struct MonitorCounters {
   void RecordReload(absl::Status outcome);
 };
 
+// The cluster, when one is configured. The registry and the ledger are internally
+// synchronised; the rest is set before any worker runs and read-only after.
+struct ClusterShared {
+  ClusterShared(std::string name, bool name_dynamic) : registry(std::move(name), name_dynamic) {}
+  route::RouteRegistry registry;
+  route::InterestLedger ledger;
+  int port = 0;  // the cluster port actually bound
+  // The configured routes, their addresses resolved on the control thread at start (a ring
+  // never resolves names). Worker `i % workers` solicits route `i`.
+  struct Target {
+    config::RouteUrl url;
+    sockaddr_storage address{};
+    bool resolved = false;
+  };
+  std::vector<Target> configured;
+};
+
 class Worker;
 
 struct SharedState {
@@ -111,6 +132,7 @@ struct SharedState {
   sublist::Trie trie;                         // internally synchronised
   std::unique_ptr<auth::AuthPool> auth_pool;  // internally synchronised; null without auth
   WorkerMesh mesh;                            // see WorkerMesh
+  std::unique_ptr<ClusterShared> cluster;     // null without a cluster; see ClusterShared
   // Set before any worker runs, then read-only: lets a worker wake another.
   std::vector<ring::EventLoop*> loops;
   // Set before any worker runs, then read-only. Only dereferenced on that worker's own

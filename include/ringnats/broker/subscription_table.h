@@ -24,10 +24,18 @@ struct Subscription {
   int64_t delivered = 0;
 };
 
+// The top bit of a generation marks a subscription a route holds for its peer, so any
+// worker can tell from a SubRef alone that a delivery would go back out over a route.
+inline constexpr uint32_t kRouteGenerationBit = 0x8000'0000u;
+inline bool IsRouteRef(const sublist::SubRef& ref) {
+  return (ref.generation & kRouteGenerationBit) != 0;
+}
+
 class SubscriptionTable {
  public:
   // Returns the new slot; fields other than generation/in_use are the caller's to fill.
-  uint32_t Allocate() {
+  // `for_route`: a route's subscription on behalf of its peer (see kRouteGenerationBit).
+  uint32_t Allocate(bool for_route = false) {
     uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
@@ -37,7 +45,8 @@ class SubscriptionTable {
       entries_.emplace_back();
     }
     Subscription& sub = entries_[slot];
-    ++sub.generation;
+    sub.generation = (((sub.generation & ~kRouteGenerationBit) + 1) & ~kRouteGenerationBit) |
+                     (for_route ? kRouteGenerationBit : 0);
     sub.in_use = true;
     sub.max_msgs = sub.delivered = 0;
     return slot;

@@ -37,6 +37,8 @@ struct DataSource {
   std::function<absl::StatusOr<ConnzData>(const ConnzQuery&)> connections;
   // /subsz and /subscriptionsz.
   std::function<absl::StatusOr<SubszData>(const SubszQuery&)> subscriptions;
+  // Optional, /routez: this server's routes. Unset: none.
+  std::function<absl::StatusOr<RoutezData>(SubsOption)> routes;
   // Optional, /healthz: an error answers 503 {"status":"error","error":"<message>"} (as
   // nats-server does before it is ready for connections). Unset: always ok.
   std::function<absl::Status()> health;

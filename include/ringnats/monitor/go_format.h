@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -19,6 +20,37 @@ using Json = nlohmann::ordered_json;
 std::string GoJsonIndent(const Json& value);
 // json.Marshal(v).
 std::string GoJsonCompact(const Json& value);
+
+// Writes what GoJsonIndent would write for the document described by its calls, straight
+// into `out` without building a Json first: a /connz over tens of thousands of connections
+// is millions of values, and a DOM of them costs more than the text. Keys and strings are
+// escaped by AppendGoJsonString, as GoJsonIndent escapes them. Calls must describe one
+// well-formed value (Key only inside an object, before each of its values).
+class GoJsonIndentWriter {
+ public:
+  explicit GoJsonIndentWriter(std::string* out) : out_(out) {}
+
+  void BeginObject();
+  void EndObject();
+  void BeginArray();
+  void EndArray();
+  void Key(std::string_view key);
+  void String(std::string_view value);
+  void Int(int64_t value);
+  void Uint(uint64_t value);
+  void Null();
+  // A value built as a Json (for the rare, small parts), indented to fit where it lands.
+  void Value(const Json& value);
+
+ private:
+  void BeforeValue();
+  void Newline(size_t depth);
+
+  std::string* out_;
+  // Per open container: whether anything was written in it yet.
+  std::vector<bool> nonempty_;
+  bool after_key_ = false;
+};
 // A JSON string literal as encoding/json writes it: <, > and & as \u003c \u003e \u0026,
 // U+2028/U+2029 escaped, invalid UTF-8 as \ufffd.
 void AppendGoJsonString(std::string* out, std::string_view text);

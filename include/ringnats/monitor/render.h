@@ -21,7 +21,11 @@ Json RingnatsJson(const RingnatsStats& stats, absl::TimeZone local);
 
 // /connz: filters, sorts and pages `data.connections` as nats-server does (including its
 // quirks: with state=all a cid is looked up among closed connections only; `total` counts
-// before the user filter).
+// before the user filter), and writes the text GoJsonIndent would, without building a Json
+// (an answer over tens of thousands of connections is millions of values).
+std::string ConnzJsonText(std::string_view server_id, const ConnzData& data,
+                          const ConnzQuery& query, absl::Time now, absl::TimeZone local);
+// The same document parsed back into a Json (for tests and small answers).
 Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQuery& query,
                absl::Time now, absl::TimeZone local);
 
@@ -30,8 +34,9 @@ Json ConnzJson(std::string_view server_id, const ConnzData& data, const ConnzQue
 Json SubszJson(std::string_view server_id, const SubszData& data, const SubszQuery& query,
                absl::Time now);
 
-// /routez with no routes.
-Json RoutezJson(std::string_view server_id, absl::Time now);
+// /routez; `subs` lists each route's subscriptions (subjects, or in detail).
+Json RoutezJson(std::string_view server_id, const RoutezData& data, SubsOption subs,
+                absl::Time now, absl::TimeZone local);
 // /healthz: {"status":"ok"}, or status "error" with `error` when it is not empty.
 Json HealthzJson(std::string_view error);
 // /accountz: the account list, or with acc=<name> its details (NotFound with nats-server's

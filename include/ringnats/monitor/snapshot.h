@@ -87,6 +87,31 @@ struct ConnectionInfo {
   std::vector<SubscriptionInfo> subs;
 };
 
+// One route as /routez shows it.
+struct RouteInfo {
+  uint64_t rid = 0;
+  std::string remote_id;
+  bool did_solicit = false;
+  bool is_configured = false;
+  std::string ip;
+  int port = 0;
+  absl::Time start;
+  absl::Time last_activity;
+  absl::Duration rtt;
+  int64_t pending_size = 0;
+  int64_t in_msgs = 0;
+  int64_t out_msgs = 0;
+  int64_t in_bytes = 0;
+  int64_t out_bytes = 0;
+  int64_t subscriptions = 0;
+  // The peer's interest, listed only when the query asks for subs.
+  std::vector<SubscriptionInfo> subs;
+};
+
+struct RoutezData {
+  std::vector<RouteInfo> routes;  // by rid
+};
+
 // Configured routes etc. as /varz's "cluster" object shows them; all omitted when empty.
 struct ClusterVarz {
   std::string name;

@@ -283,9 +283,8 @@ TEST(MonitorFixtureTest, ConnzIsByteExactGivenTheCapturedValues) {
   query.state = ConnState::kAll;
   query.auth = true;
   query.subs = SubsOption::kDetail;
-  const Json connz = ConnzJson(captured["server_id"].get<std::string>(), data, query,
-                               ParseGoTime(captured["now"]), absl::UTCTimeZone());
-  EXPECT_EQ(expected, GoJsonIndent(connz));
+  EXPECT_EQ(expected, ConnzJsonText(captured["server_id"].get<std::string>(), data, query,
+                                    ParseGoTime(captured["now"]), absl::UTCTimeZone()));
 }
 
 }  // namespace

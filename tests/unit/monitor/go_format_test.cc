@@ -34,6 +34,60 @@ TEST(GoJsonTest, IndentsAsMarshalIndent) {
             R"("null":null})");
 }
 
+TEST(GoJsonTest, IndentWriterWritesWhatGoJsonIndentWrites) {
+  const std::string hostile = "<a&b> \"q\\ \n\x01 \xFF \xE2\x80\xA8 \xC2\xB5";
+  Json json;
+  json["n"] = -3;
+  json["u"] = UINT64_MAX;
+  json[hostile] = hostile;
+  json["empty_list"] = Json::array();
+  json["empty_object"] = Json::object();
+  json["none"] = nullptr;
+  json["list"] = Json::array({Json::object({{"a", 1}, {"b", Json::array({"x"})}}), "y"});
+  json["embedded"] = Json::object({{"deep", Json::array({1, Json::object()})}});
+
+  std::string text;
+  GoJsonIndentWriter w(&text);
+  w.BeginObject();
+  w.Key("n");
+  w.Int(-3);
+  w.Key("u");
+  w.Uint(UINT64_MAX);
+  w.Key(hostile);
+  w.String(hostile);
+  w.Key("empty_list");
+  w.BeginArray();
+  w.EndArray();
+  w.Key("empty_object");
+  w.BeginObject();
+  w.EndObject();
+  w.Key("none");
+  w.Null();
+  w.Key("list");
+  w.BeginArray();
+  w.BeginObject();
+  w.Key("a");
+  w.Int(1);
+  w.Key("b");
+  w.BeginArray();
+  w.String("x");
+  w.EndArray();
+  w.EndObject();
+  w.String("y");
+  w.EndArray();
+  w.Key("embedded");
+  w.Value(json["embedded"]);
+  w.EndObject();
+  EXPECT_EQ(text, GoJsonIndent(json));
+
+  std::string top;
+  GoJsonIndentWriter array(&top);
+  array.BeginArray();
+  array.Value(Json::array({1, 2}));
+  array.EndArray();
+  EXPECT_EQ(top, GoJsonIndent(Json::array({Json::array({1, 2})})));
+}
+
 TEST(GoJsonTest, EscapesStringsAsEncodingJson) {
   const auto quoted = [](std::string_view text) {
     std::string out;

@@ -138,6 +138,30 @@ TEST(ConnzRenderTest, OptionalFieldsAppearOnlyWhenSetAndAsked) {
                                             "account"}));
 }
 
+TEST(ConnzRenderTest, EscapesClientStringsAsEncodingJson) {
+  // Names, languages and versions come from clients' CONNECTs.
+  std::vector<ConnectionInfo> list = {Connection(1, "")};
+  list[0].name = "<script>&\"\\\n\x7f\xFF\xE2\x80\xA8";
+  list[0].lang = "\xC3";
+  list[0].tags = {"</x>"};
+  list[0].stop = CaptureStart() + absl::Seconds(1);
+  list[0].reason = "Client Closed";
+  ConnzQuery query;
+  query.state = ConnState::kClosed;
+  ConnzData data;
+  data.connections = list;
+  const std::string text =
+      ConnzJsonText("ID", data, query, CaptureStart() + absl::Seconds(2), absl::UTCTimeZone());
+  EXPECT_NE(text.find("\n      \"name\": \"\\u003cscript\\u003e\\u0026\\\"\\\\\\n\x7f\\ufffd"
+                      "\\u2028\",\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"lang\": \"\\ufffd\","), std::string::npos) << text;
+  EXPECT_NE(text.find("\"tags\": [\n        \"\\u003c/x\\u003e\"\n      ]"), std::string::npos)
+      << text;
+  EXPECT_TRUE(Json::accept(text));
+}
+
 TEST(ConnzRenderTest, UserFilterKeepsTheUnfilteredTotal) {
   ConnzQuery query;
   query.user = "bob";

@@ -1,0 +1,71 @@
+#pragma once
+// Which peer servers this node has a route to, by their server id: the rule that keeps the
+// mesh at one route per peer (a second route to the same server is a duplicate and closes),
+// what gossip forwards, the client URLs of the whole cluster for `connect_urls`, and the
+// cluster name (which a node with a generated name adopts from its peers).
+//
+// Shared between all workers and the monitor: one mutex, taken when routes come and go.
+// `version()` is a lock-free read that changes whenever the peer list does.
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "ringnats/ring/event_loop.h"
+
+namespace ringnats::route {
+
+struct RouteEntry {
+  std::string server_id;
+  std::string server_name;
+  uint32_t worker = 0;  // the worker owning the route connection
+  ring::ConnId conn;
+  bool solicited = false;
+  bool configured = false;             // solicited from a configured (not gossiped) URL
+  std::string gossip_url;              // "nats-route://ip:port/" others may dial
+  std::vector<std::string> connect_urls;  // the peer's client URLs
+  std::string info_json;               // the peer's INFO, for gossip
+  std::string remote_ip;
+  int remote_port = 0;
+};
+
+class RouteRegistry {
+ public:
+  RouteRegistry(std::string cluster_name, bool name_dynamic)
+      : cluster_name_(std::move(cluster_name)), name_dynamic_(name_dynamic) {}
+
+  // Claims `entry.server_id` for this route. When another route already has it (both
+  // servers dialled each other), both servers keep the route dialled by the lower server id:
+  // if that is `entry`, the other is returned in `displaced` and replaced; otherwise this
+  // returns false and `entry` must close.
+  bool Register(RouteEntry entry, std::string_view our_server_id,
+                std::optional<RouteEntry>* displaced);
+  // Forgets the route if it is still the one registered for `server_id`.
+  void Unregister(std::string_view server_id, uint32_t worker, ring::ConnId conn);
+  bool Has(std::string_view server_id) const;
+  std::vector<RouteEntry> All() const;
+  size_t size() const;
+  // The client URLs of every peer, deduplicated, in registration order.
+  std::vector<std::string> PeerConnectUrls() const;
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  std::string cluster_name() const;
+  bool cluster_name_dynamic() const;
+  // A peer announced `name`: adopted if ours was generated and theirs is not (or both were
+  // generated and theirs sorts first), as nats-server does. True if ours is `name` after.
+  bool AgreeOnName(std::string_view name, bool theirs_dynamic);
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<RouteEntry> routes_ ABSL_GUARDED_BY(mu_);
+  std::string cluster_name_ ABSL_GUARDED_BY(mu_);
+  bool name_dynamic_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> version_{0};
+};
+
+}  // namespace ringnats::route

@@ -1,0 +1,138 @@
+// Messages and routes. A client's message reaches each route with matching interest once
+// (RMSG, or HMSG with headers), naming the queue groups whose chosen member is on that peer;
+// a message from a route reaches this node's clients only: its plain subscribers, and one
+// member of each queue group the RMSG names. A message never goes from a route to a route,
+// which is what makes delivery exactly-once in a full mesh.
+
+#include <algorithm>
+
+#include "ringnats/broker/worker.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+bool ListsQueue(std::string_view queues, std::string_view name) {
+  std::string_view listed;
+  while (proto::NextQueueName(queues, listed)) {
+    if (listed == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Worker::AddRouteTarget(const Subscription& sub) {
+  route_targets_.push_back(RouteTarget{sub.owner, sub.queue});
+}
+
+void Worker::FlushRouteTargets(const Message& message) {
+  std::stable_sort(route_targets_.begin(), route_targets_.end(),
+                   [](const RouteTarget& a, const RouteTarget& b) { return a.conn.slot < b.conn.slot; });
+  char size_buf[24];
+  char header_buf[24];
+  for (size_t i = 0; i < route_targets_.size();) {
+    const ring::ConnId conn = route_targets_[i].conn;
+    size_t end = i;
+    while (end < route_targets_.size() && route_targets_[end].conn == conn) ++end;
+    Session* route = Find(conn);
+    if (route == nullptr || route->closing || !route->route->registered) {
+      i = end;
+      continue;
+    }
+    // Queue names, each once, in the order they were chosen.
+    std::string& queues = scratch_;
+    queues.clear();
+    for (size_t j = i; j < end; ++j) {
+      const std::string_view queue = route_targets_[j].queue;
+      if (queue.empty()) continue;
+      bool seen = false;
+      for (size_t k = i; k < j; ++k) seen |= route_targets_[k].queue == queue;
+      if (!seen) {
+        queues.push_back(' ');
+        queues.append(queue);
+      }
+    }
+    i = end;
+
+    const bool headers = message.header_len > 0 && route->route->peer.headers;
+    std::string_view body = message.data;
+    if (message.header_len > 0 && !headers) body.remove_prefix(message.header_len);
+    ring::OutboundBuffer& out = loop_.OutboundToSend(route->conn);
+    std::string_view reply_part_1;  // " + reply", " | ", " reply" or ""
+    std::string_view reply_part_2;
+    if (!queues.empty()) {
+      reply_part_1 = message.reply.empty() ? " |" : " + ";
+      reply_part_2 = message.reply;
+    } else if (!message.reply.empty()) {
+      reply_part_1 = " ";
+      reply_part_2 = message.reply;
+    }
+    if (headers) {
+      out.Append({"HMSG $G ", message.subject, reply_part_1, reply_part_2, queues, " ",
+                  DecimalDigits(message.header_len, header_buf), " ",
+                  DecimalDigits(body.size(), size_buf), "\r\n", body, "\r\n"});
+    } else {
+      out.Append({"RMSG $G ", message.subject, reply_part_1, reply_part_2, queues, " ",
+                  DecimalDigits(body.size(), size_buf), "\r\n", body, "\r\n"});
+    }
+    ++route->out_msgs;
+    route->out_bytes += body.size();
+    WorkerCounters::Add(counters_.out_msgs, 1);
+    WorkerCounters::Add(counters_.out_bytes, body.size());
+    ++deliveries_of_last_op_;
+    EnforcePendingLimit(*route, out.pending_bytes());
+  }
+  route_targets_.clear();
+}
+
+void Worker::HandleRoutedMessage(Session& route, const proto::RouteOp& op) {
+  if (op.account != "$G" || !route.route->registered) return;
+  const bool has_headers = op.type == proto::RouteOpType::kHmsg;
+  ++route.in_msgs;
+  route.in_bytes += op.payload.size();
+  WorkerCounters::Add(counters_.in_msgs, 1);
+  WorkerCounters::Add(counters_.in_bytes, op.payload.size());
+  Message message{op.subject,    op.reply, has_headers ? op.header_len : 0u,
+                  op.payload,    op.size_text,
+                  has_headers ? op.header_size_text : std::string_view(),
+                  index_,        route.conn};
+  const sublist::MatchResult& result = match_cache_.Match(op.subject);
+  bool framed = false;
+  auto frame = [&]() -> const MsgFrame& {
+    if (!framed) frame_.Format(message);
+    framed = true;
+    return frame_;
+  };
+  for (const sublist::SubRef& ref : result.plain) {
+    if (IsRouteRef(ref)) continue;
+    if (ref.worker == index_) {
+      DeliverLocal(ref, message, frame(), &route);
+    } else {
+      mesh_.QueueRemote(ref);
+    }
+  }
+  if (!op.queues.empty()) {
+    for (const sublist::QueueGroupMatch& group : result.queues) {
+      if (!ListsQueue(op.queues, group.name)) continue;
+      const size_t count = group.members.size();
+      if (count == 0) continue;
+      const size_t start = absl::Uniform<size_t>(random_, 0, count);
+      for (size_t i = 0; i < count; ++i) {
+        const sublist::SubRef& ref = group.members[(start + i) % count];
+        if (IsRouteRef(ref)) continue;
+        if (ref.worker != index_) {
+          mesh_.QueueRemote(ref);
+          break;
+        }
+        if (DeliverLocal(ref, message, frame(), &route)) break;
+      }
+    }
+  }
+  if (mesh_.HasQueuedRefs()) {
+    if (mesh_.QueuedDestinationOwesMoreThan(CrossWorkerCreditBytes())) WaitForCredit(route);
+    mesh_.FlushQueuedRefs(message);
+  }
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,180 @@
+// Interest between the node and its peers. Local client subscriptions are counted node-wide
+// in the ledger; a change that routes must hear about is posted, once per loop iteration, to
+// every worker that owns routes, and each route is told what differs from what it was told
+// (RS+ on a first plain subscriber or a new queue weight, RS- on the last). Interest a peer
+// announces becomes a subscription the route holds in the shared trie, so a client's publish
+// finds local and remote subscribers in one match.
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/str_format.h"
+#include "ringnats/auth/permissions.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/sublist/subject.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+// The only account ringnats has; interest and messages of any other (nats-server's $SYS)
+// are not for us.
+constexpr std::string_view kGlobalAccount = "$G";
+
+// Whether a peer may hear of / announce interest in `subject` under route permissions.
+bool Permitted(const std::optional<auth::Permissions>& permissions, const auth::SubjectRules& rules,
+               std::string_view subject) {
+  if (!permissions.has_value() || rules.empty()) return true;
+  auth::Permissions check;
+  check.subscribe = rules;
+  return auth::MaySubscribe(check, subject, {});
+}
+
+void Announce(RouteLink& link, std::string_view key, int64_t weight,
+              const std::optional<auth::Permissions>& permissions, std::string* out) {
+  auto it = link.announced.find(key);
+  const auto [subject, queue] = route::SplitInterestKey(key);
+  // cluster { permissions { import } }: interest outside it is never announced.
+  if (!Permitted(permissions, permissions ? permissions->subscribe : auth::SubjectRules{},
+                 subject)) {
+    return;
+  }
+  if (weight > 0) {
+    if (it != link.announced.end() && (queue.empty() || it->second == weight)) return;
+    link.announced.insert_or_assign(std::string(key), weight);
+    if (queue.empty()) {
+      absl::StrAppendFormat(out, "RS+ $G %s\r\n", subject);
+    } else {
+      absl::StrAppendFormat(out, "RS+ $G %s %s %d\r\n", subject, queue, weight);
+    }
+    return;
+  }
+  if (it == link.announced.end()) return;
+  link.announced.erase(it);
+  absl::StrAppendFormat(out, "RS- $G %s\r\n", key);
+}
+
+}  // namespace
+
+void Worker::NoteLocalInterest(const Subscription& sub, bool added) {
+  if (shared_.cluster == nullptr || (sub.generation & kRouteGenerationBit) != 0) return;
+  route::InterestLedger& ledger = shared_.cluster->ledger;
+  const bool changed =
+      added ? ledger.Add(sub.subject, sub.queue) : ledger.Remove(sub.subject, sub.queue);
+  if (changed) interest_changes_.push_back(route::InterestKeyOf(sub.subject, sub.queue));
+}
+
+void Worker::PostInterestChanges() {
+  std::sort(interest_changes_.begin(), interest_changes_.end());
+  interest_changes_.erase(std::unique(interest_changes_.begin(), interest_changes_.end()),
+                          interest_changes_.end());
+  auto keys = std::make_shared<const std::vector<std::string>>(std::move(interest_changes_));
+  interest_changes_.clear();
+  // A route registered after this reads the ledger itself (SendAllInterest), so only the
+  // workers owning routes now need the news.
+  std::vector<uint32_t> owners;
+  for (const route::RouteEntry& entry : shared_.cluster->registry.All()) owners.push_back(entry.worker);
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  for (uint32_t owner : owners) {
+    if (owner == index_) {
+      SyncRouteInterest(*keys);
+    } else {
+      shared_.PostToWorker(
+          owner, [keys](Worker& worker) { worker.SyncRouteInterest(*keys); }, &loop_);
+    }
+  }
+}
+
+void Worker::SyncRouteInterest(const std::vector<std::string>& keys) {
+  if (routes_.empty()) return;
+  shared_.cluster->ledger.WeightsOf(keys, &weights_scratch_);
+  std::string lines;
+  for (ring::ConnId conn : routes_) {
+    Session* route = Find(conn);
+    if (route == nullptr || route->closing) continue;
+    lines.clear();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Announce(*route->route, keys[i], weights_scratch_[i], config_->route_permissions, &lines);
+    }
+    if (!lines.empty()) Write(*route, lines);
+  }
+}
+
+void Worker::SendAllInterest(Session& route) {
+  std::string lines;
+  for (const auto& [key, weight] : shared_.cluster->ledger.Snapshot()) {
+    Announce(*route.route, key, weight, config_->route_permissions, &lines);
+  }
+  if (!lines.empty()) Write(route, lines);
+}
+
+std::optional<uint32_t> Worker::AddRemoteMember(Session& route, std::string_view subject,
+                                                std::string_view queue, std::string_view key) {
+  const uint32_t slot = subs_.Allocate(/*for_route=*/true);
+  Subscription& sub = subs_.at(slot);
+  sub.owner = route.conn;
+  sub.subject.assign(subject);
+  sub.queue.assign(queue);
+  sub.sid = absl::StrFormat("$G %s", key);  // as nats-server names a route's subscription
+  if (!shared_.trie.Insert(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation})
+           .ok()) {
+    subs_.Free(slot);
+    return std::nullopt;
+  }
+  WorkerCounters::Add(counters_.sub_inserts, 1);
+  return slot;
+}
+
+void Worker::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
+  if (op.account != kGlobalAccount) return;
+  RouteLink& link = *route.route;
+  std::string key = route::InterestKeyOf(op.subject, op.queue);
+  if (!link.remote_subs.contains(key)) {
+    // cluster { permissions { export } }: the peer gets no messages outside it.
+    const std::optional<auth::Permissions>& permissions = config_->route_permissions;
+    if (!Permitted(permissions, permissions ? permissions->publish : auth::SubjectRules{},
+                   op.subject)) {
+      return;
+    }
+    if (!sublist::IsValidSubscribeSubject(op.subject)) {
+      log::Debug("%s - invalid remote subject \"%s\"", route.log_prefix, op.subject);
+      return;
+    }
+    const std::optional<uint32_t> slot = AddRemoteMember(route, op.subject, op.queue, key);
+    if (!slot.has_value()) return;
+    link.remote_subs.emplace(key, *slot);
+  }
+  if (op.queue.empty()) return;
+  // The queue group's weight, bounded so a peer cannot make this node hold without end.
+  constexpr int64_t kMaxQueueWeight = 256;
+  const size_t extras = static_cast<size_t>(std::clamp<int64_t>(op.weight, 1, kMaxQueueWeight) - 1);
+  std::vector<uint32_t>& members = link.extra_members[key];
+  while (members.size() < extras) {
+    const std::optional<uint32_t> slot = AddRemoteMember(route, op.subject, op.queue, key);
+    if (!slot.has_value()) break;
+    members.push_back(*slot);
+  }
+  while (members.size() > extras) {
+    RemoveSubscription(members.back());
+    members.pop_back();
+  }
+  if (members.empty()) link.extra_members.erase(key);
+}
+
+void Worker::HandleRemoteUnsub(Session& route, const proto::RouteOp& op) {
+  if (op.account != kGlobalAccount) return;
+  RouteLink& link = *route.route;
+  const std::string key = route::InterestKeyOf(op.subject, op.queue);
+  if (auto extra = link.extra_members.find(key); extra != link.extra_members.end()) {
+    for (uint32_t slot : extra->second) RemoveSubscription(slot);
+    link.extra_members.erase(extra);
+  }
+  auto it = link.remote_subs.find(key);
+  if (it == link.remote_subs.end()) return;
+  const uint32_t slot = it->second;
+  link.remote_subs.erase(it);
+  RemoveSubscription(slot);
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,226 @@
+// The routes a worker dials: configured ones (worker i % workers dials configured route i,
+// retried forever) and implicit ones learnt from gossip (retried connect_retries times).
+// A failed or lost route is dialled again after an exponential backoff with jitter, capped
+// (ring::Backoff); the first failure is logged as an error, later ones at debug level, so a
+// peer that stays down does not flood the log.
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "ringnats/broker/info.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/route/route_info.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+namespace {
+
+// A gossiped "host:port" (numeric, as nats-server gossips the address it saw) as a socket
+// address; false for a name, which a ring must not resolve.
+bool NumericAddress(std::string_view host_port, sockaddr_storage* address) {
+  const size_t colon = host_port.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  int port = 0;
+  if (!absl::SimpleAtoi(std::string(host_port.substr(colon + 1)), &port) || port <= 0 || port > 65535) {
+    return false;
+  }
+  std::string host(host_port.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::memset(address, 0, sizeof *address);
+  auto* in4 = reinterpret_cast<sockaddr_in*>(address);
+  if (inet_pton(AF_INET, host.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(static_cast<uint16_t>(port));
+    return true;
+  }
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(address);
+  if (inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(port));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Worker::SolicitConfiguredRoutes() {
+  routes_started_ = true;
+  const std::vector<ClusterShared::Target>& configured = shared_.cluster->configured;
+  for (size_t i = index_; i < configured.size(); i += shared_.workers.size()) {
+    const ClusterShared::Target& target = configured[i];
+    if (!target.resolved) continue;  // reported at start
+    AddConfiguredRoute(target);
+  }
+}
+
+void Worker::AddConfiguredRoute(const ClusterShared::Target& target) {
+  SolicitedRoute route;
+  route.url = target.url.Redacted();
+  route.source = target.url;
+  route.user = target.url.user;
+  route.password = target.url.password;
+  route.address = target.address;
+  route.configured = true;
+  solicited_.push_back(std::move(route));
+  Solicit(solicited_.size() - 1);
+}
+
+void Worker::RemoveConfiguredRoute(const config::RouteUrl& url) {
+  for (SolicitedRoute& route : solicited_) {
+    if (!route.configured || !(route.source == url) ||
+        route.state == SolicitedRoute::State::kDone) {
+      continue;
+    }
+    const bool connected = route.state == SolicitedRoute::State::kConnected;
+    if (route.state == SolicitedRoute::State::kConnecting) {
+      loop_.CancelConnect(static_cast<uint64_t>(&route - solicited_.data()));
+    }
+    route.state = SolicitedRoute::State::kDone;
+    if (!connected) continue;
+    if (Session* session = Find(route.conn); session != nullptr && !session->closing) {
+      Close(*session, CloseReason::kRouteRemoved);
+    }
+  }
+}
+
+void Worker::SolicitImplicitRoute(std::string url) {
+  for (const SolicitedRoute& route : solicited_) {
+    if (route.url == url && route.state != SolicitedRoute::State::kDone) return;
+  }
+  SolicitedRoute route;
+  if (!NumericAddress(route::HostPortOfUrl(url), &route.address)) {
+    log::Debug("Not dialling gossiped route %s: not a numeric address", url);
+    return;
+  }
+  route.url = std::move(url);
+  // nats-server dials a gossiped peer with this server's own cluster credentials.
+  route.user = options_->cluster.user;
+  route.password = options_->cluster.password;
+  route.retries_left = options_->cluster.connect_retries;
+  solicited_.push_back(std::move(route));
+  Solicit(solicited_.size() - 1);
+}
+
+void Worker::Solicit(size_t index) {
+  SolicitedRoute& route = solicited_[index];
+  if (!route.peer_id.empty() && shared_.cluster->registry.Has(route.peer_id)) {
+    // Already routed to that server (it dialled us): look again later.
+    route.state = SolicitedRoute::State::kWaiting;
+    route.next_attempt_ns = now_ns_ + route.backoff.cap_ns();
+    return;
+  }
+  ++route.attempts;
+  route.state = SolicitedRoute::State::kConnecting;
+  if (absl::Status started = loop_.Connect(route.address, index); !started.ok()) {
+    log::Error("Error trying to connect to route (attempt %d): %s", route.attempts,
+               started.message());
+    ScheduleRetry(index, EIO);
+  }
+}
+
+void Worker::OnConnectFailed(uint64_t tag, int error) {
+  if (tag >= solicited_.size()) return;
+  if (solicited_[tag].state == SolicitedRoute::State::kDone) return;  // removed meanwhile
+  ScheduleRetry(static_cast<size_t>(tag), error);
+}
+
+void Worker::ScheduleRetry(size_t index, int error) {
+  SolicitedRoute& route = solicited_[index];
+  route.state = SolicitedRoute::State::kWaiting;
+  if (error != 0) {
+    if (route.attempts <= 1) {
+      log::Error("Error trying to connect to route (attempt %d): dial tcp %s: %s", route.attempts,
+                 route::HostPortOfUrl(route.url), strerror(error));
+    } else {
+      log::Debug("Error trying to connect to route (attempt %d): dial tcp %s: %s", route.attempts,
+                 route::HostPortOfUrl(route.url), strerror(error));
+    }
+  }
+  if (!route.configured) {
+    if (route.retries_left == 0) {
+      route.state = SolicitedRoute::State::kDone;
+      return;
+    }
+    if (route.retries_left > 0) --route.retries_left;
+  }
+  route.next_attempt_ns = now_ns_ + route.backoff.NextDelayNs(random_);
+}
+
+void Worker::RetrySolicitedRoutes(int64_t now_ns) {
+  for (size_t i = 0; i < solicited_.size(); ++i) {
+    if (solicited_[i].state == SolicitedRoute::State::kWaiting &&
+        now_ns >= solicited_[i].next_attempt_ns) {
+      Solicit(i);
+    }
+  }
+}
+
+void Worker::OnConnected(ring::ConnId id, uint64_t tag) {
+  if (tag >= solicited_.size() || shared_.cluster == nullptr) {
+    loop_.Close(id, ring::CloseMode::kNow);
+    return;
+  }
+  SolicitedRoute& solicited = solicited_[tag];
+  if (solicited.state == SolicitedRoute::State::kDone) {  // removed by a reload meanwhile
+    loop_.Close(id, ring::CloseMode::kNow);
+    return;
+  }
+  solicited.state = SolicitedRoute::State::kConnected;
+  solicited.conn = id;
+  Session& session = NewSession(id, solicited.address, SessionKind::kRoute);
+  session.route = std::make_unique<RouteLink>();
+  session.route->solicited = static_cast<int64_t>(tag);
+  session.route->parser.set_limits(kAuthenticatedRouteLimits);
+  session.auth_snapshot = config_->route_auth;
+  session.authenticated = true;  // we dialled; the peer checks our credentials
+  session.next_ping_ns = now_ns_ + 1'000'000'000;
+  ScheduleTimer(session.next_ping_ns);
+  log::Info("%s - Route connection created", session.log_prefix);
+  route::RouteConnectFacts connect;
+  connect.user = solicited.user;
+  connect.password = solicited.password;
+  connect.headers = !options_->no_header_support;
+  connect.server_id = shared_.server_id;
+  connect.cluster = shared_.cluster->registry.cluster_name();
+  connect.cluster_dynamic = shared_.cluster->registry.cluster_name_dynamic();
+  Write(session, route::BuildRouteConnect(connect));
+  Write(session, RouteInfoLine());
+}
+
+void Worker::SendConnectedClientsInfo() {
+  const uint64_t version = shared_.cluster->registry.version();
+  if (version == connect_urls_version_ && !connect_urls_json_.empty()) return;
+  const bool changed = !connect_urls_json_.empty();
+  connect_urls_version_ = version;
+  std::vector<std::string> urls = config_->route_facts.connect_urls;
+  if (!options_->cluster.no_advertise) {
+    for (std::string& url : shared_.cluster->registry.PeerConnectUrls()) {
+      if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(std::move(url));
+    }
+  }
+  connect_urls_json_ =
+      absl::StrFormat(",\"cluster\":\"%s\"", shared_.cluster->registry.cluster_name());
+  if (!urls.empty()) {
+    absl::StrAppend(&connect_urls_json_, ",\"connect_urls\":[\"", absl::StrJoin(urls, "\",\""),
+                    "\"]");
+  }
+  if (!changed || options_->cluster.no_advertise) return;
+  // Clients that understand async INFO learn where else they may reconnect.
+  for (auto& slot : sessions_) {
+    if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
+    if (!slot->connect_received || slot->connect.protocol < 1) continue;
+    std::string info = config_->info_prefix;
+    AppendInfoClientFields(&info, slot->client_id, slot->peer_ip, in_lame_duck_,
+                           connect_urls_json_);
+    Write(*slot, info);
+  }
+}
+
+}  // namespace ringnats::broker

@@ -1,0 +1,85 @@
+#include "ringnats/route/route_registry.h"
+
+#include <algorithm>
+
+namespace ringnats::route {
+
+bool RouteRegistry::Register(RouteEntry entry, std::string_view our_server_id,
+                             std::optional<RouteEntry>* displaced) {
+  absl::MutexLock lock(&mu_);
+  const bool keep_ours = our_server_id < entry.server_id;
+  for (RouteEntry& route : routes_) {
+    if (route.server_id != entry.server_id) continue;
+    if (entry.solicited == keep_ours && route.solicited != keep_ours) {
+      *displaced = std::move(route);
+      route = std::move(entry);
+      version_.fetch_add(1, std::memory_order_release);
+      return true;
+    }
+    return false;
+  }
+  routes_.push_back(std::move(entry));
+  version_.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
+void RouteRegistry::Unregister(std::string_view server_id, uint32_t worker, ring::ConnId conn) {
+  absl::MutexLock lock(&mu_);
+  auto it = std::find_if(routes_.begin(), routes_.end(), [&](const RouteEntry& route) {
+    return route.server_id == server_id && route.worker == worker && route.conn == conn;
+  });
+  if (it == routes_.end()) return;
+  routes_.erase(it);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+bool RouteRegistry::Has(std::string_view server_id) const {
+  absl::MutexLock lock(&mu_);
+  return std::any_of(routes_.begin(), routes_.end(),
+                     [&](const RouteEntry& route) { return route.server_id == server_id; });
+}
+
+std::vector<RouteEntry> RouteRegistry::All() const {
+  absl::MutexLock lock(&mu_);
+  return routes_;
+}
+
+size_t RouteRegistry::size() const {
+  absl::MutexLock lock(&mu_);
+  return routes_.size();
+}
+
+std::vector<std::string> RouteRegistry::PeerConnectUrls() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> urls;
+  for (const RouteEntry& route : routes_) {
+    for (const std::string& url : route.connect_urls) {
+      if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(url);
+    }
+  }
+  return urls;
+}
+
+std::string RouteRegistry::cluster_name() const {
+  absl::MutexLock lock(&mu_);
+  return cluster_name_;
+}
+
+bool RouteRegistry::cluster_name_dynamic() const {
+  absl::MutexLock lock(&mu_);
+  return name_dynamic_;
+}
+
+bool RouteRegistry::AgreeOnName(std::string_view name, bool theirs_dynamic) {
+  absl::MutexLock lock(&mu_);
+  if (name == cluster_name_) return true;
+  if (!name_dynamic_) return false;
+  if (!theirs_dynamic || name < cluster_name_) {
+    cluster_name_ = std::string(name);
+    name_dynamic_ = theirs_dynamic;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace ringnats::route

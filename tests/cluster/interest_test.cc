@@ -1,0 +1,155 @@
+// Interest across routes: a subscription reaches the other nodes and its removal does too;
+// gossip completes the mesh from one seed; clients learn the other nodes' client URLs.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "cluster/cluster_fixture.h"
+#include "cluster/numbered_messages.h"
+#include "harness/server_frames.h"
+
+namespace ringnats::clustertest {
+namespace {
+
+using harness::RawClient;
+using Clock = std::chrono::steady_clock;
+
+class InterestTest : public ClusterTest {};
+
+TEST_F(InterestTest, UnsubscribeOnOneNodeEndsInterestOnTheOthers) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3));
+  auto subscriber = Client(1);
+  auto requester = Client(0, kNoRespondersConnect);
+  ASSERT_TRUE(subscriber && requester);
+  // Before anyone subscribes: no responders.
+  bool no_responders = false;
+  ASSERT_TRUE(RequestOnce(*requester, "t.nr", &no_responders));
+  EXPECT_TRUE(no_responders) << "a request with no subscriber anywhere";
+
+  ASSERT_TRUE(subscriber->Send("SUB t.nr 1\r\n"));
+  ASSERT_TRUE(AwaitInterest(*subscriber, AllNodes()));
+  ASSERT_TRUE(RequestOnce(*requester, "t.nr", &no_responders));
+  EXPECT_FALSE(no_responders) << "B's subscription is known on A";
+  harness::Msg request;
+  ASSERT_TRUE(subscriber->ReadMsg(&request));
+  EXPECT_EQ(request.subject, "t.nr");
+  EXPECT_TRUE(request.reply.starts_with("_INBOX.nr.")) << request.reply;
+
+  ASSERT_TRUE(subscriber->Send("UNSUB 1\r\n"));
+  ASSERT_TRUE(subscriber->Ping());
+  ASSERT_TRUE(AwaitNoResponders(*requester, "t.nr"));
+  // Requests that still went out before A heard of the UNSUB were dropped on B.
+  ASSERT_TRUE(subscriber->Ping());
+
+  // Interest comes back with a new subscription, also for a queue group.
+  ASSERT_TRUE(subscriber->Send("SUB t.nr grp 2\r\n"));
+  ASSERT_TRUE(AwaitInterest(*subscriber, AllNodes()));
+  ASSERT_TRUE(RequestOnce(*requester, "t.nr", &no_responders));
+  EXPECT_FALSE(no_responders);
+  ASSERT_TRUE(subscriber->ReadMsg(&request));
+  EXPECT_EQ(request.sid, "2");
+  ASSERT_TRUE(subscriber->Send("UNSUB 2\r\n"));
+  ASSERT_TRUE(subscriber->Ping());
+  ASSERT_TRUE(AwaitNoResponders(*requester, "t.nr"));
+}
+
+TEST_F(InterestTest, ClosedConnectionEndsItsInterestOnTheOtherNodes) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3));
+  auto subscriber = Client(2);
+  auto requester = Client(0, kNoRespondersConnect);
+  ASSERT_TRUE(subscriber && requester);
+  ASSERT_TRUE(subscriber->Send("SUB t.gone 1\r\nSUB t.gone q 2\r\nSUB t.* 3\r\n"));
+  ASSERT_TRUE(AwaitInterest(*subscriber, AllNodes()));
+  bool no_responders = true;
+  ASSERT_TRUE(RequestOnce(*requester, "t.gone", &no_responders));
+  EXPECT_FALSE(no_responders);
+  subscriber->Close();
+  ASSERT_TRUE(AwaitNoResponders(*requester, "t.gone"));
+}
+
+// B and C know only A; they must find each other, so they keep talking once A is gone.
+TEST_F(InterestTest, GossipedRoutesCarryTrafficWithoutTheSeed) {
+  constexpr int kMessages = 100;
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3));
+  ASSERT_NO_FATAL_FAILURE(KillNode(0));
+  auto subscriber = Client(2);
+  auto publisher = Client(1);
+  ASSERT_TRUE(subscriber && publisher);
+  ASSERT_TRUE(subscriber->Send("SUB t.x 1\r\n"));
+  ASSERT_TRUE(AwaitInterest(*subscriber, {1, 2}));
+  ASSERT_TRUE(publisher->Send(NumberedBurst("t.x", "B", kMessages) + EndMarker("t.x", "B")));
+  EXPECT_TRUE(ExpectEveryMessageOnceInOrder(*subscriber, {"B"}, kMessages));
+}
+
+// "127.0.0.1:PORT" entries of the INFO's connect_urls.
+std::vector<std::string> ConnectUrls(const nlohmann::ordered_json& info) {
+  std::vector<std::string> urls;
+  if (auto it = info.find("connect_urls"); it != info.end() && it->is_array()) {
+    for (const auto& url : *it) {
+      if (url.is_string()) urls.push_back(url.get<std::string>());
+    }
+  }
+  return urls;
+}
+
+bool Contains(const std::vector<std::string>& urls, int port) {
+  const std::string wanted = absl::StrFormat("127.0.0.1:%d", port);
+  return std::find(urls.begin(), urls.end(), wanted) != urls.end();
+}
+
+TEST_F(InterestTest, ClientsLearnTheClientUrlsOfOtherNodes) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2));
+  // A protocol-1 client of A gets an async INFO when C joins.
+  absl::StatusOr<std::unique_ptr<RawClient>> early = RawClient::Connect(node(0).port());
+  ASSERT_TRUE(early.ok()) << early.status();
+  nlohmann::ordered_json info;
+  ASSERT_TRUE((*early)->ReadInfo(&info));
+  EXPECT_TRUE(Contains(ConnectUrls(info), node(1).port())) << info.dump();
+  ASSERT_TRUE(
+      (*early)->Send("CONNECT {\"verbose\":false,\"pedantic\":false,\"protocol\":1}\r\nPING\r\n"));
+  ASSERT_TRUE((*early)->Expect("PONG\r\n"));
+
+  NodeConfig config;
+  config.routes = {RouteUrl(cluster_port(0))};
+  ASSERT_NO_FATAL_FAILURE(StartNode(2, config));
+  ASSERT_TRUE(AwaitMesh(AllNodes()));
+
+  // The async INFO may come a little after the routes work: read until it names C.
+  const Clock::time_point deadline = Clock::now() + kInterestTimeout;
+  bool learnt = false;
+  std::string seen;
+  while (!learnt && Clock::now() < deadline) {
+    std::string line;
+    if (!(*early)->ReadThrough("\r\n", &line, std::chrono::milliseconds(500))) continue;
+    seen += line;
+    if (!line.starts_with("INFO ")) {
+      ADD_FAILURE() << "unexpected \"" << harness::Escape(line) << "\"";
+      break;
+    }
+    const nlohmann::ordered_json async_info =
+        nlohmann::ordered_json::parse(line.substr(5), nullptr, /*allow_exceptions=*/false);
+    learnt = Contains(ConnectUrls(async_info), node(2).port());
+  }
+  EXPECT_TRUE(learnt) << "no async INFO naming C's client port " << node(2).port() << "; got \""
+                      << harness::Escape(seen) << "\"";
+
+  // A client arriving now hears of both other nodes in its first INFO.
+  for (int at : {0, 1, 2}) {
+    absl::StatusOr<std::unique_ptr<RawClient>> late = RawClient::Connect(node(at).port());
+    ASSERT_TRUE(late.ok()) << late.status();
+    ASSERT_TRUE((*late)->ReadInfo(&info));
+    for (int other : {0, 1, 2}) {
+      if (other == at) continue;
+      EXPECT_TRUE(Contains(ConnectUrls(info), node(other).port()))
+          << "INFO of node " << at << " lacks node " << other << ": " << info.dump();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ringnats::clustertest
