@@ -131,7 +131,7 @@ void Worker::AuthenticationSucceeded(Session& session) {
   session.parser.set_connect_required(false);
   loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kStreaming);
   if (session.kind == SessionKind::kRoute) {
-    RouteAuthenticated(session);
+    route_protocol_.Authenticated(session);
   } else {
     FinishConnect(session);
   }

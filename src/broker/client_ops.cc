@@ -195,7 +195,7 @@ void Worker::HandleSub(Session& session, const proto::Op& op) {
     }
     session.subs_by_sid.emplace(sub.sid, slot);
     WorkerCounters::Add(counters_.sub_inserts, 1);
-    NoteLocalInterest(sub, /*added=*/true);
+    route_protocol_.NoteLocalInterest(sub, /*added=*/true);
   }
   // A reused sid keeps the old subscription, and still gets +OK (nats-server does the same).
   if (session.connect.verbose) SendOk(session);

@@ -80,11 +80,11 @@ std::string_view Worker::ParseRouteWithinBudget(Session& session, std::string_vi
     const proto::RouteParseStep& step = parser.Next(input);
     if (step.status == proto::RouteParseStatus::kNeedMore) return {};
     if (step.status == proto::RouteParseStatus::kError) {
-      HandleRouteParseError(session, step);
+      route_protocol_.HandleParseError(session, step);
       return {};
     }
     deliveries_of_last_op_ = 0;
-    HandleRouteOp(session, step.op);
+    route_protocol_.HandleOp(session, step.op);
     if (session.closing) return {};
     const bool interest = step.op.type == proto::RouteOpType::kSubPlus ||
                           step.op.type == proto::RouteOpType::kSubMinus;

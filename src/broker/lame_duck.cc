@@ -21,7 +21,7 @@ void Worker::EnterLameDuck() {
     if (session.connect_received && session.connect.protocol >= 1) {
       std::string info = config_->info_prefix;
       AppendInfoClientFields(&info, session.client_id, session.peer_ip, /*lame_duck=*/true,
-                             connect_urls_json_);
+                             route_protocol_.client_info_fields());
       Write(session, info);
     }
   }

@@ -89,7 +89,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
       }
     }
   }
-  if (!route_targets_.empty()) FlushRouteTargets(message);
+  if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message);
   if (mesh_.HasQueuedRefs()) {
     if (mesh_.QueuedDestinationOwesMoreThan(CrossWorkerCreditBytes())) {
       // A destination is not keeping up: stop reading this publisher until it pays back.
@@ -111,7 +111,7 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Msg
   if (target == nullptr || target->closing) return false;
   if (target->kind == SessionKind::kRoute) {
     // A peer's interest: the message goes out once per route after every match is seen.
-    AddRouteTarget(*sub);
+    route_protocol_.AddTarget(*sub);
     return true;
   }
   if (target == publisher && !publisher->connect.echo) return false;

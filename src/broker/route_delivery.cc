@@ -22,32 +22,32 @@ bool ListsQueue(std::string_view queues, std::string_view name) {
 
 }  // namespace
 
-void Worker::AddRouteTarget(const Subscription& sub) {
-  route_targets_.push_back(RouteTarget{sub.owner, sub.queue});
+void RouteProtocol::AddTarget(const Subscription& sub) {
+  targets_.push_back(Target{sub.owner, sub.queue});
 }
 
-void Worker::FlushRouteTargets(const Message& message) {
-  std::stable_sort(route_targets_.begin(), route_targets_.end(),
-                   [](const RouteTarget& a, const RouteTarget& b) { return a.conn.slot < b.conn.slot; });
+void RouteProtocol::FlushTargets(const Message& message) {
+  std::stable_sort(targets_.begin(), targets_.end(),
+                   [](const Target& a, const Target& b) { return a.conn.slot < b.conn.slot; });
   char size_buf[24];
   char header_buf[24];
-  for (size_t i = 0; i < route_targets_.size();) {
-    const ring::ConnId conn = route_targets_[i].conn;
+  for (size_t i = 0; i < targets_.size();) {
+    const ring::ConnId conn = targets_[i].conn;
     size_t end = i;
-    while (end < route_targets_.size() && route_targets_[end].conn == conn) ++end;
-    Session* route = Find(conn);
+    while (end < targets_.size() && targets_[end].conn == conn) ++end;
+    Session* route = worker_.Find(conn);
     if (route == nullptr || route->closing || !route->route->registered) {
       i = end;
       continue;
     }
     // Queue names, each once, in the order they were chosen.
-    std::string& queues = scratch_;
+    std::string& queues = worker_.scratch_;
     queues.clear();
     for (size_t j = i; j < end; ++j) {
-      const std::string_view queue = route_targets_[j].queue;
+      const std::string_view queue = targets_[j].queue;
       if (queue.empty()) continue;
       bool seen = false;
-      for (size_t k = i; k < j; ++k) seen |= route_targets_[k].queue == queue;
+      for (size_t k = i; k < j; ++k) seen |= targets_[k].queue == queue;
       if (!seen) {
         queues.push_back(' ');
         queues.append(queue);
@@ -58,7 +58,7 @@ void Worker::FlushRouteTargets(const Message& message) {
     const bool headers = message.header_len > 0 && route->route->peer.headers;
     std::string_view body = message.data;
     if (message.header_len > 0 && !headers) body.remove_prefix(message.header_len);
-    ring::OutboundBuffer& out = loop_.OutboundToSend(route->conn);
+    ring::OutboundBuffer& out = worker_.loop_.OutboundToSend(route->conn);
     std::string_view reply_part_1;  // " + reply", " | ", " reply" or ""
     std::string_view reply_part_2;
     if (!queues.empty()) {
@@ -78,38 +78,38 @@ void Worker::FlushRouteTargets(const Message& message) {
     }
     ++route->out_msgs;
     route->out_bytes += body.size();
-    WorkerCounters::Add(counters_.out_msgs, 1);
-    WorkerCounters::Add(counters_.out_bytes, body.size());
-    ++deliveries_of_last_op_;
-    EnforcePendingLimit(*route, out.pending_bytes());
+    WorkerCounters::Add(worker_.counters_.out_msgs, 1);
+    WorkerCounters::Add(worker_.counters_.out_bytes, body.size());
+    ++worker_.deliveries_of_last_op_;
+    worker_.EnforcePendingLimit(*route, out.pending_bytes());
   }
-  route_targets_.clear();
+  targets_.clear();
 }
 
-void Worker::HandleRoutedMessage(Session& route, const proto::RouteOp& op) {
+void RouteProtocol::HandleRoutedMessage(Session& route, const proto::RouteOp& op) {
   if (op.account != "$G" || !route.route->registered) return;
   const bool has_headers = op.type == proto::RouteOpType::kHmsg;
   ++route.in_msgs;
   route.in_bytes += op.payload.size();
-  WorkerCounters::Add(counters_.in_msgs, 1);
-  WorkerCounters::Add(counters_.in_bytes, op.payload.size());
+  WorkerCounters::Add(worker_.counters_.in_msgs, 1);
+  WorkerCounters::Add(worker_.counters_.in_bytes, op.payload.size());
   Message message{op.subject,    op.reply, has_headers ? op.header_len : 0u,
                   op.payload,    op.size_text,
                   has_headers ? op.header_size_text : std::string_view(),
-                  index_,        route.conn};
-  const sublist::MatchResult& result = match_cache_.Match(op.subject);
+                  worker_.index_,        route.conn};
+  const sublist::MatchResult& result = worker_.match_cache_.Match(op.subject);
   bool framed = false;
   auto frame = [&]() -> const MsgFrame& {
-    if (!framed) frame_.Format(message);
+    if (!framed) worker_.frame_.Format(message);
     framed = true;
-    return frame_;
+    return worker_.frame_;
   };
   for (const sublist::SubRef& ref : result.plain) {
     if (IsRouteRef(ref)) continue;
-    if (ref.worker == index_) {
-      DeliverLocal(ref, message, frame(), &route);
+    if (ref.worker == worker_.index_) {
+      worker_.DeliverLocal(ref, message, frame(), &route);
     } else {
-      mesh_.QueueRemote(ref);
+      worker_.mesh_.QueueRemote(ref);
     }
   }
   if (!op.queues.empty()) {
@@ -117,21 +117,21 @@ void Worker::HandleRoutedMessage(Session& route, const proto::RouteOp& op) {
       if (!ListsQueue(op.queues, group.name)) continue;
       const size_t count = group.members.size();
       if (count == 0) continue;
-      const size_t start = absl::Uniform<size_t>(random_, 0, count);
+      const size_t start = absl::Uniform<size_t>(worker_.random_, 0, count);
       for (size_t i = 0; i < count; ++i) {
         const sublist::SubRef& ref = group.members[(start + i) % count];
         if (IsRouteRef(ref)) continue;
-        if (ref.worker != index_) {
-          mesh_.QueueRemote(ref);
+        if (ref.worker != worker_.index_) {
+          worker_.mesh_.QueueRemote(ref);
           break;
         }
-        if (DeliverLocal(ref, message, frame(), &route)) break;
+        if (worker_.DeliverLocal(ref, message, frame(), &route)) break;
       }
     }
   }
-  if (mesh_.HasQueuedRefs()) {
-    if (mesh_.QueuedDestinationOwesMoreThan(CrossWorkerCreditBytes())) WaitForCredit(route);
-    mesh_.FlushQueuedRefs(message);
+  if (worker_.mesh_.HasQueuedRefs()) {
+    if (worker_.mesh_.QueuedDestinationOwesMoreThan(worker_.CrossWorkerCreditBytes())) worker_.WaitForCredit(route);
+    worker_.mesh_.FlushQueuedRefs(message);
   }
 }
 

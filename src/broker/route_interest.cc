@@ -56,15 +56,16 @@ void Announce(RouteLink& link, std::string_view key, int64_t weight,
 
 }  // namespace
 
-void Worker::NoteLocalInterest(const Subscription& sub, bool added) {
-  if (shared_.cluster == nullptr || (sub.generation & kRouteGenerationBit) != 0) return;
-  route::InterestLedger& ledger = shared_.cluster->ledger;
+void RouteProtocol::NoteLocalInterest(const Subscription& sub, bool added) {
+  if (worker_.shared_.cluster == nullptr || (sub.generation & kRouteGenerationBit) != 0) return;
+  route::InterestLedger& ledger = worker_.shared_.cluster->ledger;
   const bool changed =
       added ? ledger.Add(sub.subject, sub.queue) : ledger.Remove(sub.subject, sub.queue);
   if (changed) interest_changes_.push_back(route::InterestKeyOf(sub.subject, sub.queue));
 }
 
-void Worker::PostInterestChanges() {
+void RouteProtocol::PostInterestChanges() {
+  if (interest_changes_.empty()) return;
   std::sort(interest_changes_.begin(), interest_changes_.end());
   interest_changes_.erase(std::unique(interest_changes_.begin(), interest_changes_.end()),
                           interest_changes_.end());
@@ -73,66 +74,66 @@ void Worker::PostInterestChanges() {
   // A route registered after this reads the ledger itself (SendAllInterest), so only the
   // workers owning routes now need the news.
   std::vector<uint32_t> owners;
-  for (const route::RouteEntry& entry : shared_.cluster->registry.All()) owners.push_back(entry.worker);
+  for (const route::RouteEntry& entry : worker_.shared_.cluster->registry.All()) owners.push_back(entry.worker);
   std::sort(owners.begin(), owners.end());
   owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
   for (uint32_t owner : owners) {
-    if (owner == index_) {
-      SyncRouteInterest(*keys);
+    if (owner == worker_.index_) {
+      SyncInterest(*keys);
     } else {
-      shared_.PostToWorker(
-          owner, [keys](Worker& worker) { worker.SyncRouteInterest(*keys); }, &loop_);
+      worker_.shared_.PostToWorker(
+          owner, [keys](Worker& worker) { worker.routes().SyncInterest(*keys); }, &worker_.loop_);
     }
   }
 }
 
-void Worker::SyncRouteInterest(const std::vector<std::string>& keys) {
-  if (routes_.empty()) return;
-  shared_.cluster->ledger.WeightsOf(keys, &weights_scratch_);
+void RouteProtocol::SyncInterest(const std::vector<std::string>& keys) {
+  if (registered_.empty()) return;
+  worker_.shared_.cluster->ledger.WeightsOf(keys, &weights_scratch_);
   std::string lines;
-  for (ring::ConnId conn : routes_) {
-    Session* route = Find(conn);
+  for (ring::ConnId conn : registered_) {
+    Session* route = worker_.Find(conn);
     if (route == nullptr || route->closing) continue;
     lines.clear();
     for (size_t i = 0; i < keys.size(); ++i) {
-      Announce(*route->route, keys[i], weights_scratch_[i], config_->route_permissions, &lines);
+      Announce(*route->route, keys[i], weights_scratch_[i], worker_.config_->route_permissions, &lines);
     }
-    if (!lines.empty()) Write(*route, lines);
+    if (!lines.empty()) worker_.Write(*route, lines);
   }
 }
 
-void Worker::SendAllInterest(Session& route) {
+void RouteProtocol::SendAllInterest(Session& route) {
   std::string lines;
-  for (const auto& [key, weight] : shared_.cluster->ledger.Snapshot()) {
-    Announce(*route.route, key, weight, config_->route_permissions, &lines);
+  for (const auto& [key, weight] : worker_.shared_.cluster->ledger.Snapshot()) {
+    Announce(*route.route, key, weight, worker_.config_->route_permissions, &lines);
   }
-  if (!lines.empty()) Write(route, lines);
+  if (!lines.empty()) worker_.Write(route, lines);
 }
 
-std::optional<uint32_t> Worker::AddRemoteMember(Session& route, std::string_view subject,
+std::optional<uint32_t> RouteProtocol::AddRemoteMember(Session& route, std::string_view subject,
                                                 std::string_view queue, std::string_view key) {
-  const uint32_t slot = subs_.Allocate(/*for_route=*/true);
-  Subscription& sub = subs_.at(slot);
+  const uint32_t slot = worker_.subs_.Allocate(/*for_route=*/true);
+  Subscription& sub = worker_.subs_.at(slot);
   sub.owner = route.conn;
   sub.subject.assign(subject);
   sub.queue.assign(queue);
   sub.sid = absl::StrFormat("$G %s", key);  // as nats-server names a route's subscription
-  if (!shared_.trie.Insert(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation})
+  if (!worker_.shared_.trie.Insert(sub.subject, sub.queue, sublist::SubRef{worker_.index_, slot, sub.generation})
            .ok()) {
-    subs_.Free(slot);
+    worker_.subs_.Free(slot);
     return std::nullopt;
   }
-  WorkerCounters::Add(counters_.sub_inserts, 1);
+  WorkerCounters::Add(worker_.counters_.sub_inserts, 1);
   return slot;
 }
 
-void Worker::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
+void RouteProtocol::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
   if (op.account != kGlobalAccount) return;
   RouteLink& link = *route.route;
   std::string key = route::InterestKeyOf(op.subject, op.queue);
   if (!link.remote_subs.contains(key)) {
     // cluster { permissions { export } }: the peer gets no messages outside it.
-    const std::optional<auth::Permissions>& permissions = config_->route_permissions;
+    const std::optional<auth::Permissions>& permissions = worker_.config_->route_permissions;
     if (!Permitted(permissions, permissions ? permissions->publish : auth::SubjectRules{},
                    op.subject)) {
       return;
@@ -156,25 +157,25 @@ void Worker::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
     members.push_back(*slot);
   }
   while (members.size() > extras) {
-    RemoveSubscription(members.back());
+    worker_.RemoveSubscription(members.back());
     members.pop_back();
   }
   if (members.empty()) link.extra_members.erase(key);
 }
 
-void Worker::HandleRemoteUnsub(Session& route, const proto::RouteOp& op) {
+void RouteProtocol::HandleRemoteUnsub(Session& route, const proto::RouteOp& op) {
   if (op.account != kGlobalAccount) return;
   RouteLink& link = *route.route;
   const std::string key = route::InterestKeyOf(op.subject, op.queue);
   if (auto extra = link.extra_members.find(key); extra != link.extra_members.end()) {
-    for (uint32_t slot : extra->second) RemoveSubscription(slot);
+    for (uint32_t slot : extra->second) worker_.RemoveSubscription(slot);
     link.extra_members.erase(extra);
   }
   auto it = link.remote_subs.find(key);
   if (it == link.remote_subs.end()) return;
   const uint32_t slot = it->second;
   link.remote_subs.erase(it);
-  RemoveSubscription(slot);
+  worker_.RemoveSubscription(slot);
 }
 
 }  // namespace ringnats::broker

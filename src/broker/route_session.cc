@@ -32,58 +32,58 @@ std::string_view RouteOpName(proto::RouteOpType type) {
 
 }  // namespace
 
-std::string Worker::RouteInfoLine() const {
-  route::LocalRouteFacts facts = config_->route_facts;
-  facts.cluster = shared_.cluster->registry.cluster_name();
-  facts.cluster_dynamic = shared_.cluster->registry.cluster_name_dynamic();
+std::string RouteProtocol::InfoLine() const {
+  route::LocalRouteFacts facts = worker_.config_->route_facts;
+  facts.cluster = worker_.shared_.cluster->registry.cluster_name();
+  facts.cluster_dynamic = worker_.shared_.cluster->registry.cluster_name_dynamic();
   return route::BuildRouteInfo(facts, /*nonce=*/"");
 }
 
-void Worker::StartRoute(Session& session) {
+void RouteProtocol::Start(Session& session) {
   session.route = std::make_unique<RouteLink>();
-  session.auth_snapshot = config_->route_auth;
-  session.next_ping_ns = now_ns_ + kFirstRoutePingNs;
-  ScheduleTimer(session.next_ping_ns);
+  session.auth_snapshot = worker_.config_->route_auth;
+  session.next_ping_ns = worker_.now_ns_ + kFirstRoutePingNs;
+  worker_.ScheduleTimer(session.next_ping_ns);
   log::Info("%s - Route connection created", session.log_prefix);
   if (session.auth_snapshot->enabled()) {
     session.route->parser.set_limits(kUnauthenticatedRouteLimits);
     session.route->parser.set_connect_required(true);
-    session.auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(session.auth_snapshot->timeout);
-    ScheduleTimer(session.auth_deadline_ns);
-    loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kOneBufferAtATime);
+    session.auth_deadline_ns = worker_.now_ns_ + absl::ToInt64Nanoseconds(session.auth_snapshot->timeout);
+    worker_.ScheduleTimer(session.auth_deadline_ns);
+    worker_.loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kOneBufferAtATime);
   } else {
     session.route->parser.set_limits(kAuthenticatedRouteLimits);
     session.authenticated = true;
   }
-  Write(session, RouteInfoLine());
+  worker_.Write(session, InfoLine());
 }
 
-void Worker::HandleRouteParseError(Session& session, const proto::RouteParseStep& step) {
+void RouteProtocol::HandleParseError(Session& session, const proto::RouteParseStep& step) {
   switch (step.error) {
-    case proto::RouteParseError::kAuthViolation: AuthenticationFailed(session); return;
+    case proto::RouteParseError::kAuthViolation: worker_.AuthenticationFailed(session); return;
     case proto::RouteParseError::kPeerSentError:
       log::Error("%s - Route Error %s", session.log_prefix, step.op.json);
-      Close(session, CloseReason::kParseError);
+      worker_.Close(session, CloseReason::kParseError);
       return;
     default: break;
   }
   const std::string_view line = proto::RouteErrorLineFor(step.error);
-  if (!line.empty()) Write(session, line);
-  Close(session, CloseReason::kProtocolViolation);
+  if (!line.empty()) worker_.Write(session, line);
+  worker_.Close(session, CloseReason::kProtocolViolation);
 }
 
-void Worker::HandleRouteOp(Session& session, const proto::RouteOp& op) {
-  session.last_activity_ns = now_ns_;
+void RouteProtocol::HandleOp(Session& session, const proto::RouteOp& op) {
+  session.last_activity_ns = worker_.now_ns_;
   if (log::TraceEnabled() && !RouteOpName(op.type).empty()) {
     log::Trace("%s - <<- [%s %s %s%s%s]", session.log_prefix, RouteOpName(op.type), op.account,
                op.subject, op.queue.empty() && op.queues.empty() ? "" : " ",
                op.queue.empty() ? op.queues : op.queue);
   }
   switch (op.type) {
-    case proto::RouteOpType::kInfo: HandleRouteInfo(session, op); break;
-    case proto::RouteOpType::kConnect: HandleRouteConnect(session, op); break;
-    case proto::RouteOpType::kPing: Write(session, "PONG\r\n"); break;
-    case proto::RouteOpType::kPong: HandlePong(session); break;
+    case proto::RouteOpType::kInfo: HandleInfo(session, op); break;
+    case proto::RouteOpType::kConnect: HandleConnect(session, op); break;
+    case proto::RouteOpType::kPing: worker_.Write(session, "PONG\r\n"); break;
+    case proto::RouteOpType::kPong: worker_.HandlePong(session); break;
     case proto::RouteOpType::kOk: break;
     case proto::RouteOpType::kSubPlus: HandleRemoteSub(session, op); break;
     case proto::RouteOpType::kSubMinus: HandleRemoteUnsub(session, op); break;
@@ -92,65 +92,65 @@ void Worker::HandleRouteOp(Session& session, const proto::RouteOp& op) {
   }
 }
 
-void Worker::HandleRouteConnect(Session& session, const proto::RouteOp& op) {
+void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
   absl::StatusOr<route::PeerRouteConnect> connect = route::ParsePeerRouteConnect(op.json);
   if (!connect.ok()) {
     log::Debug("%s - Error parsing route CONNECT: %s", session.log_prefix,
                connect.status().message());
-    Close(session, CloseReason::kProtocolViolation);
+    worker_.Close(session, CloseReason::kProtocolViolation);
     return;
   }
   // The side that dialled sends CONNECT; one arriving on a route we dialled is ignored.
   if (session.route->solicited >= 0 || session.connect_received) return;
   if (connect->is_client) {
     log::Error("%s - Client connected to route port", session.log_prefix);
-    CloseWithError(session, "attempted to connect to route port", CloseReason::kProtocolViolation);
+    worker_.CloseWithError(session, "attempted to connect to route port", CloseReason::kProtocolViolation);
     return;
   }
   session.connect_received = true;
-  session.connect_received_ns = now_ns_;
+  session.connect_received_ns = worker_.now_ns_;
   if (!connect->cluster.empty() &&
-      !shared_.cluster->registry.AgreeOnName(connect->cluster, connect->cluster_dynamic)) {
+      !worker_.shared_.cluster->registry.AgreeOnName(connect->cluster, connect->cluster_dynamic)) {
     const std::string text =
         absl::StrFormat("Rejecting connection, cluster name \"%s\" does not match \"%s\"",
-                        connect->cluster, shared_.cluster->registry.cluster_name());
+                        connect->cluster, worker_.shared_.cluster->registry.cluster_name());
     log::Error("%s - %s", session.log_prefix, text);
-    CloseWithError(session, text, CloseReason::kClusterNameConflict);
+    worker_.CloseWithError(session, text, CloseReason::kClusterNameConflict);
     return;
   }
   session.connect.headers = connect->headers;
   if (!session.auth_snapshot->enabled()) {
-    RouteAuthenticated(session);
+    Authenticated(session);
     return;
   }
   session.connect.user = std::move(connect->user);
   session.connect.pass = std::move(connect->password);
-  Authenticate(session);  // AuthenticationSucceeded comes back to RouteAuthenticated
+  worker_.Authenticate(session);  // AuthenticationSucceeded comes back to RouteAuthenticated
   session.connect.pass.clear();
 }
 
-void Worker::RouteAuthenticated(Session& session) {
+void RouteProtocol::Authenticated(Session& session) {
   session.authenticated = true;
   session.auth_deadline_ns = 0;
   session.route->parser.set_connect_required(false);
   session.route->parser.set_limits(kAuthenticatedRouteLimits);
-  loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kStreaming);
+  worker_.loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kStreaming);
 }
 
-void Worker::HandleRouteInfo(Session& session, const proto::RouteOp& op) {
+void RouteProtocol::HandleInfo(Session& session, const proto::RouteOp& op) {
   absl::StatusOr<route::PeerRouteInfo> info = route::ParsePeerRouteInfo(op.json);
   if (!info.ok()) {
-    Close(session, CloseReason::kProtocolViolation);
+    worker_.Close(session, CloseReason::kProtocolViolation);
     return;
   }
   RouteLink& link = *session.route;
-  route::RouteRegistry& registry = shared_.cluster->registry;
+  route::RouteRegistry& registry = worker_.shared_.cluster->registry;
   if (!link.registered) {
     if (!session.authenticated) return;  // the parser lets nothing but CONNECT through first
-    if (info->server_id == shared_.server_id) {
+    if (info->server_id == worker_.shared_.server_id) {
       log::Debug("%s - Detected route to self, ignoring", session.log_prefix);
       if (link.solicited >= 0) solicited_[link.solicited].state = SolicitedRoute::State::kDone;
-      Close(session, CloseReason::kDuplicateRoute);
+      worker_.Close(session, CloseReason::kDuplicateRoute);
       return;
     }
     if (!info->cluster.empty() && !registry.AgreeOnName(info->cluster, info->cluster_dynamic)) {
@@ -158,11 +158,11 @@ void Worker::HandleRouteInfo(Session& session, const proto::RouteOp& op) {
           absl::StrFormat("Rejecting connection, cluster name \"%s\" does not match \"%s\"",
                           info->cluster, registry.cluster_name());
       log::Error("%s - %s", session.log_prefix, text);
-      CloseWithError(session, text, CloseReason::kClusterNameConflict);
+      worker_.CloseWithError(session, text, CloseReason::kClusterNameConflict);
       return;
     }
     link.peer = *std::move(info);
-    RegisterRoute(session);
+    Register(session);
     return;
   }
   if (info->server_id == link.peer.server_id) {
@@ -171,22 +171,22 @@ void Worker::HandleRouteInfo(Session& session, const proto::RouteOp& op) {
   }
   // Gossip: the peer tells us about a server it routes to. Dial it unless it is us, already
   // routed, or a route of our own configuration (dialled anyway).
-  if (info->ip.empty() || info->server_id == shared_.server_id || registry.Has(info->server_id)) {
+  if (info->ip.empty() || info->server_id == worker_.shared_.server_id || registry.Has(info->server_id)) {
     return;
   }
   const std::string host_port = route::HostPortOfUrl(info->ip);
-  for (const ClusterShared::Target& target : shared_.cluster->configured) {
+  for (const ClusterShared::Target& target : worker_.shared_.cluster->configured) {
     if (target.url.HostPort() == host_port) return;
   }
-  SolicitImplicitRoute(info->ip);
+  SolicitImplicit(info->ip);
 }
 
-void Worker::RegisterRoute(Session& session) {
+void RouteProtocol::Register(Session& session) {
   RouteLink& link = *session.route;
   route::RouteEntry entry;
   entry.server_id = link.peer.server_id;
   entry.server_name = link.peer.server_name;
-  entry.worker = index_;
+  entry.worker = worker_.index_;
   entry.conn = session.conn;
   entry.solicited = link.solicited >= 0;
   entry.configured = link.solicited >= 0 && solicited_[link.solicited].configured;
@@ -197,10 +197,10 @@ void Worker::RegisterRoute(Session& session) {
   entry.remote_port = session.peer_port;
   if (link.solicited >= 0) solicited_[link.solicited].peer_id = link.peer.server_id;
   std::optional<route::RouteEntry> displaced;
-  if (!shared_.cluster->registry.Register(entry, shared_.server_id, &displaced)) {
+  if (!worker_.shared_.cluster->registry.Register(entry, worker_.shared_.server_id, &displaced)) {
     log::Debug("%s - Detected duplicate remote route \"%s\"", session.log_prefix,
                link.peer.server_id);
-    Close(session, CloseReason::kDuplicateRoute);
+    worker_.Close(session, CloseReason::kDuplicateRoute);
     return;
   }
   if (displaced.has_value()) {
@@ -208,12 +208,12 @@ void Worker::RegisterRoute(Session& session) {
     log::Debug("%s - Replacing duplicate remote route \"%s\"", session.log_prefix,
                link.peer.server_id);
     const ring::ConnId old = displaced->conn;
-    shared_.PostToWorker(
+    worker_.shared_.PostToWorker(
         displaced->worker,
-        [old](Worker& worker) { worker.CloseDuplicateRoute(old); }, &loop_);
+        [old](Worker& worker) { worker.routes().CloseDuplicate(old); }, &worker_.loop_);
   }
   link.registered = true;
-  routes_.push_back(session.conn);
+  registered_.push_back(session.conn);
   if (link.solicited >= 0) {
     solicited_[link.solicited].backoff.Reset();
     solicited_[link.solicited].attempts = 0;
@@ -221,45 +221,45 @@ void Worker::RegisterRoute(Session& session) {
   log::Debug("%s - Registering remote route \"%s\"", session.log_prefix, link.peer.server_id);
   SendAllInterest(session);
   log::Debug("%s - Sent local subscriptions to route", session.log_prefix);
-  GossipNewRoute(session);
+  Gossip(session);
 }
 
-void Worker::CloseDuplicateRoute(ring::ConnId conn) {
-  Session* session = Find(conn);
+void RouteProtocol::CloseDuplicate(ring::ConnId conn) {
+  Session* session = worker_.Find(conn);
   if (session == nullptr || session->closing || session->kind != SessionKind::kRoute) return;
   session->route->registered = false;  // the registry already names the replacement
-  routes_.erase(std::remove(routes_.begin(), routes_.end(), conn), routes_.end());
-  Close(*session, CloseReason::kDuplicateRoute);
+  registered_.erase(std::remove(registered_.begin(), registered_.end(), conn), registered_.end());
+  worker_.Close(*session, CloseReason::kDuplicateRoute);
 }
 
-void Worker::GossipNewRoute(const Session& session) {
+void RouteProtocol::Gossip(const Session& session) {
   const RouteLink& link = *session.route;
   const std::string line = route::BuildGossipInfo(
       link.peer, absl::StrFormat("nats-route://%s:%d/", session.peer_ip, link.peer.port));
-  for (const route::RouteEntry& other : shared_.cluster->registry.All()) {
+  for (const route::RouteEntry& other : worker_.shared_.cluster->registry.All()) {
     if (other.server_id == link.peer.server_id) continue;
-    if (other.worker == index_) {
-      WriteToRoute(other.conn, line);
+    if (other.worker == worker_.index_) {
+      WriteTo(other.conn, line);
     } else {
-      shared_.PostToWorker(
+      worker_.shared_.PostToWorker(
           other.worker,
-          [conn = other.conn, line](Worker& worker) { worker.WriteToRoute(conn, line); }, &loop_);
+          [conn = other.conn, line](Worker& worker) { worker.routes().WriteTo(conn, line); }, &worker_.loop_);
     }
   }
 }
 
-void Worker::WriteToRoute(ring::ConnId conn, const std::string& line) {
-  Session* session = Find(conn);
+void RouteProtocol::WriteTo(ring::ConnId conn, const std::string& line) {
+  Session* session = worker_.Find(conn);
   if (session == nullptr || session->closing || session->kind != SessionKind::kRoute) return;
-  Write(*session, line);
+  worker_.Write(*session, line);
 }
 
-void Worker::RouteClosing(Session& session, CloseReason reason) {
+void RouteProtocol::Closing(Session& session, CloseReason reason) {
   RouteLink& link = *session.route;
   log::Info("%s - Router connection closed: %s", session.log_prefix, CloseReasonText(reason));
   if (link.registered) {
-    shared_.cluster->registry.Unregister(link.peer.server_id, index_, session.conn);
-    routes_.erase(std::remove(routes_.begin(), routes_.end(), session.conn), routes_.end());
+    worker_.shared_.cluster->registry.Unregister(link.peer.server_id, worker_.index_, session.conn);
+    registered_.erase(std::remove(registered_.begin(), registered_.end(), session.conn), registered_.end());
     link.registered = false;
   }
   for (auto& [key, members] : link.extra_members) {
@@ -273,7 +273,7 @@ void Worker::RouteClosing(Session& session, CloseReason reason) {
     auto subs = std::make_unique<StringMap<uint32_t>>(std::move(link.remote_subs));
     link.remote_subs.clear();
     auto next = subs->begin();
-    teardowns_.push_back(Teardown{std::move(subs), next});
+    worker_.teardowns_.push_back(Worker::Teardown{std::move(subs), next});
   }
   if (link.solicited >= 0) {
     SolicitedRoute& solicited = solicited_[link.solicited];

@@ -50,17 +50,17 @@ bool NumericAddress(std::string_view host_port, sockaddr_storage* address) {
 
 }  // namespace
 
-void Worker::SolicitConfiguredRoutes() {
-  routes_started_ = true;
-  const std::vector<ClusterShared::Target>& configured = shared_.cluster->configured;
-  for (size_t i = index_; i < configured.size(); i += shared_.workers.size()) {
+void RouteProtocol::SolicitConfigured() {
+  started_ = true;
+  const std::vector<ClusterShared::Target>& configured = worker_.shared_.cluster->configured;
+  for (size_t i = worker_.index_; i < configured.size(); i += worker_.shared_.workers.size()) {
     const ClusterShared::Target& target = configured[i];
     if (!target.resolved) continue;  // reported at start
-    AddConfiguredRoute(target);
+    AddConfigured(target);
   }
 }
 
-void Worker::AddConfiguredRoute(const ClusterShared::Target& target) {
+void RouteProtocol::AddConfigured(const ClusterShared::Target& target) {
   SolicitedRoute route;
   route.url = target.url.Redacted();
   route.source = target.url;
@@ -72,7 +72,7 @@ void Worker::AddConfiguredRoute(const ClusterShared::Target& target) {
   Solicit(solicited_.size() - 1);
 }
 
-void Worker::RemoveConfiguredRoute(const config::RouteUrl& url) {
+void RouteProtocol::RemoveConfigured(const config::RouteUrl& url) {
   for (SolicitedRoute& route : solicited_) {
     if (!route.configured || !(route.source == url) ||
         route.state == SolicitedRoute::State::kDone) {
@@ -80,17 +80,17 @@ void Worker::RemoveConfiguredRoute(const config::RouteUrl& url) {
     }
     const bool connected = route.state == SolicitedRoute::State::kConnected;
     if (route.state == SolicitedRoute::State::kConnecting) {
-      loop_.CancelConnect(static_cast<uint64_t>(&route - solicited_.data()));
+      worker_.loop_.CancelConnect(static_cast<uint64_t>(&route - solicited_.data()));
     }
     route.state = SolicitedRoute::State::kDone;
     if (!connected) continue;
-    if (Session* session = Find(route.conn); session != nullptr && !session->closing) {
-      Close(*session, CloseReason::kRouteRemoved);
+    if (Session* session = worker_.Find(route.conn); session != nullptr && !session->closing) {
+      worker_.Close(*session, CloseReason::kRouteRemoved);
     }
   }
 }
 
-void Worker::SolicitImplicitRoute(std::string url) {
+void RouteProtocol::SolicitImplicit(std::string url) {
   for (const SolicitedRoute& route : solicited_) {
     if (route.url == url && route.state != SolicitedRoute::State::kDone) return;
   }
@@ -101,37 +101,37 @@ void Worker::SolicitImplicitRoute(std::string url) {
   }
   route.url = std::move(url);
   // nats-server dials a gossiped peer with this server's own cluster credentials.
-  route.user = options_->cluster.user;
-  route.password = options_->cluster.password;
-  route.retries_left = options_->cluster.connect_retries;
+  route.user = worker_.options_->cluster.user;
+  route.password = worker_.options_->cluster.password;
+  route.retries_left = worker_.options_->cluster.connect_retries;
   solicited_.push_back(std::move(route));
   Solicit(solicited_.size() - 1);
 }
 
-void Worker::Solicit(size_t index) {
+void RouteProtocol::Solicit(size_t index) {
   SolicitedRoute& route = solicited_[index];
-  if (!route.peer_id.empty() && shared_.cluster->registry.Has(route.peer_id)) {
+  if (!route.peer_id.empty() && worker_.shared_.cluster->registry.Has(route.peer_id)) {
     // Already routed to that server (it dialled us): look again later.
     route.state = SolicitedRoute::State::kWaiting;
-    route.next_attempt_ns = now_ns_ + route.backoff.cap_ns();
+    route.next_attempt_ns = worker_.now_ns_ + route.backoff.cap_ns();
     return;
   }
   ++route.attempts;
   route.state = SolicitedRoute::State::kConnecting;
-  if (absl::Status started = loop_.Connect(route.address, index); !started.ok()) {
+  if (absl::Status started = worker_.loop_.Connect(route.address, index); !started.ok()) {
     log::Error("Error trying to connect to route (attempt %d): %s", route.attempts,
                started.message());
     ScheduleRetry(index, EIO);
   }
 }
 
-void Worker::OnConnectFailed(uint64_t tag, int error) {
+void RouteProtocol::OnConnectFailed(uint64_t tag, int error) {
   if (tag >= solicited_.size()) return;
   if (solicited_[tag].state == SolicitedRoute::State::kDone) return;  // removed meanwhile
   ScheduleRetry(static_cast<size_t>(tag), error);
 }
 
-void Worker::ScheduleRetry(size_t index, int error) {
+void RouteProtocol::ScheduleRetry(size_t index, int error) {
   SolicitedRoute& route = solicited_[index];
   route.state = SolicitedRoute::State::kWaiting;
   if (error != 0) {
@@ -150,10 +150,16 @@ void Worker::ScheduleRetry(size_t index, int error) {
     }
     if (route.retries_left > 0) --route.retries_left;
   }
-  route.next_attempt_ns = now_ns_ + route.backoff.NextDelayNs(random_);
+  route.next_attempt_ns = worker_.now_ns_ + route.backoff.NextDelayNs(worker_.random_);
 }
 
-void Worker::RetrySolicitedRoutes(int64_t now_ns) {
+void RouteProtocol::Tick(int64_t now_ns) {
+  if (!started_) SolicitConfigured();
+  RetrySolicited(now_ns);
+  RefreshClientInfo();
+}
+
+void RouteProtocol::RetrySolicited(int64_t now_ns) {
   for (size_t i = 0; i < solicited_.size(); ++i) {
     if (solicited_[i].state == SolicitedRoute::State::kWaiting &&
         now_ns >= solicited_[i].next_attempt_ns) {
@@ -162,64 +168,64 @@ void Worker::RetrySolicitedRoutes(int64_t now_ns) {
   }
 }
 
-void Worker::OnConnected(ring::ConnId id, uint64_t tag) {
-  if (tag >= solicited_.size() || shared_.cluster == nullptr) {
-    loop_.Close(id, ring::CloseMode::kNow);
+void RouteProtocol::OnConnected(ring::ConnId id, uint64_t tag) {
+  if (tag >= solicited_.size() || worker_.shared_.cluster == nullptr) {
+    worker_.loop_.Close(id, ring::CloseMode::kNow);
     return;
   }
   SolicitedRoute& solicited = solicited_[tag];
   if (solicited.state == SolicitedRoute::State::kDone) {  // removed by a reload meanwhile
-    loop_.Close(id, ring::CloseMode::kNow);
+    worker_.loop_.Close(id, ring::CloseMode::kNow);
     return;
   }
   solicited.state = SolicitedRoute::State::kConnected;
   solicited.conn = id;
-  Session& session = NewSession(id, solicited.address, SessionKind::kRoute);
+  Session& session = worker_.NewSession(id, solicited.address, SessionKind::kRoute);
   session.route = std::make_unique<RouteLink>();
   session.route->solicited = static_cast<int64_t>(tag);
   session.route->parser.set_limits(kAuthenticatedRouteLimits);
-  session.auth_snapshot = config_->route_auth;
+  session.auth_snapshot = worker_.config_->route_auth;
   session.authenticated = true;  // we dialled; the peer checks our credentials
-  session.next_ping_ns = now_ns_ + 1'000'000'000;
-  ScheduleTimer(session.next_ping_ns);
+  session.next_ping_ns = worker_.now_ns_ + 1'000'000'000;
+  worker_.ScheduleTimer(session.next_ping_ns);
   log::Info("%s - Route connection created", session.log_prefix);
   route::RouteConnectFacts connect;
   connect.user = solicited.user;
   connect.password = solicited.password;
-  connect.headers = !options_->no_header_support;
-  connect.server_id = shared_.server_id;
-  connect.cluster = shared_.cluster->registry.cluster_name();
-  connect.cluster_dynamic = shared_.cluster->registry.cluster_name_dynamic();
-  Write(session, route::BuildRouteConnect(connect));
-  Write(session, RouteInfoLine());
+  connect.headers = !worker_.options_->no_header_support;
+  connect.server_id = worker_.shared_.server_id;
+  connect.cluster = worker_.shared_.cluster->registry.cluster_name();
+  connect.cluster_dynamic = worker_.shared_.cluster->registry.cluster_name_dynamic();
+  worker_.Write(session, route::BuildRouteConnect(connect));
+  worker_.Write(session, InfoLine());
 }
 
-void Worker::SendConnectedClientsInfo() {
-  const uint64_t version = shared_.cluster->registry.version();
-  if (version == connect_urls_version_ && !connect_urls_json_.empty()) return;
-  const bool changed = !connect_urls_json_.empty();
-  connect_urls_version_ = version;
-  std::vector<std::string> urls = config_->route_facts.connect_urls;
-  if (!options_->cluster.no_advertise) {
-    for (std::string& url : shared_.cluster->registry.PeerConnectUrls()) {
+void RouteProtocol::RefreshClientInfo() {
+  const uint64_t version = worker_.shared_.cluster->registry.version();
+  if (version == client_info_version_ && !client_info_fields_.empty()) return;
+  const bool changed = !client_info_fields_.empty();
+  client_info_version_ = version;
+  std::vector<std::string> urls = worker_.config_->route_facts.connect_urls;
+  if (!worker_.options_->cluster.no_advertise) {
+    for (std::string& url : worker_.shared_.cluster->registry.PeerConnectUrls()) {
       if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(std::move(url));
     }
   }
-  connect_urls_json_ =
-      absl::StrFormat(",\"cluster\":\"%s\"", shared_.cluster->registry.cluster_name());
+  client_info_fields_ =
+      absl::StrFormat(",\"cluster\":\"%s\"", worker_.shared_.cluster->registry.cluster_name());
   if (!urls.empty()) {
-    absl::StrAppend(&connect_urls_json_, ",\"connect_urls\":[\"", absl::StrJoin(urls, "\",\""),
+    absl::StrAppend(&client_info_fields_, ",\"connect_urls\":[\"", absl::StrJoin(urls, "\",\""),
                     "\"]");
   }
-  if (!changed || options_->cluster.no_advertise) return;
+  if (!changed || worker_.options_->cluster.no_advertise) return;
   // Clients that understand async INFO learn where else they may reconnect.
-  for (auto& slot : sessions_) {
+  for (auto& slot : worker_.sessions_) {
     if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
     if (!slot->connect_received || slot->connect.protocol < 1) continue;
-    std::string info = config_->info_prefix;
-    AppendInfoClientFields(&info, slot->client_id, slot->peer_ip, in_lame_duck_,
-                           connect_urls_json_);
-    Write(*slot, info);
+    std::string info = worker_.config_->info_prefix;
+    AppendInfoClientFields(&info, slot->client_id, slot->peer_ip, worker_.in_lame_duck_,
+                           client_info_fields_);
+    worker_.Write(*slot, info);
   }
 }
 

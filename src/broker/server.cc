@@ -223,7 +223,7 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
     log::Info("Removed route %s", url.Redacted());
     for (uint32_t i = 0; i < workers; ++i) {
       shared.PostToWorker(
-          i, [url](Worker& worker) { worker.RemoveConfiguredRoute(url); }, nullptr);
+          i, [url](Worker& worker) { worker.routes().RemoveConfigured(url); }, nullptr);
     }
   }
   for (size_t i = 0; i < after.routes.size(); ++i) {
@@ -239,7 +239,7 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
     }
     shared.PostToWorker(
         static_cast<uint32_t>(i % workers),
-        [target](Worker& worker) { worker.AddConfiguredRoute(target); }, nullptr);
+        [target](Worker& worker) { worker.routes().AddConfigured(target); }, nullptr);
   }
   if (changed) log::Info("Reloaded: cluster routes");
 }

@@ -244,18 +244,18 @@ void Worker::PublishMatchStats() {
 void Worker::SnapshotRoutes(std::shared_ptr<RoutesRequest> request) {
   RN_DCHECK_ON_OWNER(loop_);
   WorkerGather<monitor::RouteInfo>& gather = request->gather;
-  if (gather.abandoned()) {
-    gather.Finish();
-    return;
-  }
-  std::vector<monitor::RouteInfo>& out = gather.part(index_);
+  if (!gather.abandoned()) route_protocol_.Snapshot(request->subs, &gather.part(index_));
+  gather.Finish();
+}
+
+void RouteProtocol::Snapshot(monitor::SubsOption subs, std::vector<monitor::RouteInfo>* out) {
   const int64_t now_ns = ring::MonotonicNowNs();
   const absl::Time now = absl::Now();
-  for (ring::ConnId conn : routes_) {
-    const Session* session = Find(conn);
+  for (ring::ConnId conn : registered_) {
+    const Session* session = worker_.Find(conn);
     if (session == nullptr || session->closing) continue;
     const RouteLink& link = *session->route;
-    monitor::RouteInfo& info = out.emplace_back();
+    monitor::RouteInfo& info = out->emplace_back();
     info.rid = session->client_id;
     info.remote_id = link.peer.server_id;
     info.did_solicit = link.solicited >= 0;
@@ -266,19 +266,18 @@ void Worker::SnapshotRoutes(std::shared_ptr<RoutesRequest> request) {
     info.start = session->start;
     info.last_activity = now - absl::Nanoseconds(now_ns - session->last_activity_ns);
     info.rtt = absl::Nanoseconds(session->rtt_ns);
-    info.pending_size = static_cast<int64_t>(loop_.outbound(conn).pending_bytes());
+    info.pending_size = static_cast<int64_t>(worker_.loop_.outbound(conn).pending_bytes());
     info.in_msgs = static_cast<int64_t>(session->in_msgs);
     info.out_msgs = static_cast<int64_t>(session->out_msgs);
     info.in_bytes = static_cast<int64_t>(session->in_bytes);
     info.out_bytes = static_cast<int64_t>(session->out_bytes);
     info.subscriptions = static_cast<int64_t>(link.remote_subs.size());
-    if (request->subs != monitor::SubsOption::kNone) {
+    if (subs != monitor::SubsOption::kNone) {
       for (const auto& [key, slot] : link.remote_subs) {
-        info.subs.push_back(SubscriptionInfoOf(subs_.at(slot), session->client_id));
+        info.subs.push_back(SubscriptionInfoOf(worker_.subs_.at(slot), session->client_id));
       }
     }
   }
-  gather.Finish();
 }
 
 }  // namespace ringnats::broker

@@ -101,10 +101,16 @@ Session& Worker::NewSession(ring::ConnId id, const sockaddr_storage& peer, Sessi
 
 void Worker::OnAcceptedFrom(ring::ConnId id, const sockaddr_storage& peer, uint32_t listener_id) {
   if (listener_id == kClusterListenerId) {
-    StartRoute(NewSession(id, peer, SessionKind::kRoute));
+    route_protocol_.Start(NewSession(id, peer, SessionKind::kRoute));
     return;
   }
   OnAccepted(id, peer);
+}
+
+void Worker::OnConnected(ring::ConnId id, uint64_t tag) { route_protocol_.OnConnected(id, tag); }
+
+void Worker::OnConnectFailed(uint64_t tag, int error) {
+  route_protocol_.OnConnectFailed(tag, error);
 }
 
 void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
@@ -138,8 +144,9 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   log::Debug("%s - Client connection created", s.log_prefix);
 
   std::string info = config_->info_prefix;
-  if (shared_.cluster != nullptr) SendConnectedClientsInfo();  // refreshes connect_urls_json_
-  AppendInfoClientFields(&info, s.client_id, s.peer_ip, /*lame_duck=*/false, connect_urls_json_);
+  if (shared_.cluster != nullptr) route_protocol_.RefreshClientInfo();
+  AppendInfoClientFields(&info, s.client_id, s.peer_ip, /*lame_duck=*/false,
+                         route_protocol_.client_info_fields());
   Write(s, info);
   WorkerCounters::Add(counters_.connections, 1);
   const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -235,7 +242,7 @@ void Worker::Close(Session& session, CloseReason reason) {
   ReleaseStalledProducers(session);
   session.parked_input.clear();
   if (session.kind == SessionKind::kRoute) {
-    RouteClosing(session, reason);
+    route_protocol_.Closing(session, reason);
   } else {
     RecordClosed(session, reason);
   }
@@ -266,7 +273,7 @@ void Worker::ContinueTeardown() {
       const uint32_t slot = teardown.next->second;
       Subscription& sub = subs_.at(slot);
       shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, slot, sub.generation});
-      NoteLocalInterest(sub, /*added=*/false);
+      route_protocol_.NoteLocalInterest(sub, /*added=*/false);
       subs_.Free(slot);
       WorkerCounters::Add(counters_.sub_removes, 1);
     }
@@ -285,7 +292,7 @@ void Worker::ContinueTeardown() {
 void Worker::RemoveSubscription(uint32_t sub_slot) {
   Subscription& sub = subs_.at(sub_slot);
   shared_.trie.Remove(sub.subject, sub.queue, sublist::SubRef{index_, sub_slot, sub.generation});
-  NoteLocalInterest(sub, /*added=*/false);
+  route_protocol_.NoteLocalInterest(sub, /*added=*/false);
   if (Session* owner = Find(sub.owner)) owner->subs_by_sid.erase(sub.sid);
   subs_.Free(sub_slot);
   WorkerCounters::Add(counters_.sub_removes, 1);
@@ -308,7 +315,7 @@ void Worker::OnIterationEnd() {
   ContinueTeardown();
   ReleaseDrainedConsumers();
   SendStallNotices();
-  if (!interest_changes_.empty()) PostInterestChanges();
+  route_protocol_.PostInterestChanges();
   mesh_.SendBatches();
   ReleaseCreditWaiters();
 }
@@ -324,9 +331,7 @@ void Worker::OnTick(int64_t now_ns) {
   ReleaseExpiredStalls(now_ns);
   RetryQueuedAuthentications();
   if (shared_.cluster != nullptr) {
-    if (!routes_started_) SolicitConfiguredRoutes();
-    RetrySolicitedRoutes(now_ns);
-    SendConnectedClientsInfo();
+    route_protocol_.Tick(now_ns);
   }
   // Results of subscriptions that went away are freed, not kept until evicted.
   match_cache_.Trim();
@@ -349,7 +354,7 @@ void Worker::ReceiveBatches() {
   mesh_.ReceiveBatches([this](std::span<const sublist::SubRef> refs, const Message& message) {
     frame_.Format(message);
     for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
-    if (!route_targets_.empty()) FlushRouteTargets(message);
+    if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message);
   });
 }
 

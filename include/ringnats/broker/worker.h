@@ -20,6 +20,7 @@
 #include "ringnats/broker/delivery_batch.h"
 #include "ringnats/broker/mesh_port.h"
 #include "ringnats/broker/msg_frame.h"
+#include "ringnats/broker/route_protocol.h"
 #include "ringnats/broker/session.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/subscription_table.h"
@@ -77,19 +78,9 @@ class Worker final : public ring::LoopHandler {
   void SnapshotRoutes(std::shared_ptr<RoutesRequest> request);
   void SnapshotSubscriptions(std::shared_ptr<SubscriptionsRequest> request, size_t next_slot);
 
-  // Routes (route_interest.cc), run on this worker's thread through its mailbox: local
-  // interest changed somewhere on the node for these interest keys; tell this worker's
-  // routes whatever differs from what they were told.
-  void SyncRouteInterest(const std::vector<std::string>& keys);
-  // Routes (route_session.cc): write `line` to the registered route `conn` (gossip).
-  void WriteToRoute(ring::ConnId conn, const std::string& line);
-  // Routes (route_solicit.cc): dial `url` ("nats-route://host:port/") learnt from gossip.
-  void SolicitImplicitRoute(std::string url);
-  // Routes (route_solicit.cc): a reload added or removed a configured route.
-  void AddConfiguredRoute(const ClusterShared::Target& target);
-  void RemoveConfiguredRoute(const config::RouteUrl& url);
-  // Routes (route_session.cc): a route of this worker lost a duplicate resolution.
-  void CloseDuplicateRoute(ring::ConnId conn);
+
+  // The route side of this worker (same thread): for tasks posted to this worker.
+  RouteProtocol& routes() { return route_protocol_; }
 
   // ring::LoopHandler
   void OnAccepted(ring::ConnId id, const sockaddr_storage& peer) override;
@@ -225,40 +216,11 @@ class Worker final : public ring::LoopHandler {
 
   void CheckTimers(Session& session, int64_t now_ns);
 
-  // ---- routes: the cluster protocol on this worker's route connections ----
-  // route_session.cc: handshake, authentication, registration, close.
+  // A new session of either kind, registered under its connection's slot.
   Session& NewSession(ring::ConnId id, const sockaddr_storage& peer, SessionKind kind);
-  void StartRoute(Session& session);
+  // input.cc: a route's input, parsed within the same work budget as a client's.
   std::string_view ParseRouteWithinBudget(Session& session, std::string_view input);
-  void HandleRouteParseError(Session& session, const proto::RouteParseStep& step);
-  void HandleRouteOp(Session& session, const proto::RouteOp& op);
-  void HandleRouteConnect(Session& session, const proto::RouteOp& op);
-  void RouteAuthenticated(Session& session);
-  void HandleRouteInfo(Session& session, const proto::RouteOp& op);
-  void RegisterRoute(Session& session);
-  void GossipNewRoute(const Session& session);
-  void RouteClosing(Session& session, CloseReason reason);
-  std::string RouteInfoLine() const;
-  // route_interest.cc
-  void NoteLocalInterest(const Subscription& sub, bool added);
-  void PostInterestChanges();
-  void SendAllInterest(Session& route);
-  void HandleRemoteSub(Session& route, const proto::RouteOp& op);
-  // One trie member for the peer's interest key; nullopt if the trie refused the subject.
-  std::optional<uint32_t> AddRemoteMember(Session& route, std::string_view subject,
-                                          std::string_view queue, std::string_view key);
-  void HandleRemoteUnsub(Session& route, const proto::RouteOp& op);
-  // route_delivery.cc
-  void HandleRoutedMessage(Session& route, const proto::RouteOp& op);
-  // A route subscription matched a client's message: one RMSG per route and message.
-  void AddRouteTarget(const Subscription& sub);
-  void FlushRouteTargets(const Message& message);
-  // route_solicit.cc
-  void SolicitConfiguredRoutes();
-  void Solicit(size_t index);
-  void RetrySolicitedRoutes(int64_t now_ns);
-  void ScheduleRetry(size_t index, int error);
-  void SendConnectedClientsInfo();
+
 
   Session* Find(ring::ConnId id);
 
@@ -303,39 +265,11 @@ class Worker final : public ring::LoopHandler {
   size_t lame_duck_initial_sessions_ = 0;
   size_t lame_duck_closed_ = 0;
 
-  // Routes this worker dials: the configured ones it was given, and implicit ones from gossip.
-  struct SolicitedRoute {
-    std::string url;           // redacted, for logs
-    config::RouteUrl source;   // configured routes: as configured (what a reload compares)
-    std::string user;
-    std::string password;
-    sockaddr_storage address{};
-    bool configured = false;
-    int retries_left = -1;  // -1: forever (configured routes)
-    enum class State : uint8_t { kWaiting, kConnecting, kConnected, kDone } state =
-        State::kWaiting;
-    ring::ConnId conn;
-    std::string peer_id;  // the server last reached here; not dialled while routed otherwise
-    int64_t next_attempt_ns = 0;
-    uint32_t attempts = 0;
-    ring::Backoff backoff{1'000'000'000, 30'000'000'000};
-  };
-  std::vector<SolicitedRoute> solicited_;
-  bool routes_started_ = false;
-  // This worker's registered routes.
-  std::vector<ring::ConnId> routes_;
-  // Interest keys whose local weight changed this iteration, for every worker's routes.
-  std::vector<std::string> interest_changes_;
-  // The routes a message being delivered goes to (AddRouteTarget, FlushRouteTargets).
-  struct RouteTarget {
-    ring::ConnId conn;
-    std::string_view queue;  // empty: plain interest
-  };
-  std::vector<RouteTarget> route_targets_;
-  // The peers' client URLs last told to clients (async INFO when they change).
-  uint64_t connect_urls_version_ = 0;
-  std::string connect_urls_json_;  // `"connect_urls":[...]` or empty
-  std::vector<int64_t> weights_scratch_;
+
+  // The cluster protocol on this worker's route connections (a part of this worker, on its
+  // thread; a friend because it works on the worker's sessions and subscriptions).
+  friend class RouteProtocol;
+  RouteProtocol route_protocol_{*this};
 
   // This worker's end of the mesh to the other workers.
   MeshPort mesh_;
