@@ -149,16 +149,19 @@ void RouteProtocol::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
   if (op.queue.empty()) return;
   // The queue group's weight, bounded so a peer cannot make this node hold without end.
   constexpr int64_t kMaxQueueWeight = 256;
-  const size_t extras = static_cast<size_t>(std::clamp<int64_t>(op.weight, 1, kMaxQueueWeight) - 1);
+  size_t extras = static_cast<size_t>(std::clamp<int64_t>(op.weight, 1, kMaxQueueWeight) - 1);
   std::vector<uint32_t>& members = link.extra_members[key];
+  extras = std::min(extras, members.size() + (kMaxExtraMembersPerRoute - link.extra_member_count));
   while (members.size() < extras) {
     const std::optional<uint32_t> slot = AddRemoteMember(route, op.subject, op.queue, key);
     if (!slot.has_value()) break;
     members.push_back(*slot);
+    ++link.extra_member_count;
   }
   while (members.size() > extras) {
     worker_.RemoveSubscription(members.back());
     members.pop_back();
+    --link.extra_member_count;
   }
   if (members.empty()) link.extra_members.erase(key);
 }
@@ -169,6 +172,7 @@ void RouteProtocol::HandleRemoteUnsub(Session& route, const proto::RouteOp& op) 
   const std::string key = route::InterestKeyOf(op.subject, op.queue);
   if (auto extra = link.extra_members.find(key); extra != link.extra_members.end()) {
     for (uint32_t slot : extra->second) worker_.RemoveSubscription(slot);
+    link.extra_member_count -= extra->second.size();
     link.extra_members.erase(extra);
   }
   auto it = link.remote_subs.find(key);

@@ -94,6 +94,15 @@ void RouteProtocol::SolicitImplicit(std::string url) {
   for (const SolicitedRoute& route : solicited_) {
     if (route.url == url && route.state != SolicitedRoute::State::kDone) return;
   }
+  // A finished implicit entry is reused (its connection, if any, is closed and none of its
+  // connects is pending), so gossip about servers that come and go does not grow the list.
+  size_t reuse = solicited_.size();
+  for (size_t i = 0; i < solicited_.size(); ++i) {
+    if (!solicited_[i].configured && solicited_[i].state == SolicitedRoute::State::kDone) {
+      reuse = i;
+      break;
+    }
+  }
   SolicitedRoute route;
   if (!NumericAddress(route::HostPortOfUrl(url), &route.address)) {
     log::Debug("Not dialling gossiped route %s: not a numeric address", url);
@@ -104,8 +113,12 @@ void RouteProtocol::SolicitImplicit(std::string url) {
   route.user = worker_.options_->cluster.user;
   route.password = worker_.options_->cluster.password;
   route.retries_left = worker_.options_->cluster.connect_retries;
-  solicited_.push_back(std::move(route));
-  Solicit(solicited_.size() - 1);
+  if (reuse < solicited_.size()) {
+    solicited_[reuse] = std::move(route);
+  } else {
+    solicited_.push_back(std::move(route));
+  }
+  Solicit(reuse);
 }
 
 void RouteProtocol::Solicit(size_t index) {

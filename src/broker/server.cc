@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -26,6 +27,7 @@
 #include "ringnats/broker/monitoring.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/worker.h"
+#include "ringnats/ring/backoff.h"
 #include "ringnats/ring/event_loop.h"
 #include "ringnats/monitor/http_server.h"
 #include "ringnats/ring/listener.h"
@@ -206,12 +208,59 @@ void WakeAll(const SharedState& shared) {
   }
 }
 
+// Configured routes whose host did not resolve: the control thread tries again, with the
+// same backoff as a failed dial, and hands each one that resolves to its worker. A ring
+// never resolves a name (it blocks). Control thread only.
+class RouteResolver {
+ public:
+  void Add(config::RouteUrl url, uint32_t worker) {
+    pending_.push_back(Pending{std::move(url), worker, 0, ring::Backoff(1'000'000'000, 30'000'000'000)});
+    pending_.back().next_ns = ring::MonotonicNowNs() + pending_.back().backoff.NextDelayNs(random_);
+  }
+  void Remove(const config::RouteUrl& url) {
+    std::erase_if(pending_, [&](const Pending& p) { return p.url == url; });
+  }
+  // Timed work of the control loop.
+  void Run(SharedState& shared) {
+    const int64_t now = ring::MonotonicNowNs();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (now < it->next_ns) {
+        ++it;
+        continue;
+      }
+      ClusterShared::Target target;
+      target.url = it->url;
+      if (!ResolveRouteAddress(it->url, &target.address)) {
+        it->next_ns = now + it->backoff.NextDelayNs(random_);
+        ++it;
+        continue;
+      }
+      target.resolved = true;
+      log::Info("Resolved route %s", it->url.Redacted());
+      shared.PostToWorker(
+          it->worker, [target](Worker& worker) { worker.routes().AddConfigured(target); },
+          nullptr);
+      it = pending_.erase(it);
+    }
+  }
+
+ private:
+  struct Pending {
+    config::RouteUrl url;
+    uint32_t worker;
+    int64_t next_ns;
+    ring::Backoff backoff;
+  };
+  std::vector<Pending> pending_;
+  absl::InsecureBitGen random_;
+};
+
 // Routes added to or removed from `cluster { routes }` by a reload: each added one is
 // resolved here and handed to a worker to dial; a removed one is closed by its worker and
 // not dialled again. Other cluster changes (credentials, permissions) apply to routes as
 // they connect.
 void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
-                  const config::ClusterOptions& after) {
+                  const config::ClusterOptions& after, RouteResolver& resolver) {
   auto contains = [](const std::vector<config::RouteUrl>& urls, const config::RouteUrl& url) {
     return std::find(urls.begin(), urls.end(), url) != urls.end();
   };
@@ -221,6 +270,7 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
     if (contains(after.routes, url)) continue;
     changed = true;
     log::Info("Removed route %s", url.Redacted());
+    resolver.Remove(url);
     for (uint32_t i = 0; i < workers; ++i) {
       shared.PostToWorker(
           i, [url](Worker& worker) { worker.routes().RemoveConfigured(url); }, nullptr);
@@ -235,6 +285,7 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
     target.resolved = ResolveRouteAddress(url, &target.address);
     if (!target.resolved) {
       log::Error("Error trying to connect to route: could not resolve %s", url.Redacted());
+      resolver.Add(url, static_cast<uint32_t>(i % workers));
       continue;
     }
     shared.PostToWorker(
@@ -246,7 +297,7 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
 
 // SIGHUP: parse and check the new configuration here, on the control thread; if it is good,
 // hand it to every worker as one immutable snapshot.
-void Reload(SharedState& shared, const ReloadOptions& reload_options) {
+void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResolver& resolver) {
   const RuntimeConfigPtr current = shared.config.Load();
   if (current->options.config_file.empty() || !reload_options) {
     log::Error(
@@ -272,7 +323,9 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options) {
   // Verdicts cached under the old users and passwords must not outlive them.
   shared.auth_pool->ClearCache();
   shared.config.Publish(BuildRuntimeConfig(*next, shared));
-  if (shared.cluster != nullptr) ReloadRoutes(shared, current->options.cluster, next->cluster);
+  if (shared.cluster != nullptr) {
+    ReloadRoutes(shared, current->options.cluster, next->cluster, resolver);
+  }
   WakeAll(shared);
   shared.monitor.RecordReload(absl::OkStatus());
   log::Info("Reloaded server configuration");
@@ -378,6 +431,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
 
   SharedState shared(worker_count);
   shared.port = port;
+  RouteResolver route_resolver;  // control thread only
   if (cluster_enabled) {
     const bool dynamic = options.cluster.name.empty();
     shared.cluster = std::make_unique<ClusterShared>(
@@ -389,6 +443,8 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       target.resolved = ResolveRouteAddress(url, &target.address);
       if (!target.resolved) {
         log::Error("Error trying to connect to route: could not resolve %s", url.Redacted());
+        route_resolver.Add(url, static_cast<uint32_t>(shared.cluster->configured.size() %
+                                                      static_cast<size_t>(worker_count)));
       }
       shared.cluster->configured.push_back(std::move(target));
     }
@@ -537,17 +593,22 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   log::Info("Server is ready");
   start.count_down();
 
+  // The control loop: signals, and once a second its timed work (route names to resolve).
   int exit_code = 0;
+  const timespec tick{1, 0};
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig < 0) {
+      if (shared.cluster != nullptr) route_resolver.Run(shared);
+      continue;
+    }
     if (sig == SIGINT || sig == SIGTERM) {
       log::Info("Trapped \"%s\" signal", sig == SIGINT ? "interrupt" : "terminated");
       exit_code = sig == SIGTERM ? 1 : 0;
       break;
     }
     if (sig == SIGHUP) {
-      Reload(shared, reload_options);
+      Reload(shared, reload_options, route_resolver);
     } else if (sig == SIGUSR2) {
       RunLameDuck(shared, signals);  // SIGINT may cut it short; either way the exit is clean
       exit_code = 0;

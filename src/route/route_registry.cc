@@ -73,13 +73,13 @@ bool RouteRegistry::cluster_name_dynamic() const {
 bool RouteRegistry::AgreeOnName(std::string_view name, bool theirs_dynamic) {
   absl::MutexLock lock(&mu_);
   if (name == cluster_name_) return true;
-  if (!name_dynamic_) return false;
+  if (!name_dynamic_) return theirs_dynamic;  // the peer adopts ours
   if (!theirs_dynamic || name < cluster_name_) {
     cluster_name_ = std::string(name);
     name_dynamic_ = theirs_dynamic;
-    return true;
   }
-  return false;
+  // Otherwise the peer adopts ours: both generated, ours sorts first.
+  return true;
 }
 
 }  // namespace ringnats::route

@@ -19,6 +19,11 @@ namespace ringnats::broker {
 inline constexpr proto::RouteParserLimits kAuthenticatedRouteLimits{1024 * 1024,
                                                                     64 * 1024 * 1024};
 
+// Weight beyond one member costs a trie entry per unit: a peer may have this many such
+// entries in all (past it, its further weights count as 1), so a flood of heavy queue
+// groups cannot make the node hold hundreds of entries per line.
+inline constexpr size_t kMaxExtraMembersPerRoute = 4096;
+
 struct RouteLink {
   proto::RouteParser parser;
   // Index into the worker's solicited routes when this worker dialled the peer, else -1.
@@ -31,6 +36,7 @@ struct RouteLink {
   // publisher's random pick sends it its share, as nats-server weights it: the w-1 members
   // beyond the one in remote_subs, by interest key.
   StringMap<std::vector<uint32_t>> extra_members;
+  size_t extra_member_count = 0;  // over all groups, bounded by kMaxExtraMembersPerRoute
   // Interest we announced to the peer: interest key -> weight (1 for plain subjects).
   StringMap<int64_t> announced;
 };

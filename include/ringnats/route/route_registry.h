@@ -57,7 +57,8 @@ class RouteRegistry {
   std::string cluster_name() const;
   bool cluster_name_dynamic() const;
   // A peer announced `name`: adopted if ours was generated and theirs is not (or both were
-  // generated and theirs sorts first), as nats-server does. True if ours is `name` after.
+  // generated and theirs sorts first), as nats-server does. False only when both names were
+  // configured and differ; a generated name on either side gives way to the other.
   bool AgreeOnName(std::string_view name, bool theirs_dynamic);
 
  private:
