@@ -278,6 +278,11 @@ void RouteProtocol::Closing(Session& session, CloseReason reason) {
   if (link.solicited >= 0) {
     SolicitedRoute& solicited = solicited_[link.solicited];
     if (solicited.state == SolicitedRoute::State::kConnected) {
+      // As nats-server: a lost gossiped route is dialled once more, then connect_retries
+      // times (ScheduleRetry spends one for the first redial).
+      if (!solicited.configured) {
+        solicited.retries_left = worker_.options_->cluster.connect_retries + 1;
+      }
       ScheduleRetry(static_cast<size_t>(link.solicited), /*error=*/0);
     }
   }
