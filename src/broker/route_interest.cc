@@ -21,24 +21,17 @@ namespace {
 // are not for us.
 constexpr std::string_view kGlobalAccount = "$G";
 
-// Whether a peer may hear of / announce interest in `subject` under route permissions.
-bool Permitted(const std::optional<auth::Permissions>& permissions, const auth::SubjectRules& rules,
-               std::string_view subject) {
-  if (!permissions.has_value() || rules.empty()) return true;
-  auth::Permissions check;
-  check.subscribe = rules;
-  return auth::MaySubscribe(check, subject, {});
+// Whether interest in `subject` may cross a route under one side of route permissions.
+bool Permitted(const std::optional<auth::Permissions>& check, std::string_view subject) {
+  return !check.has_value() || auth::MaySubscribe(*check, subject, {});
 }
 
 void Announce(RouteLink& link, std::string_view key, int64_t weight,
-              const std::optional<auth::Permissions>& permissions, std::string* out) {
+              const std::optional<auth::Permissions>& imports, std::string* out) {
   auto it = link.announced.find(key);
   const auto [subject, queue] = route::SplitInterestKey(key);
   // cluster { permissions { import } }: interest outside it is never announced.
-  if (!Permitted(permissions, permissions ? permissions->subscribe : auth::SubjectRules{},
-                 subject)) {
-    return;
-  }
+  if (!Permitted(imports, subject)) return;
   if (weight > 0) {
     if (it != link.announced.end() && (queue.empty() || it->second == weight)) return;
     link.announced.insert_or_assign(std::string(key), weight);
@@ -96,7 +89,7 @@ void RouteProtocol::SyncInterest(const std::vector<std::string>& keys) {
     if (route == nullptr || route->closing) continue;
     lines.clear();
     for (size_t i = 0; i < keys.size(); ++i) {
-      Announce(*route->route, keys[i], weights_scratch_[i], worker_.config_->route_permissions, &lines);
+      Announce(*route->route, keys[i], weights_scratch_[i], worker_.config_->route_imports, &lines);
     }
     if (!lines.empty()) worker_.Write(*route, lines);
   }
@@ -105,7 +98,7 @@ void RouteProtocol::SyncInterest(const std::vector<std::string>& keys) {
 void RouteProtocol::SendAllInterest(Session& route) {
   std::string lines;
   for (const auto& [key, weight] : worker_.shared_.cluster->ledger.Snapshot()) {
-    Announce(*route.route, key, weight, worker_.config_->route_permissions, &lines);
+    Announce(*route.route, key, weight, worker_.config_->route_imports, &lines);
   }
   if (!lines.empty()) worker_.Write(route, lines);
 }
@@ -133,11 +126,7 @@ void RouteProtocol::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
   std::string key = route::InterestKeyOf(op.subject, op.queue);
   if (!link.remote_subs.contains(key)) {
     // cluster { permissions { export } }: the peer gets no messages outside it.
-    const std::optional<auth::Permissions>& permissions = worker_.config_->route_permissions;
-    if (!Permitted(permissions, permissions ? permissions->publish : auth::SubjectRules{},
-                   op.subject)) {
-      return;
-    }
+    if (!Permitted(worker_.config_->route_exports, op.subject)) return;
     if (!sublist::IsValidSubscribeSubject(op.subject)) {
       log::Debug("%s - invalid remote subject \"%s\"", route.log_prefix, op.subject);
       return;

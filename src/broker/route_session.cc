@@ -109,15 +109,7 @@ void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
   }
   session.connect_received = true;
   session.connect_received_ns = worker_.now_ns_;
-  if (!connect->cluster.empty() &&
-      !worker_.shared_.cluster->registry.AgreeOnName(connect->cluster, connect->cluster_dynamic)) {
-    const std::string text =
-        absl::StrFormat("Rejecting connection, cluster name \"%s\" does not match \"%s\"",
-                        connect->cluster, worker_.shared_.cluster->registry.cluster_name());
-    log::Error("%s - %s", session.log_prefix, text);
-    worker_.CloseWithError(session, text, CloseReason::kClusterNameConflict);
-    return;
-  }
+  if (!AgreeOnClusterName(session, connect->cluster, connect->cluster_dynamic)) return;
   session.connect.headers = connect->headers;
   if (!session.auth_snapshot->enabled()) {
     Authenticated(session);
@@ -127,6 +119,17 @@ void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
   session.connect.pass = std::move(connect->password);
   worker_.Authenticate(session);  // AuthenticationSucceeded comes back to RouteAuthenticated
   session.connect.pass.clear();
+}
+
+bool RouteProtocol::AgreeOnClusterName(Session& session, std::string_view name, bool dynamic) {
+  route::RouteRegistry& registry = worker_.shared_.cluster->registry;
+  if (name.empty() || registry.AgreeOnName(name, dynamic)) return true;
+  const std::string text =
+      absl::StrFormat("Rejecting connection, cluster name \"%s\" does not match \"%s\"", name,
+                      registry.cluster_name());
+  log::Error("%s - %s", session.log_prefix, text);
+  worker_.CloseWithError(session, text, CloseReason::kClusterNameConflict);
+  return false;
 }
 
 void RouteProtocol::Authenticated(Session& session) {
@@ -153,14 +156,7 @@ void RouteProtocol::HandleInfo(Session& session, const proto::RouteOp& op) {
       worker_.Close(session, CloseReason::kDuplicateRoute);
       return;
     }
-    if (!info->cluster.empty() && !registry.AgreeOnName(info->cluster, info->cluster_dynamic)) {
-      const std::string text =
-          absl::StrFormat("Rejecting connection, cluster name \"%s\" does not match \"%s\"",
-                          info->cluster, registry.cluster_name());
-      log::Error("%s - %s", session.log_prefix, text);
-      worker_.CloseWithError(session, text, CloseReason::kClusterNameConflict);
-      return;
-    }
+    if (!AgreeOnClusterName(session, info->cluster, info->cluster_dynamic)) return;
     link.peer = *std::move(info);
     Register(session);
     return;
@@ -268,13 +264,8 @@ void RouteProtocol::Closing(Session& session, CloseReason reason) {
     }
   }
   link.extra_members.clear();
-  if (!link.remote_subs.empty()) {
-    // The peer's interest leaves the trie over the next iterations, like a client's.
-    auto subs = std::make_unique<StringMap<uint32_t>>(std::move(link.remote_subs));
-    link.remote_subs.clear();
-    auto next = subs->begin();
-    worker_.teardowns_.push_back(Worker::Teardown{std::move(subs), next});
-  }
+  // The peer's interest leaves the trie over the next iterations, like a client's.
+  worker_.TearDownLater(link.remote_subs);
   if (link.solicited >= 0) {
     SolicitedRoute& solicited = solicited_[link.solicited];
     if (solicited.state == SolicitedRoute::State::kConnected) {

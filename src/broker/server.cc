@@ -83,9 +83,12 @@ RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
   route_auth->timeout = options.cluster.auth_timeout;
   runtime->route_auth = std::move(route_auth);
   if (options.cluster.permissions.has_value()) {
-    auth::Permissions& permissions = runtime->route_permissions.emplace();
-    permissions.subscribe = options.cluster.permissions->imports;
-    permissions.publish = options.cluster.permissions->exports;
+    if (!options.cluster.permissions->imports.empty()) {
+      runtime->route_imports.emplace().subscribe = options.cluster.permissions->imports;
+    }
+    if (!options.cluster.permissions->exports.empty()) {
+      runtime->route_exports.emplace().subscribe = options.cluster.permissions->exports;
+    }
   }
   route::LocalRouteFacts& facts = runtime->route_facts;
   facts.server_id = shared.server_id;

@@ -246,14 +246,7 @@ void Worker::Close(Session& session, CloseReason reason) {
   } else {
     RecordClosed(session, reason);
   }
-  if (!session.subs_by_sid.empty()) {
-    // Deliveries check that the owner is open, so the subscriptions may leave the trie over
-    // the next iterations (ContinueTeardown).
-    auto subs = std::make_unique<StringMap<uint32_t>>(std::move(session.subs_by_sid));
-    session.subs_by_sid.clear();
-    auto next = subs->begin();
-    teardowns_.push_back(Teardown{std::move(subs), next});
-  }
+  TearDownLater(session.subs_by_sid);
   if (session.kind == SessionKind::kClient) {
     log::Debug("%s - Client connection closed: %s", session.log_prefix, CloseReasonText(reason));
   }
@@ -263,6 +256,16 @@ void Worker::Close(Session& session, CloseReason reason) {
                      reason != CloseReason::kSlowConsumerWriteDeadline &&
                      reason != CloseReason::kWriteError && reason != CloseReason::kReadError;
   loop_.Close(session.conn, flush ? ring::CloseMode::kAfterFlush : ring::CloseMode::kNow);
+}
+
+void Worker::TearDownLater(StringMap<uint32_t>& subs) {
+  if (subs.empty()) return;
+  // Deliveries check that the owner is open, so the subscriptions may leave the trie over
+  // the next iterations (ContinueTeardown).
+  auto taken = std::make_unique<StringMap<uint32_t>>(std::move(subs));
+  subs.clear();
+  auto next = taken->begin();
+  teardowns_.push_back(Teardown{std::move(taken), next});
 }
 
 void Worker::ContinueTeardown() {

@@ -105,6 +105,8 @@ class RouteProtocol {
   std::string InfoLine() const;
   void HandleConnect(Session& session, const proto::RouteOp& op);
   void HandleInfo(Session& session, const proto::RouteOp& op);
+  // A peer's cluster name against ours (empty: none given); closes the route on a conflict.
+  bool AgreeOnClusterName(Session& session, std::string_view name, bool dynamic);
   void Register(Session& session);
   void Gossip(const Session& session);
   // route_interest.cc

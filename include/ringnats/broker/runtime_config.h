@@ -23,9 +23,10 @@ struct RuntimeConfig {
   // Routes: the cluster authorization as a single-user rule (mode kNone without one), and
   // what our route INFO says (the cluster name is the registry's, which may change).
   auth::AuthConfigPtr route_auth;
-  // cluster { permissions }: `subscribe` holds the imports (interest we announce to a peer),
-  // `publish` the exports (interest a peer may announce to us). Unset: everything.
-  std::optional<auth::Permissions> route_permissions;
+  // cluster { permissions }, each as a subscribe check (unset: everything allowed): the
+  // imports bound the interest we announce to a peer, the exports what a peer may announce.
+  std::optional<auth::Permissions> route_imports;
+  std::optional<auth::Permissions> route_exports;
   route::LocalRouteFacts route_facts;
 };
 

@@ -174,6 +174,8 @@ class Worker final : public ring::LoopHandler {
   // A closed session's subscriptions leave the trie a slice per loop iteration, so closing
   // a connection with a million subscriptions does not stall its neighbours.
   void ContinueTeardown();
+  // Takes `subs` (sid or interest key -> slot) to leave the trie in ContinueTeardown's slices.
+  void TearDownLater(StringMap<uint32_t>& subs);
 
   // flow_control.cc
   // After a delivery to `target`: past half of max_pending, the producer is stalled (as
