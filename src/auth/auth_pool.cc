@@ -2,11 +2,11 @@
 
 #include <openssl/crypto.h>
 
-#include "pool_thread_priority.h"
 #include "ringnats/auth/bcrypt.h"
 #include "ringnats/auth/secrets.h"
-#include "ringnats/util/thread_cpu_time.h"
 #include "ringnats/util/log.h"
+#include "ringnats/util/pool_thread_priority.h"
+#include "ringnats/util/thread_cpu_time.h"
 
 namespace ringnats::auth {
 namespace {
@@ -143,7 +143,7 @@ void AuthPool::StoreVerdict(const std::string& key, bool ok) {
 
 void AuthPool::RunThread() {
   // Pool threads yield to the rings: hashing is throughput work, message traffic is latency.
-  PoolThreadPriority priority;
+  util::PoolThreadPriority priority;
   priority.Start();
   BcryptHasher hasher;
   std::vector<uint32_t> to_wake;

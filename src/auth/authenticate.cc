@@ -27,10 +27,22 @@ const User* NoAuthUser(const AuthConfig& config) {
   return it == config.users.end() ? nullptr : &it->second;
 }
 
-Verdict Authenticate(const AuthConfig& config, const Credentials& presented) {
+Verdict Authenticate(const AuthConfig& config, const Credentials& presented,
+                     const CertificateIdentity* certificate) {
   switch (config.mode) {
     case AuthConfig::Mode::kNone: return Verdict{.kind = Verdict::Kind::kAccept};
     case AuthConfig::Mode::kUsers: {
+      if (config.tls_map) {
+        std::string_view matched_by;
+        const User* user = certificate != nullptr
+                               ? UserFromCertificate(config, *certificate, &matched_by)
+                               : nullptr;
+        return Verdict{.kind = user != nullptr ? Verdict::Kind::kAccept : Verdict::Kind::kReject,
+                       .user = user,
+                       .log_user = presented.user,
+                       .log_user_named = !presented.user.empty(),
+                       .certificate_match = matched_by};
+      }
       const bool nothing_presented =
           presented.user.empty() && presented.pass.empty() && presented.token.empty();
       if (nothing_presented) {

@@ -25,7 +25,16 @@ uint64_t SessionKey(ring::ConnId id, uint8_t ticket) {
 void Worker::Authenticate(Session& session) {
   const auth::Credentials presented{session.connect.user, session.connect.pass,
                                     session.connect.auth_token};
-  const auth::Verdict verdict = auth::Authenticate(*session.auth_snapshot, presented);
+  const auth::Verdict verdict = auth::Authenticate(*session.auth_snapshot, presented,
+                                                   session.tls_peer ? &*session.tls_peer : nullptr);
+  if (!verdict.certificate_match.empty()) {
+    log::Debug("%s - Using %s for auth [\"%s\"]", session.log_prefix, verdict.certificate_match,
+               verdict.user->name);
+  }
+  if (session.auth_snapshot->tls_map && verdict.user != nullptr && !session.connect.user.empty()) {
+    log::Warn("%s - User \"%s\" found in connect proto, but user required from cert",
+              session.log_prefix, session.connect.user);
+  }
   session.auth_log_user =
       verdict.log_user_named ? absl::StrFormat(" - User \"%s\"", verdict.log_user) : std::string();
   switch (verdict.kind) {

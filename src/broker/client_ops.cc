@@ -228,6 +228,7 @@ void Worker::HandlePong(Session& session) {
 }
 
 void Worker::CheckTimers(Session& session, int64_t now_ns) {
+  if (CheckTlsDeadline(session, now_ns)) return;
   if (session.auth_deadline_ns != 0 && now_ns >= session.auth_deadline_ns) {
     log::Debug("%s - Authentication Timeout", session.log_prefix);
     shared_.monitor.auth_timeouts.fetch_add(1, std::memory_order_relaxed);

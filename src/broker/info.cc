@@ -46,6 +46,8 @@ std::string BuildInfoPrefix(const config::ServerOptions& options, const InfoFact
   info["port"] = port;
   info["headers"] = !options.no_header_support;
   if (facts.auth_required) info["auth_required"] = true;
+  if (facts.tls_required) info["tls_required"] = true;
+  if (facts.tls_verify) info["tls_verify"] = true;
   info["max_payload"] = options.max_payload;
   info["ringnats_version"] = RINGNATS_VERSION;
   std::string text = "INFO " + info.dump();

@@ -71,7 +71,8 @@ void Worker::RecheckCredentials(Session& session) {
   const auth::AuthConfig& auth_config = *session.auth_snapshot;
   const auth::Verdict verdict = auth::Authenticate(
       auth_config,
-      auth::Credentials{session.connect.user, session.connect.pass, session.connect.auth_token});
+      auth::Credentials{session.connect.user, session.connect.pass, session.connect.auth_token},
+      session.tls_peer ? &*session.tls_peer : nullptr);
   switch (verdict.kind) {
     case auth::Verdict::Kind::kAccept:
       SetUser(session, verdict.user);

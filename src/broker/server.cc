@@ -67,13 +67,21 @@ std::string AdvertisedHost(const std::string& host) {
   return host;
 }
 
-RuntimeConfigPtr BuildRuntimeConfig(const config::ServerOptions& options,
-                                    const SharedState& shared) {
+// Fails only when a TLS certificate, key or CA file cannot be used.
+absl::StatusOr<RuntimeConfigPtr> BuildRuntimeConfig(const config::ServerOptions& options,
+                                                    const SharedState& shared) {
+  absl::StatusOr<config::TlsContexts> tls = config::BuildTlsContexts(options);
+  if (!tls.ok()) return tls.status();
   auto runtime = std::make_shared<RuntimeConfig>();
   runtime->options = options;
+  runtime->tls = *std::move(tls);
   runtime->auth = std::make_shared<const auth::AuthConfig>(config::ResolveAuth(options));
-  runtime->info_prefix = BuildInfoPrefix(
-      options, InfoFacts{shared.server_id, shared.port, runtime->auth->auth_required()});
+  runtime->info_prefix =
+      BuildInfoPrefix(options, InfoFacts{.server_id = shared.server_id,
+                                         .port = shared.port,
+                                         .auth_required = runtime->auth->auth_required(),
+                                         .tls_required = options.tls.enabled,
+                                         .tls_verify = options.tls.enabled && options.tls.verify});
   auto route_auth = std::make_shared<auth::AuthConfig>();
   if (!options.cluster.user.empty() || !options.cluster.password.empty()) {
     route_auth->mode = auth::AuthConfig::Mode::kSingleUser;
@@ -147,6 +155,8 @@ bool HasPlaintextPasswords(const auth::AuthConfig& config) {
     return !auth::IsBcryptHash(config.single_user.password);
   }
   for (const auto& [name, user] : config.users) {
+    // A user named by its certificate needs no password (nats-server does not warn).
+    if (config.tls_map && user.password.empty()) continue;
     if (!auth::IsBcryptHash(user.password)) return true;
   }
   return false;
@@ -298,6 +308,15 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
   if (changed) log::Info("Reloaded: cluster routes");
 }
 
+// nats-server reports a reloaded `tls` block when its certificate changed, also when the
+// block's text did not.
+bool TlsCertificateChanged(const RuntimeConfig& before, const RuntimeConfig& after) {
+  const auto& old_context = before.tls.clients;
+  const auto& new_context = after.tls.clients;
+  if (old_context == nullptr || new_context == nullptr) return false;
+  return old_context->CertificateDigest() != new_context->CertificateDigest();
+}
+
 // SIGHUP: parse and check the new configuration here, on the control thread; if it is good,
 // hand it to every worker as one immutable snapshot.
 void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResolver& resolver) {
@@ -325,7 +344,16 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
   }
   // Verdicts cached under the old users and passwords must not outlive them.
   shared.auth_pool->ClearCache();
-  shared.config.Publish(BuildRuntimeConfig(*next, shared));
+  absl::StatusOr<RuntimeConfigPtr> runtime = BuildRuntimeConfig(*next, shared);
+  if (!runtime.ok()) {
+    log::Error("Failed to reload server configuration: %s", runtime.status().message());
+    shared.monitor.RecordReload(runtime.status());
+    return;
+  }
+  if (next->tls != current->options.tls || TlsCertificateChanged(*current, **runtime)) {
+    log::Info("Reloaded: tls = %s", next->tls.enabled ? "enabled" : "disabled");
+  }
+  shared.config.Publish(*std::move(runtime));
   if (shared.cluster != nullptr) {
     ReloadRoutes(shared, current->options.cluster, next->cluster, resolver);
   }
@@ -452,7 +480,9 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       shared.cluster->configured.push_back(std::move(target));
     }
   }
-  shared.config.Publish(BuildRuntimeConfig(options, shared));
+  absl::StatusOr<RuntimeConfigPtr> runtime = BuildRuntimeConfig(options, shared);
+  if (!runtime.ok()) return runtime.status();
+  shared.config.Publish(*std::move(runtime));
   // The pool exists even without auth, so a reload can turn auth on.
   auth::AuthPoolSettings pool;
   pool.threads = options.auth_threads > 0 ? options.auth_threads : ResolveWorkerCount(0);
@@ -463,6 +493,11 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   shared.auth_pool = std::make_unique<auth::AuthPool>(
       pool, worker_count,
       [&shared](uint32_t worker) { shared.loops[worker]->WakeFromForeignThread(); });
+  shared.handshake_pool = std::make_unique<tls::HandshakePool>(ResolveWorkerCount(0));
+  if (options.tls.enabled && options.tls.connection_rate_limit > 0) {
+    shared.tls_rate_limiter =
+        std::make_unique<ConnectionRateLimiter>(options.tls.connection_rate_limit);
+  }
 
   std::latch loops_created(worker_count);
   std::latch start(1);
@@ -484,6 +519,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       // The ring must be created by the thread that submits to it (SINGLE_ISSUER).
       ring::LoopSettings settings;
       settings.listen_fd = listen_fds[i];
+      settings.handshake_pool = shared.handshake_pool.get();
       absl::StatusOr<std::unique_ptr<ring::EventLoop>> loop = ring::EventLoop::Create(settings);
       if (loop.ok() && !cluster_fds.empty()) {
         if (absl::Status added = (*loop)->AddListener(cluster_fds[i], kClusterListenerId);
@@ -571,6 +607,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
                                      AdvertisedHost(http_host), monitor_server->port());
   }
   log::Info("Listening for client connections on %s:%d", options.host, port);
+  if (options.tls.enabled) log::Info("TLS required for client connections");
   std::string cluster_url;
   if (shared.cluster != nullptr) {
     log::Info("Cluster name is %s", shared.cluster->registry.cluster_name());
@@ -603,6 +640,11 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
     const int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig < 0) {
       if (shared.cluster != nullptr) route_resolver.Run(shared);
+      if (shared.tls_rate_limiter != nullptr) {
+        if (const uint64_t blocked = shared.tls_rate_limiter->TakeBlocked(); blocked > 0) {
+          log::Warn("Rejected %d connections due to TLS rate limiting", blocked);
+        }
+      }
       continue;
     }
     if (sig == SIGINT || sig == SIGTERM) {
@@ -633,6 +675,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   for (auto& loop : loops) loop->RequestStop();
   for (std::thread& thread : threads) thread.join();
   shared.auth_pool.reset();  // joins its threads before the loops they wake go away
+  shared.handshake_pool.reset();  // likewise, and its jobs post to the loops
   if (!options.ports_file_dir.empty()) ::unlink(PortsFilePath(options).c_str());
   if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
   log::Info("Server Exiting..");

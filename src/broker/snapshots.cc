@@ -101,6 +101,14 @@ monitor::ConnectionInfo Worker::ConnectionInfoOf(const Session& session, SubsLis
   info.name = session.connect.name;
   info.lang = session.connect.lang;
   info.version = session.connect.version;
+  info.tls_version = session.tls_version;
+  info.tls_cipher_suite = session.tls_cipher_suite;
+  if (session.tls_peer.has_value()) {
+    info.tls_peer_certs.push_back(
+        monitor::TlsPeerCert{.subject = session.tls_peer->subject,
+                             .spki_sha256 = session.tls_peer_spki_sha256,
+                             .cert_sha256 = session.tls_peer_cert_sha256});
+  }
   info.authorized_user = AuthorizedUser(session);
   size_t bytes = 0;
   for (const auto& [sid, slot] : session.subs_by_sid) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "ringnats/auth/authenticate.h"
 #include "ringnats/broker/info.h"
+#include "ringnats/ring/listener.h"
 #include "ringnats/util/check.h"
 #include "ringnats/util/log.h"
 
@@ -19,20 +20,6 @@ constexpr size_t kTeardownPerIteration = 2048;
 // once per kTrimIntervalNs per worker.
 constexpr size_t kLargeTeardown = 10'000;
 constexpr int64_t kTrimIntervalNs = 1'000'000'000;
-
-std::string PeerIp(const sockaddr_storage& peer, int* port) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (peer.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(peer);
-    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
-    *port = ntohs(in6.sin6_port);
-  } else {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
-    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
-    *port = ntohs(in.sin_port);
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -57,6 +44,7 @@ std::string_view CloseReasonText(CloseReason reason) {
     case CloseReason::kDuplicateRoute: return "Duplicate Route";
     case CloseReason::kRouteRemoved: return "Route Removed";
     case CloseReason::kClusterNameConflict: return "Cluster Name Conflict";
+    case CloseReason::kTlsHandshakeFailure: return "TLS Handshake Failure";
   }
   return "Unknown";
 }
@@ -89,7 +77,7 @@ Session& Worker::NewSession(ring::ConnId id, const sockaddr_storage& peer, Sessi
   session->kind = kind;
   session->client_id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
   session->start = absl::Now();
-  session->peer_ip = PeerIp(peer, &session->peer_port);
+  session->peer_ip = ring::AddressIp(peer, &session->peer_port);
   session->log_prefix =
       absl::StrFormat("%s:%d - %s:%d", session->peer_ip, session->peer_port,
                       kind == SessionKind::kRoute ? "rid" : "cid", session->client_id);
@@ -143,17 +131,27 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   shared_.total_connections.fetch_add(1, std::memory_order_relaxed);
   log::Debug("%s - Client connection created", s.log_prefix);
 
+  WorkerCounters::Add(counters_.connections, 1);
+  const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  // With TLS, INFO goes out in plaintext and the client starts the handshake after reading
+  // it; nats-server 2.10's handshake_first has the handshake first and INFO inside it.
+  const bool tls = config_->tls.clients != nullptr;
+  const bool tls_first = tls && options_->tls.handshake_first;
+  if (tls_first) {
+    StartClientTls(s);
+    if (s.closing) return;
+  }
   std::string info = config_->info_prefix;
   if (shared_.cluster != nullptr) route_protocol_.RefreshClientInfo();
   AppendInfoClientFields(&info, s.client_id, s.peer_ip, /*lame_duck=*/false,
                          route_protocol_.client_info_fields());
   Write(s, info);
-  WorkerCounters::Add(counters_.connections, 1);
-  const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
   if (open > options_->max_connections) {
     log::Error("%s - maximum connections exceeded", s.log_prefix);
     CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
+    return;
   }
+  if (tls && !tls_first) StartClientTls(s);
 }
 
 void Worker::OnReceived(ring::ConnId id, std::string_view data) {
@@ -347,6 +345,7 @@ void Worker::OnTick(int64_t now_ns) {
     CheckTimers(*session, now_ns);
     next_due = std::min(next_due, session->next_ping_ns);
     if (session->auth_deadline_ns != 0) next_due = std::min(next_due, session->auth_deadline_ns);
+    if (session->tls_deadline_ns != 0) next_due = std::min(next_due, session->tls_deadline_ns);
   }
   next_timer_due_ns_ = next_due;
 }

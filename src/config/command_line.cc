@@ -511,6 +511,8 @@ auth::AuthConfig ResolveAuth(const ServerOptions& options) {
     resolved.single_user.password = options.cli_pass;
     resolved.timeout = timeout;
   }
+  resolved.tls_map = options.tls.enabled && options.tls.verify_and_map &&
+                     resolved.mode == auth::AuthConfig::Mode::kUsers;
   return resolved;
 }
 

@@ -342,13 +342,24 @@ absl::Status ValidateForStart(const ServerOptions& o) {
         "configuration",
         o.authorization.no_auth_user));
   }
-  // TODO(issue 12): removed when RunServer serves TLS (the contexts are checked above, so a
-  // bad certificate is still reported as nats-server reports it). Until then a server told
-  // to require TLS must not start in plaintext.
-  if (o.tls.enabled || o.cluster.tls.enabled || o.https_port != 0) {
+  // TODO(issue 12): each refusal goes when RunServer serves that listener with TLS (the
+  // contexts are checked above, so a bad certificate is still reported as nats-server reports
+  // it). Until then a server told to require TLS must not start in plaintext.
+  if (o.tls.enabled && o.tls.handshake_first &&
+      o.tls.handshake_first_fallback > absl::ZeroDuration()) {
     return absl::UnimplementedError(
-        "TLS (a tls block, --tls* flags or https_port) is not supported by ringnats yet: "
-        "-t accepts it, the server does not serve it");
+        "handshake_first with a fallback to plaintext INFO (\"auto\" or a duration) is not "
+        "supported by ringnats yet");
+  }
+  if (o.cluster.tls.enabled) {
+    return absl::UnimplementedError(
+        "TLS for routes (cluster { tls { } }) is not supported by ringnats yet: -t accepts it, "
+        "the server does not serve it");
+  }
+  if (o.https_port != 0) {
+    return absl::UnimplementedError(
+        "https_port is not supported by ringnats yet: -t accepts it, the server does not "
+        "serve it");
   }
   return absl::OkStatus();
 }

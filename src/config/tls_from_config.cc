@@ -273,7 +273,7 @@ absl::Status ApplyTlsBlock(const MapEntry& raw_block, bool route, TlsOptions* ou
   for (const MapEntry& raw : block.value.map()) {
     if (absl::Status st = ApplyEntry(AtKey(raw), route, &parsed); !st.ok()) return st;
   }
-  if (absl::Status st = CheckTlsOptions(parsed, route); !st.ok()) {
+  if (absl::Status st = CheckTlsOptions(parsed); !st.ok()) {
     return ErrorAt(block.key_position, std::string(st.message()));
   }
   *out = std::move(parsed);

@@ -18,6 +18,6 @@ absl::Status ApplyTlsBlock(const MapEntry& block, bool route, TlsOptions* out);
 // cert_file and key_file, readable and matching files, known suites and curves), then
 // ringnats' refusals of what nats-server accepts but ringnats cannot serve. Errors carry no
 // position.
-absl::Status CheckTlsOptions(const TlsOptions& options, bool route);
+absl::Status CheckTlsOptions(const TlsOptions& options);
 
 }  // namespace ringnats::config

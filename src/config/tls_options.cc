@@ -12,20 +12,11 @@ namespace {
 
 // What nats-server accepts but ringnats cannot serve, refused before any file is read past
 // the checks nats-server itself makes (so its errors come first, as there).
-absl::Status RefuseUnservable(const TlsOptions& o, bool route) {
+absl::Status RefuseUnservable(const TlsOptions& o) {
   if (o.cert_file.empty()) {
     return absl::InvalidArgumentError(
         "a tls block without 'cert_file' and 'key_file' is not supported by ringnats "
         "(nats-server accepts it, then fails every TLS handshake)");
-  }
-  // The tls module verifies peer certificates against an explicit CA only; nats-server falls
-  // back to the system's CA store.
-  if (o.ca_file.empty() && (o.verify || route)) {
-    return absl::InvalidArgumentError(
-        route ? "route TLS without a 'ca_file' (route certificates checked against the system "
-                "CA store) is not supported by ringnats yet"
-              : "'verify' without a 'ca_file' (client certificates checked against the system "
-                "CA store) is not supported by ringnats yet");
   }
   return absl::OkStatus();
 }
@@ -62,7 +53,7 @@ tls::ClientSettings RouteDialSettings(const TlsOptions& o) {
   return s;
 }
 
-absl::Status CheckTlsOptions(const TlsOptions& o, bool route) {
+absl::Status CheckTlsOptions(const TlsOptions& o) {
   if (!o.cert_file.empty() && o.key_file.empty()) {
     return absl::InvalidArgumentError("missing 'key_file' in TLS configuration");
   }
@@ -75,19 +66,17 @@ absl::Status CheckTlsOptions(const TlsOptions& o, bool route) {
     tls::ClientSettings probe = RouteDialSettings(o);
     if (auto context = tls::ClientContext::Create(probe); !context.ok()) return context.status();
   } else {
-    // verify off here: the key pair, ca_file, suites and curves are what is checked;
-    // whether a CA is there to verify against is RefuseUnservable's question.
+    // The key pair, ca_file, suites and curves are what is checked.
     tls::ServerSettings probe = ClientListenerSettings(o);
-    probe.verify = false;
     if (auto context = tls::ServerContext::Create(probe); !context.ok()) return context.status();
   }
-  return RefuseUnservable(o, route);
+  return RefuseUnservable(o);
 }
 
 absl::StatusOr<TlsContexts> BuildTlsContexts(const ServerOptions& options) {
   TlsContexts contexts;
   if (options.tls.enabled) {
-    if (absl::Status st = CheckTlsOptions(options.tls, false); !st.ok()) return st;
+    if (absl::Status st = CheckTlsOptions(options.tls); !st.ok()) return st;
     auto clients = tls::ServerContext::Create(ClientListenerSettings(options.tls));
     if (!clients.ok()) return clients.status();
     contexts.clients = *std::move(clients);
@@ -102,7 +91,7 @@ absl::StatusOr<TlsContexts> BuildTlsContexts(const ServerOptions& options) {
     auto cluster_error = [](const absl::Status& st) {
       return absl::Status(st.code(), absl::StrCat("cluster: ", st.message()));
     };
-    if (absl::Status st = CheckTlsOptions(route, true); !st.ok()) return cluster_error(st);
+    if (absl::Status st = CheckTlsOptions(route); !st.ok()) return cluster_error(st);
     auto accept = tls::ServerContext::Create(RouteListenerSettings(route));
     if (!accept.ok()) return cluster_error(accept.status());
     auto dial = tls::ClientContext::Create(RouteDialSettings(route));

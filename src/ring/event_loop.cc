@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "ringnats/util/check.h"
 #include "ringnats/util/log.h"
+#include "tls_layer.h"
 
 namespace ringnats::ring {
 namespace {
@@ -51,6 +52,9 @@ uint32_t SlotOf(uint64_t data) {
 
 constexpr unsigned kBufferGroup = 0;
 constexpr size_t kMaxIovecs = 64;
+// Ciphertext a TLS connection may have queued for its socket before more of its plaintext is
+// encrypted: encryption keeps pace with the socket instead of running ahead of it.
+constexpr size_t kTlsWireHighWater = 256 * 1024;
 
 absl::Status ErrnoStatus(const char* what, int error) {
   return absl::ErrnoToStatus(error, absl::StrFormat("%s: %s", what, strerror(error)));
@@ -89,6 +93,7 @@ struct Conn {
   bool closing = false;
   bool flush_before_close = false;
   bool shut_down = false;
+  bool read_ended = false;  // a TLS connection's EOF arrived: the recv is not armed again
   // Set when output is dropped (close now) while a send is in flight: the kernel may still
   // be reading the chunks, so they are released when that send completes, not before.
   bool discard_output = false;
@@ -103,7 +108,9 @@ struct Conn {
   uint64_t connect_tag = 0;
   sockaddr_storage connect_addr{};
   __kernel_timespec connect_timeout{};
-  OutboundBuffer out;
+  OutboundBuffer out;  // the socket's bytes (ciphertext under TLS)
+  // TLS (StartTls): the handler then writes plaintext into tls->plain().
+  std::unique_ptr<TlsLayer> tls;
   iovec iov[kMaxIovecs];
   msghdr msg{};
 };
@@ -140,6 +147,10 @@ struct EventLoop::Impl {
   std::vector<uint32_t> close_queue;  // slots waiting for their close to finish
   std::vector<uint32_t> rearm_queue;  // slots whose recv ended early (ENOBUFS etc.)
   std::vector<uint32_t> connecting;   // slots with a connect in flight
+  std::vector<uint32_t> tls_resume_queue;  // TLS slots with plaintext to hand over again
+  std::string tls_plaintext;
+  EventLoop* self = nullptr;
+  LoopHandler* handler = nullptr;     // during Run
   bool running = false;               // Run has armed the listeners
   bool stopping = false;              // Run is closing everything
   size_t live_conns = 0;
@@ -307,6 +318,7 @@ struct EventLoop::Impl {
     conn.recv_armed = conn.recv_paused = conn.recv_one_shot = conn.hangup_armed = false;
     conn.send_in_flight = conn.send_scheduled = false;
     conn.closing = conn.flush_before_close = conn.shut_down = conn.discard_output = false;
+    conn.read_ended = false;
     conn.flush_remaining = 0;
     conn.flush_started_ns = 0;
     conn.connecting = conn.connect_in_flight = conn.connect_cancelled = false;
@@ -321,6 +333,7 @@ struct EventLoop::Impl {
     conn.fd = -1;
     conn.in_use = false;
     conn.out.Clear();
+    conn.tls.reset();
     conn.discard_output = false;
     conn.flush_remaining = 0;
     conn.connecting = false;
@@ -433,6 +446,7 @@ struct EventLoop::Impl {
   // until its completion (io_uring rule: no buffer of a submitted SQE is freed before its
   // CQE).
   void DiscardOutput(Conn& conn) {
+    if (conn.tls != nullptr) conn.tls->plain().Clear();
     if (conn.send_in_flight) {
       conn.discard_output = true;
     } else {
@@ -446,7 +460,10 @@ struct EventLoop::Impl {
   void AdvanceClose(uint32_t slot, LoopHandler& handler) {
     Conn& conn = *conns[slot];
     if (!conn.shut_down) {
-      const bool must_wait = conn.flush_before_close && (conn.send_in_flight || !conn.out.empty());
+      if (conn.flush_before_close && conn.tls != nullptr && !conn.send_in_flight) {
+        PrepareTlsClose(conn);
+      }
+      const bool must_wait = conn.flush_before_close && (conn.send_in_flight || HasUnsent(conn));
       if (must_wait) {
         if (!conn.send_in_flight) SubmitSend(slot);
         return;
@@ -514,8 +531,14 @@ struct EventLoop::Impl {
       const unsigned bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
       ++buffers_out;
       if (!conn.closing) {
-        handler.OnReceived(id, std::string_view(buffers + size_t{bid} * settings.buffer_size,
-                                                static_cast<size_t>(cqe.res)));
+        const std::string_view data(buffers + size_t{bid} * settings.buffer_size,
+                                    static_cast<size_t>(cqe.res));
+        if (conn.tls != nullptr) {
+          conn.tls->Receive(data);
+          TlsProgress(slot);
+        } else {
+          handler.OnReceived(id, data);
+        }
       }
       ReturnBuffer(bid);
     } else if (cqe.res == -ENOBUFS) {
@@ -523,6 +546,12 @@ struct EventLoop::Impl {
       ++stats->recv_enobufs;
     } else if (cqe.res == -ECANCELED) {
       // Paused or closing.
+    } else if (cqe.res == 0 && conn.tls != nullptr && !conn.closing) {
+      // The engine decides what the EOF means: a failed handshake, a truncated session, or
+      // the end after the plaintext still to be read.
+      conn.read_ended = true;
+      conn.tls->ReceiveEof();
+      TlsProgress(slot);
     } else if (!conn.closing) {
       // After an orderly EOF the replies to what the peer sent still go out (it may have only
       // shut down its writing side); after an error there is no one to send them to.
@@ -558,6 +587,7 @@ struct EventLoop::Impl {
       const size_t sent = static_cast<size_t>(cqe.res);
       conn.out.Consume(sent);
       conn.flush_remaining -= std::min(sent, conn.flush_remaining);
+      if (conn.tls != nullptr && !conn.closing) conn.tls->Encrypt(conn.out, kTlsWireHighWater);
       if (!conn.out.empty() && !conn.shut_down) QueueSend(slot);
     }
     if (conn.closing) AdvanceClose(slot, handler);
@@ -622,6 +652,7 @@ struct EventLoop::Impl {
       Conn& conn = *conns[slot];
       conn.send_scheduled = false;
       if (!conn.in_use || conn.shut_down || conn.send_in_flight) continue;
+      if (conn.tls != nullptr) conn.tls->Encrypt(conn.out, kTlsWireHighWater);
       SubmitSend(slot);
     }
     send_queue.clear();
@@ -642,14 +673,147 @@ struct EventLoop::Impl {
   void RearmReceives() {
     for (uint32_t slot : rearm_queue) {
       Conn& conn = *conns[slot];
-      if (conn.in_use && !conn.closing && !conn.recv_paused && !conn.recv_armed) ArmRecv(slot);
+      if (conn.in_use && !conn.closing && !conn.recv_paused && !conn.recv_armed &&
+          !conn.read_ended) {
+        ArmRecv(slot);
+      }
     }
     rearm_queue.clear();
+    if (tls_resume_queue.empty()) return;
+    std::vector<uint32_t> resumed;
+    resumed.swap(tls_resume_queue);
+    for (uint32_t slot : resumed) {
+      Conn& conn = *conns[slot];
+      if (conn.in_use && !conn.closing && !conn.recv_paused && conn.tls != nullptr &&
+          conn.tls->engine() != nullptr) {
+        DeliverPlaintext(slot);
+      }
+    }
+  }
+
+  // --- TLS, the connection's layer -------------------------------------------------------
+
+  bool HasUnsent(const Conn& conn) const {
+    return !conn.out.empty() || (conn.tls != nullptr && conn.tls->CanSendMore());
+  }
+
+  // What the engine produced (a handshake flight, an alert, records) goes to the socket.
+  void FlushTlsOutput(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    conn.tls->TakeCiphertext(conn.out);
+    if (!conn.out.empty() && !conn.shut_down) QueueSend(slot);
+  }
+
+  // Moves a connection's TLS forward as far as it goes without waiting: a handshake step (the
+  // one that signs goes to the pool), then plaintext to the handler while it reads.
+  void TlsProgress(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    TlsLayer& layer = *conn.tls;
+    tls::Engine* engine = layer.engine();
+    if (engine == nullptr || conn.closing) return;
+    if (engine->handshaking() && engine->HasInput()) {
+      if (engine->WillSign() && settings.handshake_pool != nullptr) {
+        Offload(slot);
+        return;
+      }
+      // One step takes every flight that has arrived.
+      engine->Advance();
+    }
+    FlushTlsOutput(slot);
+    if (engine->failed()) {
+      TlsFailed(slot);
+      return;
+    }
+    if (engine->handshaking()) return;
+    if (!layer.established_reported) {
+      layer.established_reported = true;
+      handler->OnTlsEstablished(ConnId{slot, conn.generation});
+      if (conn.closing) return;
+      // What the handler wrote before the handshake ended can go now.
+      if (!layer.plain().empty()) QueueSend(slot);
+    }
+    DeliverPlaintext(slot);
+  }
+
+  // Decrypted input to the handler, a buffer's worth at a time, while it keeps reading.
+  void DeliverPlaintext(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    TlsLayer& layer = *conn.tls;
+    tls::Engine& engine = *layer.engine();
+    const ConnId id{slot, conn.generation};
+    layer.undelivered_input = false;
+    while (!conn.closing && engine.established()) {
+      if (conn.recv_paused) {
+        layer.undelivered_input = true;
+        break;
+      }
+      tls_plaintext.clear();
+      if (engine.ReadPlaintext(&tls_plaintext, settings.buffer_size) == 0) break;
+      handler->OnReceived(id, tls_plaintext);
+    }
+    if (conn.closing) return;
+    FlushTlsOutput(slot);  // session tickets, KeyUpdate replies
+    if (engine.failed()) {
+      TlsFailed(slot);
+    } else if (engine.peer_closed() && !layer.undelivered_input) {
+      handler->OnPeerGone(id, PeerGone::kClosedByPeer);
+      RequestClose(slot, CloseMode::kAfterFlush);
+    }
+  }
+
+  void TlsFailed(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    TlsLayer& layer = *conn.tls;
+    FlushTlsOutput(slot);  // the alert that says why
+    layer.plain().Clear();
+    handler->OnTlsFailed(ConnId{slot, conn.generation}, layer.engine()->error(),
+                         !layer.established_reported);
+    RequestClose(slot, CloseMode::kAfterFlush);
+  }
+
+  // The engine goes to the handshake pool for its signing step and comes back through this
+  // loop's mailbox; ciphertext that arrives meanwhile waits in the layer.
+  void Offload(uint32_t slot) {
+    Conn& conn = *conns[slot];
+    ++stats->tls_handshake_steps_offloaded;
+    settings.handshake_pool->Submit(
+        [engine = conn.tls->Lend(), impl = this, slot, generation = conn.generation]() mutable {
+          engine->Advance();
+          impl->self->Post(
+              [engine = std::move(engine), impl, slot, generation]() mutable {
+                impl->TlsReturned(slot, generation, std::move(engine));
+              },
+              nullptr);
+        });
+  }
+
+  void TlsReturned(uint32_t slot, uint32_t generation, std::unique_ptr<tls::Engine> engine) {
+    Conn* conn = Find(ConnId{slot, generation});
+    if (conn == nullptr || conn->tls == nullptr) return;  // closed meanwhile: the engine goes
+    conn->tls->Return(std::move(engine));
+    if (conn->closing) return;
+    FlushTlsOutput(slot);  // the flight signed on the pool
+    TlsProgress(slot);
+  }
+
+  // A closing TLS connection that flushes: encrypt what is left, then close_notify.
+  void PrepareTlsClose(Conn& conn) {
+    TlsLayer& layer = *conn.tls;
+    tls::Engine* engine = layer.engine();
+    if (engine == nullptr) return;
+    layer.Encrypt(conn.out, kTlsWireHighWater);
+    if (!layer.CanSendMore() && !layer.close_notify_queued &&
+        (engine->established() || engine->peer_closed())) {
+      layer.close_notify_queued = true;
+      engine->Shutdown();
+    }
+    layer.TakeCiphertext(conn.out);
   }
 };
 
 EventLoop::EventLoop(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   impl_->stats = &stats_;
+  impl_->self = this;
 }
 
 EventLoop::~EventLoop() {
@@ -730,6 +894,7 @@ bool EventLoop::IsOnOwnerThread() const {
 void EventLoop::Run(LoopHandler& handler) {
   Impl& s = *impl_;
   s.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  s.handler = &handler;
   for (uint32_t i = 0; i < s.listeners.size(); ++i) {
     if (s.listeners[i].fd >= 0) s.ArmAccept(i);
   }
@@ -901,7 +1066,7 @@ OutboundBuffer& EventLoop::outbound(ConnId id) {
   RN_DCHECK_ON_OWNER(*this);
   Conn* conn = impl_->Find(id);
   RN_CHECK(conn != nullptr);
-  return conn->out;
+  return conn->tls != nullptr ? conn->tls->plain() : conn->out;
 }
 
 OutboundBuffer& EventLoop::OutboundToSend(ConnId id) {
@@ -909,7 +1074,31 @@ OutboundBuffer& EventLoop::OutboundToSend(ConnId id) {
   Conn* conn = impl_->Find(id);
   RN_CHECK(conn != nullptr);
   if (!conn->shut_down) impl_->QueueSend(id.slot);
-  return conn->out;
+  return conn->tls != nullptr ? conn->tls->plain() : conn->out;
+}
+
+void EventLoop::StartTls(ConnId id, tls::Engine engine) {
+  RN_DCHECK_ON_OWNER(*this);
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->tls != nullptr || conn->closing) return;
+  conn->tls = std::make_unique<TlsLayer>(std::move(engine), &impl_->chunk_pool);
+  if (!conn->tls->engine()->is_server()) {
+    // A client speaks first: its hello goes out with the next flush.
+    conn->tls->engine()->Advance();
+    impl_->FlushTlsOutput(id.slot);
+  }
+}
+
+bool EventLoop::LocalAddress(ConnId id, sockaddr_storage* address) const {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->fd < 0) return false;
+  socklen_t length = sizeof *address;
+  return getsockname(conn->fd, reinterpret_cast<sockaddr*>(address), &length) == 0;
+}
+
+const tls::Engine* EventLoop::tls_engine(ConnId id) const {
+  Conn* conn = impl_->Find(id);
+  return conn != nullptr && conn->tls != nullptr ? conn->tls->engine() : nullptr;
 }
 
 void EventLoop::Close(ConnId id, CloseMode mode) {
@@ -951,6 +1140,9 @@ void EventLoop::ResumeReceive(ConnId id) {
   if (conn == nullptr || !conn->recv_paused || conn->closing) return;
   conn->recv_paused = false;
   if (!conn->recv_armed) impl_->rearm_queue.push_back(id.slot);
+  if (conn->tls != nullptr && conn->tls->undelivered_input) {
+    impl_->tls_resume_queue.push_back(id.slot);
+  }
 }
 
 size_t EventLoop::sends_in_flight() const {

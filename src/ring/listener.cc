@@ -88,4 +88,23 @@ absl::StatusOr<BoundListener> ListenReusePort(const std::string& host, int port,
   return listener;
 }
 
+std::string AddressIp(const sockaddr_storage& address, int* port) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (address.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    *port = ntohs(in6.sin6_port);
+  } else {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    *port = ntohs(in.sin_port);
+  }
+  return text;
+}
+
+std::string JoinHostPort(const std::string& ip, int port) {
+  if (ip.find(':') != std::string::npos) return absl::StrFormat("[%s]:%d", ip, port);
+  return absl::StrFormat("%s:%d", ip, port);
+}
+
 }  // namespace ringnats::ring

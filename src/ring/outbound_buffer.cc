@@ -45,6 +45,20 @@ void OutboundBuffer::AppendSpanningChunks(std::string_view bytes) {
   }
 }
 
+char* OutboundBuffer::TailRoom(size_t* room) {
+  if (tail_ == nullptr || tail_->end == kOutboundChunkSize) {
+    OutboundChunk* chunk = pool_->Get();
+    if (tail_ == nullptr) {
+      head_ = chunk;
+    } else {
+      tail_->next = chunk;
+    }
+    tail_ = chunk;
+  }
+  *room = kOutboundChunkSize - tail_->end;
+  return tail_->data + tail_->end;
+}
+
 size_t OutboundBuffer::FillIovecs(iovec* iov, size_t max) const {
   size_t count = 0;
   for (const OutboundChunk* chunk = head_; chunk != nullptr && count < max; chunk = chunk->next) {

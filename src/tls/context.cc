@@ -272,11 +272,6 @@ absl::StatusOr<std::shared_ptr<const ServerContext>> ServerContext::Create(
     return absl::InvalidArgumentError("missing 'cert_file' in TLS configuration");
   if (settings.key_file.empty())
     return absl::InvalidArgumentError("missing 'key_file' in TLS configuration");
-  if (settings.verify && settings.ca_file.empty()) {
-    // nats-server would fall back to the system store; client certificates are verified
-    // against an explicit CA here.
-    return absl::InvalidArgumentError("'verify' needs a 'ca_file' in TLS configuration");
-  }
   CtxPtr ctx(SSL_CTX_new(TLS_server_method()));
   if (ctx == nullptr) return absl::InternalError("SSL_CTX_new failed: " + TakeOpenSslReason());
   if (absl::Status s = ApplyProtocolSettings(ctx.get(), settings.min_version,
@@ -289,6 +284,9 @@ absl::StatusOr<std::shared_ptr<const ServerContext>> ServerContext::Create(
   }
   if (!settings.ca_file.empty()) {
     if (absl::Status s = UseCaFile(ctx.get(), settings.ca_file, settings.verify); !s.ok()) return s;
+  } else if (settings.verify && SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
+    // Without a ca_file nats-server verifies client certificates against the system's CAs.
+    ERR_clear_error();
   }
   if (settings.verify) {
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -303,6 +301,17 @@ absl::StatusOr<std::shared_ptr<const ServerContext>> ServerContext::Create(
   SSL_CTX_set_session_id_context(ctx.get(), kSessionIdContext, sizeof(kSessionIdContext) - 1);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
   return std::shared_ptr<const ServerContext>(new ServerContext(settings, ctx.release()));
+}
+
+std::string ServerContext::CertificateDigest() const {
+  X509* certificate = SSL_CTX_get0_certificate(ctx_);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (certificate == nullptr || X509_digest(certificate, EVP_sha256(), digest, &length) != 1) {
+    ERR_clear_error();
+    return "";
+  }
+  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 ServerContext::~ServerContext() {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -52,6 +53,24 @@ std::string NameString(const X509_NAME* name) {
   std::string text(data, len > 0 ? static_cast<size_t>(len) : 0);
   BIO_free(bio);
   return text;
+}
+
+// The lower-case hex SHA-256 of an object's DER encoding.
+template <typename T>
+std::string Sha256Hex(const T* object, int (*to_der)(const T*, unsigned char**)) {
+  unsigned char* der = nullptr;
+  const int length = to_der(object, &der);
+  if (length <= 0) return "";
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(der, static_cast<size_t>(length), digest);
+  OPENSSL_free(der);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 15]);
+  }
+  return hex;
 }
 
 bool IsIpAddress(std::string_view name) {
@@ -492,6 +511,8 @@ PeerCertificate Engine::peer_certificate() const {
   if (cert == nullptr) return info;
   info.subject = NameString(X509_get_subject_name(cert));
   info.issuer = NameString(X509_get_issuer_name(cert));
+  info.spki_sha256 = Sha256Hex(X509_get_X509_PUBKEY(cert), &i2d_X509_PUBKEY);
+  info.cert_sha256 = Sha256Hex(cert, &i2d_X509);
   auto* names =
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return info;

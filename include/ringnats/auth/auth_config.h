@@ -48,6 +48,9 @@ struct AuthConfig {
   std::string no_auth_user;  // kUsers: who a client without credentials becomes
   std::optional<Permissions> default_permissions;
   absl::Duration timeout = absl::Seconds(2);
+  // kUsers with tls { verify_and_map }: the client certificate names the user (see
+  // certificate_user.h); CONNECT's user and password play no part.
+  bool tls_map = false;
 
   // INFO's auth_required: on whenever auth is configured, except with no_auth_user.
   bool auth_required() const { return mode != Mode::kNone && no_auth_user.empty(); }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "ringnats/auth/auth_config.h"
+#include "ringnats/auth/certificate_user.h"
 
 namespace ringnats::auth {
 
@@ -27,9 +28,14 @@ struct Verdict {
   // ` - User "bob"`; empty for single-user and token modes.
   std::string_view log_user;
   bool log_user_named = false;
+  // verify_and_map: what in the certificate named the user (certificate_user.h).
+  std::string_view certificate_match;
 };
 
-Verdict Authenticate(const AuthConfig& config, const Credentials& presented);
+// `certificate`: the client's verified certificate, when it presented one; with
+// verify_and_map (config.tls_map) it alone names the user.
+Verdict Authenticate(const AuthConfig& config, const Credentials& presented,
+                     const CertificateIdentity* certificate = nullptr);
 
 // The user a client with no credentials becomes (no_auth_user), or null.
 const User* NoAuthUser(const AuthConfig& config);

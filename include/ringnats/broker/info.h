@@ -16,6 +16,8 @@ struct InfoFacts {
   std::string_view server_id;
   int port = 0;
   bool auth_required = false;
+  bool tls_required = false;
+  bool tls_verify = false;
 };
 
 // `INFO {...` up to and including the comma before the per-client fields.

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/config/options.h"
+#include "ringnats/config/tls_options.h"
 #include "ringnats/route/route_info.h"
 
 namespace ringnats::broker {
@@ -28,6 +29,9 @@ struct RuntimeConfig {
   std::optional<auth::Permissions> route_imports;
   std::optional<auth::Permissions> route_exports;
   route::LocalRouteFacts route_facts;
+  // The TLS contexts (null where TLS is off), built from the options with this snapshot:
+  // sessions made from one keep it alive, a reload swaps in new certificates for new ones.
+  config::TlsContexts tls;
 };
 
 using RuntimeConfigPtr = std::shared_ptr<const RuntimeConfig>;

@@ -3,12 +3,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
-
 #include "ringnats/auth/auth_config.h"
+#include "ringnats/auth/certificate_user.h"
 #include "ringnats/broker/route_link.h"
 #include "ringnats/proto/connect_options.h"
 #include "ringnats/proto/parser.h"
@@ -38,6 +39,7 @@ enum class CloseReason : uint8_t {
   kDuplicateRoute,
   kRouteRemoved,
   kClusterNameConflict,
+  kTlsHandshakeFailure,
 };
 
 // What speaks on the connection: a client, or a peer server of the cluster.
@@ -75,6 +77,17 @@ struct Session {
   auth::AuthConfigPtr reauth_snapshot;  // keeps `reauth_user` alive; the verdict counts only
                                         // while it is still the session's snapshot
   int64_t auth_deadline_ns = 0;
+  // TLS (a client port with a tls block): the handshake must end by `tls_deadline_ns` (0: it
+  // did, or no TLS), and the auth timer only starts after it, as in nats-server.
+  bool tls = false;
+  int64_t tls_deadline_ns = 0;
+  bool auth_timer_after_tls = false;
+  std::string tls_version;  // "1.3" and nats-server's suite name, for /connz
+  std::string tls_cipher_suite;
+  // Who the client's verified certificate names (verify / verify_and_map); unset without one.
+  std::optional<auth::CertificateIdentity> tls_peer;
+  std::string tls_peer_spki_sha256;  // for /connz?auth=1
+  std::string tls_peer_cert_sha256;
   // The bcrypt hash this client's secret was last verified against: a reload that keeps the
   // same hash for it needs no new hash computation (bcrypt is deterministic).
   std::string verified_hash;

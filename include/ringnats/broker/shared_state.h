@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "ringnats/auth/auth_config.h"
 #include "ringnats/auth/auth_pool.h"
+#include "ringnats/broker/connection_rate_limiter.h"
 #include "ringnats/broker/delivery_batch.h"
 #include "ringnats/broker/runtime_config.h"
 #include "ringnats/config/options.h"
@@ -27,6 +28,7 @@
 #include "ringnats/route/interest_ledger.h"
 #include "ringnats/route/route_registry.h"
 #include "ringnats/sublist/trie.h"
+#include "ringnats/tls/handshake_pool.h"
 
 namespace ringnats::ring {
 class EventLoop;
@@ -131,6 +133,12 @@ struct SharedState {
 
   sublist::Trie trie;                         // internally synchronised
   std::unique_ptr<auth::AuthPool> auth_pool;  // internally synchronised; null without auth
+  // Where TLS server handshakes sign (internally synchronised); exists even without TLS, so a
+  // reload can turn TLS on.
+  std::unique_ptr<tls::HandshakePool> handshake_pool;
+  // tls { connection_rate_limit } as configured at start (null: none; not reloadable, as in
+  // nats-server). Internally synchronised.
+  std::unique_ptr<ConnectionRateLimiter> tls_rate_limiter;
   WorkerMesh mesh;                            // see WorkerMesh
   std::unique_ptr<ClusterShared> cluster;     // null without a cluster; see ClusterShared
   // Set before any worker runs, then read-only: lets a worker wake another.

@@ -96,6 +96,8 @@ class Worker final : public ring::LoopHandler {
   void OnIterationEnd() override;
   void OnTick(int64_t now_ns) override;
   bool HasPendingWork() override;
+  void OnTlsEstablished(ring::ConnId id) override;
+  void OnTlsFailed(ring::ConnId id, std::string_view error, bool in_handshake) override;
 
  private:
   // input.cc: parsing a connection's input within a per-iteration work budget, and parking
@@ -217,6 +219,14 @@ class Worker final : public ring::LoopHandler {
   void CloseForLameDuck(int64_t now_ns);
 
   void CheckTimers(Session& session, int64_t now_ns);
+
+  // client_tls.cc
+  // After the plaintext INFO: the connection speaks TLS from here on.
+  void StartClientTls(Session& session);
+  // Closes a client whose handshake is past the tls timeout; true if so.
+  bool CheckTlsDeadline(Session& session, int64_t now_ns);
+  // tls { pinned_certs }: the client's key must be one of them (when any are set).
+  bool PassesPinnedCerts(const Session& session, const tls::Engine& engine) const;
 
   // A new session of either kind, registered under its connection's slot.
   Session& NewSession(ring::ConnId id, const sockaddr_storage& peer, SessionKind kind);

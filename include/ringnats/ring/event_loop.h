@@ -6,6 +6,11 @@
 // chunks, outbound flushed once per loop iteration, and two doorbells (MSG_RING from other
 // worker rings, an eventfd for every other thread).
 //
+// TLS is a layer of the connection here, not of the protocol above: after StartTls the loop
+// feeds what it receives to the connection's tls::Engine and hands the handler plaintext, and
+// encrypts the handler's outbound bytes when it flushes them. A server handshake's
+// private-key step runs on the shared handshake pool (LoopSettings), never on the ring.
+//
 // Owned by one worker thread: create it on that thread and call everything except the
 // members marked "any thread" only from there. Connection I/O state never leaves it.
 
@@ -20,6 +25,8 @@
 #include "absl/status/statusor.h"
 #include "ringnats/ring/mailbox.h"
 #include "ringnats/ring/outbound_buffer.h"
+#include "ringnats/tls/engine.h"
+#include "ringnats/tls/handshake_pool.h"
 #include "ringnats/util/check.h"
 
 // Debug builds abort when a per-connection method, or a worker's mailbox task, runs off the
@@ -84,6 +91,12 @@ class LoopHandler {
   virtual void OnWake() = 0;
   // End of each iteration, before outbound is flushed: hand batches to other workers.
   virtual void OnIterationEnd() = 0;
+  // TLS (after StartTls): the handshake finished; the engine (tls_engine) says with what.
+  virtual void OnTlsEstablished(ConnId /*id*/) {}
+  // TLS failed, during the handshake (`in_handshake`: a plaintext client, a bad certificate,
+  // garbage, EOF) or after it (renegotiation, a bad record). The loop closes the connection
+  // next, after sending the alert the engine produced; OnConnClosed follows.
+  virtual void OnTlsFailed(ConnId /*id*/, std::string_view /*error*/, bool /*in_handshake*/) {}
   // About every tick interval: timers.
   virtual void OnTick(int64_t now_ns) = 0;
   // True if work is waiting that must not be slept through (checked after the loop has
@@ -98,6 +111,9 @@ struct LoopSettings {
   int64_t tick_ns = 100'000'000;
   // How long a Connect may take before it fails with ETIMEDOUT (unless given per call).
   int64_t connect_timeout_ns = 2'000'000'000;
+  // Where server handshakes sign (shared by every loop; must outlive them all). Null: on the
+  // ring itself.
+  tls::HandshakePool* handshake_pool = nullptr;
 };
 
 struct LoopStats {
@@ -108,6 +124,7 @@ struct LoopStats {
   uint64_t recv_enobufs = 0;
   uint64_t doorbells_sent = 0;
   uint64_t doorbells_skipped = 0;
+  uint64_t tls_handshake_steps_offloaded = 0;
 };
 
 class EventLoop {
@@ -166,6 +183,15 @@ class EventLoop {
   // iteration: for writers that append right away.
   OutboundBuffer& OutboundToSend(ConnId id);
   void Close(ConnId id, CloseMode mode);
+  // From here on the connection is TLS through `engine`: what is queued already is sent as it
+  // is (NATS's plaintext INFO), everything written later is encrypted, everything received is
+  // decrypted before OnReceived. outbound() is then the plaintext side; its pending_bytes()
+  // counts what is not encrypted yet (at most max_buffered_ciphertext more is in flight).
+  void StartTls(ConnId id, tls::Engine engine);
+  // The connection's own address (getsockname); false once it is closed.
+  bool LocalAddress(ConnId id, sockaddr_storage* address) const;
+  // The connection's engine; null without TLS, or while its handshake step is on the pool.
+  const tls::Engine* tls_engine(ConnId id) const;
   // Stop / restart reading this connection (TCP then pushes back on the peer). Data the
   // kernel had already read ahead may still be handed over after a pause.
   void PauseReceive(ConnId id);

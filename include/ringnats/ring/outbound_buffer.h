@@ -71,6 +71,15 @@ class OutboundBuffer {
     for (std::string_view piece : pieces) AppendSpanningChunks(piece);
   }
 
+  // For writers that produce bytes in place (TLS records): the free room at the end of the
+  // last chunk (a new chunk when it is full; never empty), then Commit(n) for the n bytes
+  // written there.
+  char* TailRoom(size_t* room);
+  void Commit(size_t n) {
+    tail_->end += n;
+    pending_ += n;
+  }
+
   // Fills at most `max` iovecs with unsent bytes; returns how many.
   size_t FillIovecs(iovec* iov, size_t max) const;
   // `n` bytes were written to the socket.

@@ -65,6 +65,8 @@ class ServerContext {
   ServerContext& operator=(const ServerContext&) = delete;
 
   const ServerSettings& settings() const { return settings_; }
+  // SHA-256 of the served certificate (DER): tells a reloaded certificate from the same one.
+  std::string CertificateDigest() const;
   // For Engine only: never modify it.
   SSL_CTX* native() const { return ctx_; }
 

@@ -68,6 +68,10 @@ struct PeerCertificate {
   std::vector<std::string> dns_names;  // dNSName SANs
   std::vector<std::string> uris;       // uniformResourceIdentifier SANs
   std::vector<std::string> ip_addresses;
+  // Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo (pinned_certs, /connz) and of the
+  // whole DER certificate (/connz).
+  std::string spki_sha256;
+  std::string cert_sha256;
 };
 
 class Engine {

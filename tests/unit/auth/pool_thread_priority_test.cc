@@ -3,7 +3,7 @@
 // test's own; where the process may not leave the idle class (no root, CAP_SYS_NICE or
 // RLIMIT_NICE), the thread must stay at nice 10 throughout.
 
-#include "pool_thread_priority.h"
+#include "ringnats/util/pool_thread_priority.h"
 
 #include <sched.h>
 #include <sys/resource.h>
@@ -47,7 +47,7 @@ bool MayLeaveIdleClass() {
 TEST(PoolThreadPriorityTest, IdleUntilStarvedThenNiceUntilUnhindered) {
   if (!MayLeaveIdleClass()) GTEST_SKIP() << "this process may not leave SCHED_IDLE";
   OnThread([] {
-    PoolThreadPriority priority;
+    util::PoolThreadPriority priority;
     priority.Start();
     EXPECT_EQ(Now().policy, SCHED_IDLE);
 
@@ -73,7 +73,7 @@ TEST(PoolThreadPriorityTest, IdleUntilStarvedThenNiceUntilUnhindered) {
 TEST(PoolThreadPriorityTest, NiceTenWhereIdleClassCouldNotBeLeft) {
   if (MayLeaveIdleClass()) GTEST_SKIP() << "this process may leave SCHED_IDLE";
   OnThread([] {
-    PoolThreadPriority priority;
+    util::PoolThreadPriority priority;
     priority.Start();
     EXPECT_EQ(Now().policy, SCHED_OTHER);
     EXPECT_EQ(Now().nice, 10);

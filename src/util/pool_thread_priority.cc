@@ -1,4 +1,4 @@
-#include "pool_thread_priority.h"
+#include "ringnats/util/pool_thread_priority.h"
 
 #include <sched.h>
 #include <sys/resource.h>
@@ -10,7 +10,7 @@
 
 #include "ringnats/util/log.h"
 
-namespace ringnats::auth {
+namespace ringnats::util {
 namespace {
 
 constexpr int kNiceness = 10;
@@ -76,13 +76,14 @@ void PoolThreadPriority::AfterHash(absl::Duration wall, absl::Duration cpu) {
   const double share = absl::FDivDuration(cpu, wall);
   if (current_ == Class::kIdle && share < kStarvedBelow) {
     if (Apply(Class::kNice)) {
-      log::Debug("auth pool: a hash got %.0f%% of a CPU; hashing at nice %d until the CPUs "
-                 "have room",
-                 share * 100, kNiceness);
+      log::Debug(
+          "auth pool: a hash got %.0f%% of a CPU; hashing at nice %d until the CPUs "
+          "have room",
+          share * 100, kNiceness);
     }
   } else if (current_ == Class::kNice && share > kUnhinderedAbove) {
     if (Apply(Class::kIdle)) log::Debug("auth pool: hashing in the idle scheduling class again");
   }
 }
 
-}  // namespace ringnats::auth
+}  // namespace ringnats::util

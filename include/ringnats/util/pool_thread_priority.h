@@ -1,5 +1,6 @@
 #pragma once
-// The scheduling class of one auth pool thread (private to src/auth).
+// The scheduling class of one side-pool thread: the auth pool's bcrypt threads and the TLS
+// handshake pool's threads. Each object belongs to the one thread it sets.
 //
 // Hashing must never delay a ring. Niceness alone does not ensure that: on Linux's fair
 // scheduler a ring that wakes up may wait for a running nice-10 hashing thread to finish its
@@ -13,7 +14,7 @@
 
 #include "absl/time/time.h"
 
-namespace ringnats::auth {
+namespace ringnats::util {
 
 class PoolThreadPriority {
  public:
@@ -31,4 +32,4 @@ class PoolThreadPriority {
   Class current_ = Class::kNice;
 };
 
-}  // namespace ringnats::auth
+}  // namespace ringnats::util

@@ -1,0 +1,100 @@
+#include "ringnats/auth/certificate_user.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+
+namespace ringnats::auth {
+namespace {
+
+using Dn = std::vector<std::pair<std::string, std::string>>;
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// Splits at `separator` where it is not escaped with a backslash.
+std::vector<std::string_view> SplitUnescaped(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == separator) {
+      parts.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+std::string Unescape(std::string_view value) {
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\\' && i + 1 < value.size()) ++i;
+    out.push_back(value[i]);
+  }
+  return out;
+}
+
+const User* FindUser(const AuthConfig& config, std::string_view name) {
+  auto it = config.users.find(name);
+  return it == config.users.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+Dn ParseDistinguishedName(std::string_view text) {
+  Dn dn;
+  if (Trim(text).empty()) return dn;
+  for (std::string_view rdn : SplitUnescaped(text, ',')) {
+    rdn = Trim(rdn);
+    const size_t equals = rdn.find('=');
+    if (equals == std::string_view::npos || equals == 0) return {};
+    std::string type(Trim(rdn.substr(0, equals)));
+    absl::AsciiStrToLower(&type);
+    dn.emplace_back(std::move(type), Unescape(Trim(rdn.substr(equals + 1))));
+  }
+  return dn;
+}
+
+const User* UserFromCertificate(const AuthConfig& config, const CertificateIdentity& identity,
+                                std::string_view* matched_by) {
+  auto found = [&](const User* user, const char* how) {
+    if (user != nullptr && matched_by != nullptr) *matched_by = how;
+    return user;
+  };
+  for (const std::string& email : identity.emails) {
+    if (const User* user = FindUser(config, email)) return found(user, "email found in cert");
+  }
+  for (const std::string& name : identity.dns_names) {
+    if (const User* user = FindUser(config, name)) return found(user, "SAN found in cert");
+  }
+  for (const std::string& uri : identity.uris) {
+    if (const User* user = FindUser(config, uri)) return found(user, "URI found in cert");
+  }
+  const Dn subject = ParseDistinguishedName(identity.subject);
+  if (subject.empty()) return nullptr;
+  // Exact order first, then the same RDNs reordered (nats-server's two passes).
+  const User* reordered = nullptr;
+  Dn sorted_subject = subject;
+  std::sort(sorted_subject.begin(), sorted_subject.end());
+  for (const auto& [name, user] : config.users) {
+    Dn candidate = ParseDistinguishedName(name);
+    if (candidate.empty()) continue;
+    if (candidate == subject) return found(&user, "DistinguishedNameMatch");
+    std::sort(candidate.begin(), candidate.end());
+    if (reordered == nullptr && candidate == sorted_subject) reordered = &user;
+  }
+  return found(reordered, "DistinguishedNameMatch");
+}
+
+}  // namespace ringnats::auth

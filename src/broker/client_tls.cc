@@ -1,0 +1,115 @@
+// A client connection's TLS on its worker: started after the plaintext INFO (nats-server's
+// order), bounded by the tls timeout, and what the handshake tells the broker (version,
+// suite, the client's certificate). The bytes themselves are the ring's business
+// (ring::EventLoop::StartTls): the worker never sees ciphertext.
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "ringnats/broker/worker.h"
+#include "ringnats/ring/listener.h"
+#include "ringnats/util/log.h"
+
+namespace ringnats::broker {
+
+bool Worker::PassesPinnedCerts(const Session& session, const tls::Engine& engine) const {
+  const std::vector<std::string>& pinned = options_->tls.pinned_certs;
+  if (pinned.empty()) return true;
+  if (!engine.has_peer_certificate()) {
+    log::Debug("%s - Failed pinned cert test as client did not provide a certificate",
+               session.log_prefix);
+    return false;
+  }
+  const std::string key = engine.peer_certificate().spki_sha256;
+  if (std::find(pinned.begin(), pinned.end(), key) != pinned.end()) return true;
+  log::Debug("%s - Failed pinned cert test for key id: %s", session.log_prefix, key);
+  return false;
+}
+
+void Worker::StartClientTls(Session& session) {
+  if (shared_.tls_rate_limiter != nullptr && !shared_.tls_rate_limiter->Allow(absl::Now())) {
+    CloseWithError(session, "Connection throttling is active. Please try again later.",
+                   CloseReason::kMaxConnectionsExceeded);
+    return;
+  }
+  const std::shared_ptr<const tls::ServerContext>& context = config_->tls.clients;
+  absl::StatusOr<tls::Engine> engine = tls::Engine::NewServer(context);
+  if (!engine.ok()) {
+    log::Error("%s - TLS handshake error: %s", session.log_prefix, engine.status().message());
+    Close(session, CloseReason::kTlsHandshakeFailure);
+    return;
+  }
+  log::Debug("%s - Starting TLS client connection handshake", session.log_prefix);
+  session.tls = true;
+  loop_.StartTls(session.conn, *std::move(engine));
+  session.tls_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(options_->tls.timeout);
+  ScheduleTimer(session.tls_deadline_ns);
+  // The auth timer starts once the handshake is done, as in nats-server.
+  if (session.auth_deadline_ns != 0) {
+    session.auth_deadline_ns = 0;
+    session.auth_timer_after_tls = true;
+  }
+}
+
+void Worker::OnTlsEstablished(ring::ConnId id) {
+  Session* session = Find(id);
+  if (session == nullptr || session->closing) return;
+  const tls::Engine* engine = loop_.tls_engine(id);
+  if (engine == nullptr) return;
+  session->tls_deadline_ns = 0;
+  session->tls_version = engine->version_name();
+  session->tls_cipher_suite = engine->cipher_suite_name();
+  if (!PassesPinnedCerts(*session, *engine)) {
+    log::Error("%s - TLS handshake error: certificate not pinned", session->log_prefix);
+    Close(*session, CloseReason::kTlsHandshakeFailure);
+    return;
+  }
+  if (engine->has_peer_certificate()) {
+    tls::PeerCertificate peer = engine->peer_certificate();
+    session->tls_peer_spki_sha256 = std::move(peer.spki_sha256);
+    session->tls_peer_cert_sha256 = std::move(peer.cert_sha256);
+    session->tls_peer = auth::CertificateIdentity{.emails = std::move(peer.emails),
+                                                  .dns_names = std::move(peer.dns_names),
+                                                  .uris = std::move(peer.uris),
+                                                  .subject = std::move(peer.subject)};
+  }
+  log::Debug("%s - TLS handshake complete", session->log_prefix);
+  log::Debug("%s - TLS version %s, cipher suite %s", session->log_prefix, session->tls_version,
+             session->tls_cipher_suite);
+  if (session->auth_timer_after_tls) {
+    session->auth_timer_after_tls = false;
+    session->auth_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(session->auth_snapshot->timeout);
+    ScheduleTimer(session->auth_deadline_ns);
+  }
+}
+
+void Worker::OnTlsFailed(ring::ConnId id, std::string_view error, bool in_handshake) {
+  Session* session = Find(id);
+  if (session == nullptr || session->closing) return;
+  if (in_handshake) {
+    log::Error("%s - TLS handshake error: %s", session->log_prefix, error);
+    Close(*session, CloseReason::kTlsHandshakeFailure);
+    return;
+  }
+  // After the handshake a TLS error is a failed read to nats-server.
+  log::Debug("%s - Error reading from client: %s", session->log_prefix, error);
+  Close(*session, CloseReason::kReadError);
+}
+
+bool Worker::CheckTlsDeadline(Session& session, int64_t now_ns) {
+  if (session.tls_deadline_ns == 0 || now_ns < session.tls_deadline_ns) return false;
+  // nats-server's read deadline and its timer expire together; the failed read is what it
+  // logs. (Its timer also queues -ERR 'Secure Connection - TLS Required', which cannot reach
+  // a client that has not finished its handshake.)
+  sockaddr_storage local{};
+  int local_port = 0;
+  const std::string local_ip =
+      loop_.LocalAddress(session.conn, &local) ? ring::AddressIp(local, &local_port) : "";
+  log::Error("%s - TLS handshake error: read tcp %s->%s: i/o timeout", session.log_prefix,
+             ring::JoinHostPort(local_ip, local_port),
+             ring::JoinHostPort(session.peer_ip, session.peer_port));
+  Close(session, CloseReason::kTlsHandshakeFailure);
+  return true;
+}
+
+}  // namespace ringnats::broker
