@@ -55,6 +55,11 @@ void RouteProtocol::Start(Session& session) {
     session.route->parser.set_limits(kAuthenticatedRouteLimits);
     session.authenticated = true;
   }
+  // With route TLS the handshake comes first and INFO goes inside it.
+  if (worker_.config_->tls.routes_accept != nullptr) {
+    worker_.StartRouteTls(session, /*dialled_host=*/"");
+    if (session.closing) return;
+  }
   worker_.Write(session, InfoLine());
 }
 

@@ -206,6 +206,18 @@ void RouteProtocol::OnConnected(ring::ConnId id, uint64_t tag) {
   connect.user = solicited.user;
   connect.password = solicited.password;
   connect.headers = !worker_.options_->no_header_support;
+  if (worker_.config_->tls.routes_dial != nullptr) {
+    // The handshake comes first; CONNECT and INFO go inside it.
+    std::string host = solicited.configured ? solicited.source.host : "";
+    if (host.empty()) {
+      host = route::HostPortOfUrl(solicited.url);
+      host = host.substr(0, host.rfind(':'));
+      if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    }
+    worker_.StartRouteTls(session, host.empty() ? "localhost" : host);
+    if (session.closing) return;
+    connect.tls_required = true;
+  }
   connect.server_id = worker_.shared_.server_id;
   connect.cluster = worker_.shared_.cluster->registry.cluster_name();
   connect.cluster_dynamic = worker_.shared_.cluster->registry.cluster_name_dynamic();

@@ -115,6 +115,7 @@ absl::StatusOr<RuntimeConfigPtr> BuildRuntimeConfig(const config::ServerOptions&
     }
   }
   facts.auth_required = runtime->route_auth->enabled();
+  facts.tls_required = options.cluster.tls.enabled;
   facts.max_payload = options.max_payload;
   facts.headers = !options.no_header_support;
   if (!options.cluster.no_advertise) {

@@ -41,6 +41,10 @@ std::string BuildRouteInfo(const LocalRouteFacts& facts, std::string_view nonce)
   info["port"] = facts.port;
   info["headers"] = facts.headers;
   if (facts.auth_required) info["auth_required"] = true;
+  if (facts.tls_required) {
+    info["tls_required"] = true;
+    info["tls_verify"] = true;
+  }
   info["max_payload"] = facts.max_payload;
   if (!nonce.empty()) info["nonce"] = nonce;
   info["cluster"] = facts.cluster;
@@ -90,7 +94,7 @@ std::string BuildRouteConnect(const RouteConnectFacts& facts) {
   connect["pedantic"] = false;
   if (!facts.user.empty()) connect["user"] = facts.user;
   if (!facts.password.empty()) connect["pass"] = facts.password;
-  connect["tls_required"] = false;
+  connect["tls_required"] = facts.tls_required;
   connect["headers"] = facts.headers;
   connect["name"] = facts.server_id;
   connect["cluster"] = facts.cluster;

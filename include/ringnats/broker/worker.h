@@ -220,9 +220,14 @@ class Worker final : public ring::LoopHandler {
 
   void CheckTimers(Session& session, int64_t now_ns);
 
-  // client_tls.cc
-  // After the plaintext INFO: the connection speaks TLS from here on.
+  // session_tls.cc
+  // After the plaintext INFO: the client speaks TLS from here on.
   void StartClientTls(Session& session);
+  // A route's TLS, before anything is written: the client side when we dialled
+  // `dialled_host` (the name or IP its certificate must match), the server side when empty.
+  void StartRouteTls(Session& session, std::string_view dialled_host);
+  void StartSessionTls(Session& session, absl::StatusOr<tls::Engine> engine,
+                       absl::Duration timeout);
   // Closes a client whose handshake is past the tls timeout; true if so.
   bool CheckTlsDeadline(Session& session, int64_t now_ns);
   // tls { pinned_certs }: the client's key must be one of them (when any are set).

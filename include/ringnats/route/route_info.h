@@ -19,6 +19,7 @@ struct LocalRouteFacts {
   std::string host;  // cluster listen host, or the advertised one
   int port = 0;      // cluster port, or the advertised one
   bool auth_required = false;
+  bool tls_required = false;  // cluster { tls { } }: routes verify each other's certificates
   int64_t max_payload = 0;
   bool headers = true;
   std::string cluster;
@@ -57,6 +58,7 @@ struct RouteConnectFacts {
   std::string user;
   std::string password;
   bool headers = true;
+  bool tls_required = false;
   std::string server_id;  // "name"
   std::string cluster;
   bool cluster_dynamic = false;

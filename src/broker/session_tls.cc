@@ -1,6 +1,7 @@
-// A client connection's TLS on its worker: started after the plaintext INFO (nats-server's
-// order), bounded by the tls timeout, and what the handshake tells the broker (version,
-// suite, the client's certificate). The bytes themselves are the ring's business
+// A connection's TLS on its worker: for a client, started after the plaintext INFO
+// (nats-server's order); for a route, at once on both sides, before CONNECT and INFO. Bounded
+// by the block's timeout, and what the handshake tells the broker (version, suite, the
+// peer's certificate). The bytes themselves are the ring's business
 // (ring::EventLoop::StartTls): the worker never sees ciphertext.
 
 #include <algorithm>
@@ -11,9 +12,21 @@
 #include "ringnats/util/log.h"
 
 namespace ringnats::broker {
+namespace {
+
+// nats-server's words for a failed handshake: "TLS handshake error" for a client, "TLS route
+// handshake error" for a route.
+std::string_view TlsErrorPrefix(const Session& session) {
+  return session.kind == SessionKind::kRoute ? "TLS route handshake error"
+                                             : "TLS handshake error";
+}
+
+}  // namespace
 
 bool Worker::PassesPinnedCerts(const Session& session, const tls::Engine& engine) const {
-  const std::vector<std::string>& pinned = options_->tls.pinned_certs;
+  const std::vector<std::string>& pinned = session.kind == SessionKind::kRoute
+                                               ? options_->cluster.tls.pinned_certs
+                                               : options_->tls.pinned_certs;
   if (pinned.empty()) return true;
   if (!engine.has_peer_certificate()) {
     log::Debug("%s - Failed pinned cert test as client did not provide a certificate",
@@ -32,17 +45,31 @@ void Worker::StartClientTls(Session& session) {
                    CloseReason::kMaxConnectionsExceeded);
     return;
   }
-  const std::shared_ptr<const tls::ServerContext>& context = config_->tls.clients;
-  absl::StatusOr<tls::Engine> engine = tls::Engine::NewServer(context);
+  log::Debug("%s - Starting TLS client connection handshake", session.log_prefix);
+  StartSessionTls(session, tls::Engine::NewServer(config_->tls.clients), options_->tls.timeout);
+}
+
+void Worker::StartRouteTls(Session& session, std::string_view dialled_host) {
+  const bool solicited = !dialled_host.empty();
+  log::Debug("%s - Starting TLS route %s handshake", session.log_prefix,
+             solicited ? "client" : "server");
+  StartSessionTls(session,
+                  solicited ? tls::Engine::NewClient(config_->tls.routes_dial, dialled_host)
+                            : tls::Engine::NewServer(config_->tls.routes_accept),
+                  options_->cluster.tls.timeout);
+}
+
+void Worker::StartSessionTls(Session& session, absl::StatusOr<tls::Engine> engine,
+                             absl::Duration timeout) {
   if (!engine.ok()) {
-    log::Error("%s - TLS handshake error: %s", session.log_prefix, engine.status().message());
+    log::Error("%s - %s: %s", session.log_prefix, TlsErrorPrefix(session),
+               engine.status().message());
     Close(session, CloseReason::kTlsHandshakeFailure);
     return;
   }
-  log::Debug("%s - Starting TLS client connection handshake", session.log_prefix);
   session.tls = true;
   loop_.StartTls(session.conn, *std::move(engine));
-  session.tls_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(options_->tls.timeout);
+  session.tls_deadline_ns = now_ns_ + absl::ToInt64Nanoseconds(timeout);
   ScheduleTimer(session.tls_deadline_ns);
   // The auth timer starts once the handshake is done, as in nats-server.
   if (session.auth_deadline_ns != 0) {
@@ -60,7 +87,7 @@ void Worker::OnTlsEstablished(ring::ConnId id) {
   session->tls_version = engine->version_name();
   session->tls_cipher_suite = engine->cipher_suite_name();
   if (!PassesPinnedCerts(*session, *engine)) {
-    log::Error("%s - TLS handshake error: certificate not pinned", session->log_prefix);
+    log::Error("%s - %s: certificate not pinned", session->log_prefix, TlsErrorPrefix(*session));
     Close(*session, CloseReason::kTlsHandshakeFailure);
     return;
   }
@@ -87,7 +114,7 @@ void Worker::OnTlsFailed(ring::ConnId id, std::string_view error, bool in_handsh
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
   if (in_handshake) {
-    log::Error("%s - TLS handshake error: %s", session->log_prefix, error);
+    log::Error("%s - %s: %s", session->log_prefix, TlsErrorPrefix(*session), error);
     Close(*session, CloseReason::kTlsHandshakeFailure);
     return;
   }
@@ -105,8 +132,8 @@ bool Worker::CheckTlsDeadline(Session& session, int64_t now_ns) {
   int local_port = 0;
   const std::string local_ip =
       loop_.LocalAddress(session.conn, &local) ? ring::AddressIp(local, &local_port) : "";
-  log::Error("%s - TLS handshake error: read tcp %s->%s: i/o timeout", session.log_prefix,
-             ring::JoinHostPort(local_ip, local_port),
+  log::Error("%s - %s: read tcp %s->%s: i/o timeout", session.log_prefix,
+             TlsErrorPrefix(session), ring::JoinHostPort(local_ip, local_port),
              ring::JoinHostPort(session.peer_ip, session.peer_port));
   Close(session, CloseReason::kTlsHandshakeFailure);
   return true;
