@@ -13,6 +13,10 @@ namespace ringnats::broker {
 
 void Worker::ApplyConfig(RuntimeConfigPtr config) {
   const bool auth_changed = config->auth != config_->auth;
+  const bool client_pins_changed =
+      config->options.tls.pinned_certs != config_->options.tls.pinned_certs;
+  const bool route_pins_changed =
+      config->options.cluster.tls.pinned_certs != config_->options.cluster.tls.pinned_certs;
   config_ = std::move(config);
   options_ = &config_->options;
   next_timer_due_ns_ = 0;  // timeouts may have changed: look at every session on the next tick
@@ -23,6 +27,27 @@ void Worker::ApplyConfig(RuntimeConfigPtr config) {
     Session& session = *slot;
     session.parser.set_limits(limits);
     if (auth_changed) ReauthenticateAfterReload(session);
+  }
+  if (client_pins_changed || route_pins_changed) {
+    RecheckPinnedCerts(client_pins_changed, route_pins_changed);
+  }
+}
+
+void Worker::RecheckPinnedCerts(bool clients, bool routes) {
+  size_t disconnected = 0;
+  for (auto& slot : sessions_) {
+    if (slot == nullptr || slot->closing || !slot->tls || slot->tls_deadline_ns != 0) continue;
+    Session& session = *slot;
+    const bool route = session.kind == SessionKind::kRoute;
+    if (route ? !routes : !clients) continue;
+    const tls::Engine* engine = loop_.tls_engine(session.conn);
+    if (engine == nullptr || PassesPinnedCerts(session, *engine)) continue;
+    ++disconnected;
+    Close(session, CloseReason::kTlsHandshakeFailure);
+  }
+  // nats-server counts the whole server's; each worker counts its own.
+  if (disconnected > 0) {
+    log::Info("Disconnect %d clients due to pinned certs reload", disconnected);
   }
 }
 

@@ -29,6 +29,7 @@
 #include "ringnats/broker/worker.h"
 #include "ringnats/ring/backoff.h"
 #include "ringnats/ring/event_loop.h"
+#include "ringnats/monitor/go_format.h"
 #include "ringnats/monitor/http_server.h"
 #include "ringnats/ring/listener.h"
 #include "ringnats/util/log.h"
@@ -318,6 +319,29 @@ bool TlsCertificateChanged(const RuntimeConfig& before, const RuntimeConfig& aft
   return old_context->CertificateDigest() != new_context->CertificateDigest();
 }
 
+// nats-server's notices for a reloaded client `tls` block: the TLS configuration itself, the
+// handshake timeout and the pinned certificates are reported apart.
+void LogTlsReload(const config::TlsOptions& before, const config::TlsOptions& after,
+                  bool certificate_changed) {
+  config::TlsOptions before_config = before;
+  config::TlsOptions after_config = after;
+  for (config::TlsOptions* o : {&before_config, &after_config}) {
+    o->timeout = absl::ZeroDuration();
+    o->pinned_certs.clear();
+    o->connection_rate_limit = 0;
+  }
+  if (before_config != after_config || certificate_changed) {
+    log::Info("Reloaded: tls = %s", after.enabled ? "enabled" : "disabled");
+  }
+  if (before.timeout != after.timeout) {
+    log::Info("Reloaded: tls timeout = %s",
+              monitor::GoJsonFloat(absl::ToDoubleSeconds(after.timeout)));
+  }
+  if (before.pinned_certs != after.pinned_certs) {
+    log::Info("Reloaded: %d pinned_certs", after.pinned_certs.size());
+  }
+}
+
 // SIGHUP: parse and check the new configuration here, on the control thread; if it is good,
 // hand it to every worker as one immutable snapshot.
 void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResolver& resolver) {
@@ -351,9 +375,7 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
     shared.monitor.RecordReload(runtime.status());
     return;
   }
-  if (next->tls != current->options.tls || TlsCertificateChanged(*current, **runtime)) {
-    log::Info("Reloaded: tls = %s", next->tls.enabled ? "enabled" : "disabled");
-  }
+  LogTlsReload(current->options.tls, next->tls, TlsCertificateChanged(*current, **runtime));
   shared.config.Publish(*std::move(runtime));
   if (shared.cluster != nullptr) {
     ReloadRoutes(shared, current->options.cluster, next->cluster, resolver);

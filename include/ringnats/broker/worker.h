@@ -199,6 +199,8 @@ class Worker final : public ring::LoopHandler {
   // The authenticated session's credentials against its current auth snapshot.
   void RecheckCredentials(Session& session);
   void EnforceSubscribePermissions(Session& session);
+  // pinned_certs changed: TLS sessions whose certificate is no longer pinned are closed.
+  void RecheckPinnedCerts(bool clients, bool routes);
 
   // snapshots.cc
   // How many of a connection's subscriptions to list, and how many bytes of subjects, queues
