@@ -26,26 +26,7 @@ void ChunkPool::Put(OutboundChunk* chunk) {
   free_.push_back(chunk);
 }
 
-void OutboundBuffer::AppendSpanningChunks(std::string_view bytes) {
-  pending_ += bytes.size();
-  while (!bytes.empty()) {
-    if (tail_ == nullptr || tail_->end == kOutboundChunkSize) {
-      OutboundChunk* chunk = pool_->Get();
-      if (tail_ == nullptr) {
-        head_ = chunk;
-      } else {
-        tail_->next = chunk;
-      }
-      tail_ = chunk;
-    }
-    const size_t n = std::min(bytes.size(), kOutboundChunkSize - tail_->end);
-    std::memcpy(tail_->data + tail_->end, bytes.data(), n);
-    tail_->end += n;
-    bytes.remove_prefix(n);
-  }
-}
-
-char* OutboundBuffer::TailRoom(size_t* room) {
+OutboundChunk* OutboundBuffer::TailWithRoom() {
   if (tail_ == nullptr || tail_->end == kOutboundChunkSize) {
     OutboundChunk* chunk = pool_->Get();
     if (tail_ == nullptr) {
@@ -55,8 +36,24 @@ char* OutboundBuffer::TailRoom(size_t* room) {
     }
     tail_ = chunk;
   }
-  *room = kOutboundChunkSize - tail_->end;
-  return tail_->data + tail_->end;
+  return tail_;
+}
+
+void OutboundBuffer::AppendSpanningChunks(std::string_view bytes) {
+  pending_ += bytes.size();
+  while (!bytes.empty()) {
+    TailWithRoom();
+    const size_t n = std::min(bytes.size(), kOutboundChunkSize - tail_->end);
+    std::memcpy(tail_->data + tail_->end, bytes.data(), n);
+    tail_->end += n;
+    bytes.remove_prefix(n);
+  }
+}
+
+char* OutboundBuffer::TailRoom(size_t* room) {
+  OutboundChunk* tail = TailWithRoom();
+  *room = kOutboundChunkSize - tail->end;
+  return tail->data + tail->end;
 }
 
 size_t OutboundBuffer::FillIovecs(iovec* iov, size_t max) const {

@@ -119,6 +119,8 @@ class OutboundBuffer {
   }
 
   void AppendSpanningChunks(std::string_view bytes);
+  // The last chunk, a new one when it is full (or there is none).
+  OutboundChunk* TailWithRoom();
 
   ChunkPool* pool_;
   OutboundChunk* head_ = nullptr;
