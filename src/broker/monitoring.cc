@@ -41,7 +41,10 @@ monitor::ServerSnapshot ServerSnapshotOf(SharedState& shared,
   s.max_control_line = options.max_control_line;
   s.max_payload = options.max_payload;
   s.max_pending = options.max_pending;
-  s.tls_timeout = 2;  // nats-server's default, shown without TLS too
+  // As INFO says them; the timeout in seconds, nats-server's 2 also without TLS.
+  s.tls_required = options.tls.enabled;
+  s.tls_verify = options.tls.enabled && options.tls.verify;
+  s.tls_timeout = absl::ToDoubleSeconds(options.tls.timeout);
   s.write_deadline = options.write_deadline;
   s.start = shared.monitor.start;
   s.gomaxprocs = static_cast<int>(shared.workers.size());
@@ -55,8 +58,11 @@ monitor::ServerSnapshot ServerSnapshotOf(SharedState& shared,
       s.cluster.addr = options.cluster.host.empty() ? "0.0.0.0" : options.cluster.host;
       s.cluster.cluster_port = shared.cluster->port;
       s.cluster.auth_timeout = absl::ToDoubleSeconds(options.cluster.auth_timeout);
-      s.cluster.tls_timeout = 2;
+      s.cluster.tls_timeout = absl::ToDoubleSeconds(options.cluster.tls.timeout);
     }
+    // Both mean "a route TLS block" in nats-server's /varz: routes always verify.
+    s.cluster.tls_required = options.cluster.tls.enabled;
+    s.cluster.tls_verify = options.cluster.tls.enabled;
     for (const config::RouteUrl& url : options.cluster.routes) {
       s.cluster.urls.push_back(url.HostPort());
     }

@@ -610,12 +610,21 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   // workers' mailboxes until the workers run.
   std::unique_ptr<monitor::MonitorServer> monitor_server;
   std::string monitoring_url;
-  if (options.http_port != 0) {
+  // http_port and https_port together are refused before this (ValidateForStart).
+  if (options.http_port != 0 || options.https_port != 0) {
+    const bool https = options.http_port == 0;
+    const int configured_port = https ? options.https_port : options.http_port;
     monitor::MonitorServerOptions http;
     http.host = config::MonitorHost(options);
-    http.port = options.http_port < 0 ? 0 : options.http_port;
+    http.port = configured_port < 0 ? 0 : configured_port;
     http.base_path = options.http_base_path;
     http.server_id = shared.server_id;
+    if (https) {
+      // The top-level `tls` block's context without client certificates (BuildTlsContexts),
+      // taken from the current configuration at each connection, so a reloaded certificate
+      // is served, as nats-server does.
+      http.tls_context = [&shared] { return shared.config.Load()->tls.monitoring; };
+    }
     monitor_server = std::make_unique<monitor::MonitorServer>(
         std::move(http),
         MonitorDataSource(shared, MonitorSourceSettings{.auth_threads = pool.threads}));
@@ -625,8 +634,9 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       return 1;
     }
     const std::string http_host = config::MonitorHost(options);
-    log::Info("Starting http monitor on %s:%d", http_host, monitor_server->port());
-    monitoring_url = absl::StrFormat(",\"monitoring\":[\"http://%s:%d\"]",
+    const char* scheme = https ? "https" : "http";
+    log::Info("Starting %s monitor on %s:%d", scheme, http_host, monitor_server->port());
+    monitoring_url = absl::StrFormat(",\"monitoring\":[\"%s://%s:%d\"]", scheme,
                                      AdvertisedHost(http_host), monitor_server->port());
   }
   log::Info("Listening for client connections on %s:%d", options.host, port);
@@ -641,14 +651,16 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
       const std::string cluster_host =
           options.cluster.host.empty() ? "0.0.0.0" : options.cluster.host;
       log::Info("Listening for route connections on %s:%d", cluster_host, cluster_port);
-      cluster_url = absl::StrFormat(",\"cluster\":[\"nats://%s:%d\"]",
+      // nats-server names TLS listeners tls:// in the ports file.
+      cluster_url = absl::StrFormat(",\"cluster\":[\"%s://%s:%d\"]",
+                                    options.cluster.tls.enabled ? "tls" : "nats",
                                     AdvertisedHost(cluster_host), cluster_port);
     }
   }
   if (!options.ports_file_dir.empty()) {
     const std::string ports =
-        absl::StrFormat("{\"nats\":[\"nats://%s:%d\"]%s%s}", AdvertisedHost(options.host), port,
-                        monitoring_url, cluster_url);
+        absl::StrFormat("{\"nats\":[\"%s://%s:%d\"]%s%s}", options.tls.enabled ? "tls" : "nats",
+                        AdvertisedHost(options.host), port, monitoring_url, cluster_url);
     if (absl::Status st = WriteFile(PortsFilePath(options), ports); !st.ok()) {
       log::Error("%s", st.message());
     }

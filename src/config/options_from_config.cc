@@ -351,11 +351,6 @@ absl::Status ValidateForStart(const ServerOptions& o) {
         "handshake_first with a fallback to plaintext INFO (\"auto\" or a duration) is not "
         "supported by ringnats yet");
   }
-  if (o.https_port != 0) {
-    return absl::UnimplementedError(
-        "https_port is not supported by ringnats yet: -t accepts it, the server does not "
-        "serve it");
-  }
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "https_server.h"
 #include "ringnats/util/log.h"
 
 namespace ringnats::monitor {
@@ -77,7 +78,18 @@ void YieldToRingsOnce() {
 
 absl::Status MonitorServer::Start() {
   if (server_ != nullptr) return absl::FailedPreconditionError("monitor server already started");
-  auto server = std::make_unique<httplib::Server>();
+  std::unique_ptr<httplib::Server> server;
+  if (options_.tls_context) {
+    std::shared_ptr<const tls::ServerContext> initial = options_.tls_context();
+    // nats-server's words when https_port is set without a `tls` block.
+    if (initial == nullptr) {
+      return absl::FailedPreconditionError("TLS cert and key required for HTTPS");
+    }
+    server =
+        std::make_unique<HttpsServer>(options_.tls_context, std::move(initial), &YieldToRingsOnce);
+  } else {
+    server = std::make_unique<httplib::Server>();
+  }
   const int threads = options_.threads > 0 ? options_.threads : 1;
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // cpp-httplib's default also sets SO_REUSEPORT, which would let a second server bind the

@@ -1,13 +1,15 @@
 #pragma once
-// The monitoring HTTP server: cpp-httplib on its own threads (an accept thread and a small
+// The monitoring HTTP(S) server: cpp-httplib on its own threads (an accept thread and a small
 // pool; never a ring thread), answering through Endpoints. Start/Stop/port from one
-// controlling thread (the broker's control thread); the pool threads call the DataSource.
+// controlling thread (the broker's control thread); the pool threads call the DataSource
+// (and, for HTTPS, the TLS context source and the handshakes).
 //
 // A slow DataSource callback holds only the pool thread of the request that called it; the
 // others keep answering. Stop waits for requests in flight, so callbacks must bound their
 // own waiting (the broker's answer "run this on worker N" with a timeout).
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +20,9 @@
 
 namespace httplib {
 class Server;
+}
+namespace ringnats::tls {
+class ServerContext;
 }
 
 namespace ringnats::monitor {
@@ -36,6 +41,11 @@ struct MonitorServerOptions {
   absl::Duration read_timeout = absl::Seconds(5);
   absl::Duration write_timeout = absl::Seconds(10);
   size_t max_request_body = 64 * 1024;
+  // Set: HTTPS (nats-server's https_port). Called from the pool threads for each new
+  // connection, so a reloaded certificate is served from the next connection on, as
+  // nats-server asks for its current TLS configuration at each handshake; must be
+  // thread-safe. Start fails if it gives null then; a later null means the one Start got.
+  std::function<std::shared_ptr<const tls::ServerContext>()> tls_context;
 };
 
 class MonitorServer {
@@ -46,8 +56,8 @@ class MonitorServer {
   ~MonitorServer();  // Stop()
 
   // Binds host:port (without SO_REUSEPORT, so a second server cannot share the port) and
-  // starts serving. Returns once requests can be accepted. Errors carry nats-server's
-  // "can't listen to the monitor port: ..." wording.
+  // starts serving, over TLS when options.tls_context is set. Returns once requests can be
+  // accepted. Errors carry nats-server's "can't listen to the monitor port: ..." wording.
   absl::Status Start();
   // Stops accepting, finishes requests in flight, joins the threads. Idempotent.
   void Stop();
