@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cluster/numbered_messages.h"
 #include "harness/server_frames.h"
 
 namespace ringnats::clustertest {
@@ -301,6 +302,25 @@ AssertionResult ClusterTest::AwaitNoResponders(harness::RawClient& requester,
                                 << attempts << " attempts in " << timeout.count() << " ms";
     }
     std::this_thread::sleep_for(kRequestPollInterval);
+  }
+}
+
+void ClusterTest::ExpectIsolated(int isolated, int member) {
+  for (auto [from, to] : {std::pair{isolated, member}, std::pair{member, isolated}}) {
+    SCOPED_TRACE(absl::StrFormat("from node %d to node %d", from, to));
+    auto subscriber = Client(to);
+    auto requester = Client(from, kNoRespondersConnect);
+    ASSERT_TRUE(subscriber && requester);
+    ASSERT_TRUE(subscriber->Send("SUB t.x 1\r\n"));
+    ASSERT_TRUE(subscriber->Ping());
+    // The subscriber's node has it; the requester's node must not.
+    bool no_responders = false;
+    ASSERT_TRUE(RequestOnce(*requester, "t.x", &no_responders));
+    EXPECT_TRUE(no_responders) << "interest crossed a refused route";
+    ASSERT_TRUE(requester->Send(NumberedBurst("t.x", "X", 50)));
+    ASSERT_TRUE(requester->Ping());
+    // A route would have had to exist for those to arrive; none ever registered.
+    EXPECT_TRUE(subscriber->Ping()) << "a message crossed a refused route";
   }
 }
 

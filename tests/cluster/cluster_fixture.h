@@ -114,6 +114,11 @@ class ClusterTest : public ::testing::Test {
       harness::RawClient& requester, std::string_view subject,
       std::chrono::milliseconds timeout = kInterestTimeout);
 
+  // Node `isolated` and node `member` have no route: interest on either is unknown on the
+  // other and a message published on either stays there. Fatal failures; call under
+  // ASSERT_NO_FATAL_FAILURE.
+  void ExpectIsolated(int isolated, int member);
+
   // One request on `subject`: true in `*no_responders` when the 503 came back before the PONG
   // (nats-server answers a request without interest while it handles the PUB).
   ::testing::AssertionResult RequestOnce(harness::RawClient& requester, std::string_view subject,

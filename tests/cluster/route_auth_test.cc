@@ -52,27 +52,6 @@ class RouteAuthTest : public ClusterTest {
         "\"cluster\":\"%s\",\"lnoc\":true}\r\n",
         user, password, cluster);
   }
-
-  // Node `isolated` and node `member` have no route: interest on either is unknown on the
-  // other and a message published on either stays there.
-  void ExpectIsolated(int isolated, int member) {
-    for (auto [from, to] : {std::pair{isolated, member}, std::pair{member, isolated}}) {
-      SCOPED_TRACE(absl::StrFormat("from node %d to node %d", from, to));
-      auto subscriber = Client(to);
-      auto requester = Client(from, kNoRespondersConnect);
-      ASSERT_TRUE(subscriber && requester);
-      ASSERT_TRUE(subscriber->Send("SUB t.x 1\r\n"));
-      ASSERT_TRUE(subscriber->Ping());
-      // The subscriber's node has it; the requester's node must not.
-      bool no_responders = false;
-      ASSERT_TRUE(RequestOnce(*requester, "t.x", &no_responders));
-      EXPECT_TRUE(no_responders) << "interest crossed a refused route";
-      ASSERT_TRUE(requester->Send(NumberedBurst("t.x", "X", 50)));
-      ASSERT_TRUE(requester->Ping());
-      // A route would have had to exist for those to arrive; none ever registered.
-      EXPECT_TRUE(subscriber->Ping()) << "a message crossed a refused route";
-    }
-  }
 };
 
 TEST_F(RouteAuthTest, NodesWithWrongOrMissingCredentialsNeverJoin) {
