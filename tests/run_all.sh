@@ -4,9 +4,9 @@
 #                the Debian C client and the npm `nats` client; the differential tests against
 #                Debian's nats-server; the monitoring endpoints beside nats-server's, scraped
 #                by Prometheus and shown in headless Chromium; clusters of ringnats, of
-#                nats-server and mixed, and the deploy/cluster example; the fuzz corpora; the
-#                zero-allocation check)
-#   build-asan   ASan+UBSan: unit, integration, interop, adversarial, monitoring, cluster,
+#                nats-server and mixed, and the deploy/cluster example; client TLS against
+#                ringnats and nats-server; the fuzz corpora; the zero-allocation check)
+#   build-asan   ASan+UBSan: unit, integration, interop, adversarial, monitoring, cluster, tls,
 #                fuzz-regression
 #   build-tsan   ThreadSanitizer, linked with a TSan-built abseil: suite 'tsan'
 # Every setup has -Dwerror=true, and -Drequire_test_deps=true so that a missing nats-server,
@@ -72,13 +72,13 @@ run_build() {  # dir, suites to run ("" = all), suites expected to run, timeout 
 }
 
 run_build build-tests "" \
-  "unit integration interop interop-reference differential differential-reference adversarial adversarial-reference monitoring monitoring-reference cluster cluster-reference cluster-mixed deploy deploy-reference fuzz-regression alloc" \
+  "unit integration interop interop-reference differential differential-reference adversarial adversarial-reference monitoring monitoring-reference cluster cluster-reference cluster-mixed tls tls-reference deploy deploy-reference fuzz-regression alloc" \
   1 --buildtype=debugoptimized || build_failures=$((build_failures + 1))
 
 # The sanitizer build runs the tests of our own code and the interop clients against the
 # sanitized broker; the differential suites compare with nats-server and run once above.
-run_build build-asan "unit integration interop adversarial monitoring cluster fuzz-regression" \
-  "unit integration interop adversarial monitoring cluster fuzz-regression" \
+run_build build-asan "unit integration interop adversarial monitoring cluster tls fuzz-regression" \
+  "unit integration interop adversarial monitoring cluster tls fuzz-regression" \
   2 --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false ||
   build_failures=$((build_failures + 1))
 

@@ -40,7 +40,7 @@ Verdict Authenticate(const AuthConfig& config, const Credentials& presented,
         return Verdict{.kind = user != nullptr ? Verdict::Kind::kAccept : Verdict::Kind::kReject,
                        .user = user,
                        .log_user = presented.user,
-                       .log_user_named = !presented.user.empty(),
+                       .log_user_named = true,  // nats-server: `User ""` without one
                        .certificate_match = matched_by};
       }
       const bool nothing_presented =

@@ -120,6 +120,7 @@ void Worker::OnTlsFailed(ring::ConnId id, std::string_view error, bool in_handsh
   }
   // After the handshake a TLS error is a failed read to nats-server.
   log::Debug("%s - Error reading from client: %s", session->log_prefix, error);
+  session->tls_alert_to_flush = true;
   Close(*session, CloseReason::kReadError);
 }
 

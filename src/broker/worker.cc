@@ -250,9 +250,10 @@ void Worker::Close(Session& session, CloseReason reason) {
   }
   // As nats-server: what is already queued (a final -ERR, earlier replies) still goes out,
   // except to a slow consumer or a broken socket.
-  const bool flush = reason != CloseReason::kSlowConsumerPendingBytes &&
-                     reason != CloseReason::kSlowConsumerWriteDeadline &&
-                     reason != CloseReason::kWriteError && reason != CloseReason::kReadError;
+  const bool flush = session.tls_alert_to_flush ||
+                     (reason != CloseReason::kSlowConsumerPendingBytes &&
+                      reason != CloseReason::kSlowConsumerWriteDeadline &&
+                      reason != CloseReason::kWriteError && reason != CloseReason::kReadError);
   loop_.Close(session.conn, flush ? ring::CloseMode::kAfterFlush : ring::CloseMode::kNow);
 }
 

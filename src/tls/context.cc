@@ -294,6 +294,11 @@ absl::StatusOr<std::shared_ptr<const ServerContext>> ServerContext::Create(
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   }
   SSL_CTX_set_client_hello_cb(ctx.get(), &internal::OnClientHello, nullptr);
+  // A client's renegotiation reaches OnClientHello, which refuses it with the fatal
+  // unexpected_message alert Go sends (with SSL_OP_NO_RENEGOTIATION OpenSSL would only warn
+  // with no_renegotiation). No renegotiation ever proceeds.
+  SSL_CTX_clear_options(ctx.get(), SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
   // Resumption by session ticket only, as Go's servers: a resumed session skips the signature
   // (cheaper reconnects) and needs no session cache, which would be one lock shared by every
   // worker. The id context ties a ticket to this configuration.

@@ -103,10 +103,12 @@ struct Engine::Impl {
   std::string failed_not_before;
   std::string failed_not_after;
 
-  // A server's check of the first record header (Go's): up to 3 bytes collected.
-  unsigned char header[3] = {0, 0, 0};
+  // A server's checks of the first record (Go's): its header and the first handshake
+  // message's header (or an alert's two bytes), up to 9 bytes collected.
+  unsigned char header[9] = {};
   size_t header_len = 0;
   bool header_checked = false;
+  bool record_type_checked = false;
 
   bool eof = false;
   bool shutdown_sent = false;
@@ -156,6 +158,11 @@ struct Engine::Impl {
         self->failed_not_after = Rfc3339(X509_get0_notAfter(cert));
       }
     }
+    // Go's server answers every refused client certificate with bad_certificate; OpenSSL
+    // would name the reason (unknown_ca, certificate_expired). The log keeps the reason.
+    if (ssl != nullptr && SSL_is_server(ssl)) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+    }
     return preverify_ok;
   }
 
@@ -185,9 +192,13 @@ struct Engine::Impl {
 
 namespace internal {
 
-int OnClientHello(SSL* ssl, int* /*alert*/, void* /*arg*/) {
+int OnClientHello(SSL* ssl, int* alert, void* /*arg*/) {
   auto* impl = static_cast<Engine::Impl*>(SSL_get_app_data(ssl));
   if (impl == nullptr) return SSL_CLIENT_HELLO_SUCCESS;
+  if (impl->client_hellos > 1) {  // a renegotiation (the message callback counted it)
+    *alert = SSL_AD_UNEXPECTED_MESSAGE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
   std::string list = "[";
   auto add = [&](unsigned version) {
     if (list.size() > 1) list += ' ';
@@ -321,25 +332,94 @@ void Engine::FailFromOpenSsl(int ssl_error) {
   }
 }
 
+void Engine::FailWithPlaintextAlert(ErrorKind kind, std::string text, unsigned char alert) {
+  // Before the first flight nothing is encrypted: the alert is a plaintext record, written
+  // as Go writes it (record version TLS 1.0).
+  const unsigned char record[] = {SSL3_RT_ALERT, 0x03, 0x01, 0x00, 0x02, kAlertFatal, alert};
+  if (BIO_write(impl_->wbio, record, sizeof record) != static_cast<int>(sizeof record)) {
+    ERR_clear_error();
+  }
+  Fail(kind, std::move(text));
+}
+
 bool Engine::CheckFirstRecord(std::string_view data) {
   Impl& i = *impl_;
   while (i.header_len < sizeof(i.header) && !data.empty()) {
     i.header[i.header_len++] = static_cast<unsigned char>(data.front());
     data.remove_prefix(1);
   }
-  if (i.header_len < sizeof(i.header)) return true;
-  i.header_checked = true;
+  if (i.header_len < 3) return true;
   const unsigned char type = i.header[0];
-  const int version = (i.header[1] << 8) | i.header[2];
-  if (type == 0x80) {
-    Fail(ErrorKind::kNotTls, "tls: unsupported SSLv2 handshake received");
+  if (!i.record_type_checked) {
+    i.record_type_checked = true;
+    const int version = (i.header[1] << 8) | i.header[2];
+    if (type == 0x80) {
+      Fail(ErrorKind::kNotTls, "tls: unsupported SSLv2 handshake received");
+      return false;
+    }
+    if ((type != SSL3_RT_ALERT && type != SSL3_RT_HANDSHAKE) || version >= 0x1000) {
+      Fail(ErrorKind::kNotTls, "tls: first record does not look like a TLS handshake");
+      return false;
+    }
+  }
+  if (i.header_len < 5) return true;
+  const size_t record_length = (size_t{i.header[3]} << 8) | i.header[4];
+  if (type == SSL3_RT_ALERT) {
+    if (i.header_len < 7) return true;
+    // Go reads the peer's alert and answers nothing.
+    Fail(ErrorKind::kRemoteAlert, absl::StrCat("remote error: tls: ", AlertText(i.header[6])));
     return false;
   }
-  if ((type != SSL3_RT_ALERT && type != SSL3_RT_HANDSHAKE) || version >= 0x1000) {
-    Fail(ErrorKind::kNotTls, "tls: first record does not look like a TLS handshake");
+  // Go's limits on the first handshake record and message, with its alerts.
+  constexpr unsigned char kAlertUnexpectedMessage = 10;
+  constexpr unsigned char kAlertRecordOverflow = 22;
+  constexpr unsigned char kAlertInternalError = 80;
+  constexpr size_t kMaxCiphertext = 16384 + 2048;
+  constexpr size_t kMaxHandshakeMessage = 65536;
+  if (record_length == 0) {
+    FailWithPlaintextAlert(ErrorKind::kProtocol, "local error: tls: unexpected message",
+                           kAlertUnexpectedMessage);
+    return false;
+  }
+  if (record_length > kMaxCiphertext) {
+    FailWithPlaintextAlert(
+        ErrorKind::kProtocol,
+        absl::StrCat("tls: oversized record received with length ", record_length),
+        kAlertRecordOverflow);
+    return false;
+  }
+  if (record_length < 4) {  // the message header spans records: OpenSSL judges it
+    i.header_checked = true;
+    return true;
+  }
+  if (i.header_len < 9) return true;
+  i.header_checked = true;
+  const size_t message_length =
+      (size_t{i.header[6]} << 16) | (size_t{i.header[7]} << 8) | i.header[8];
+  if (message_length > kMaxHandshakeMessage) {
+    FailWithPlaintextAlert(
+        ErrorKind::kProtocol,
+        absl::StrCat("tls: handshake message of length ", message_length,
+                     " bytes exceeds maximum of ", kMaxHandshakeMessage, " bytes"),
+        kAlertInternalError);
+    return false;
+  }
+  // Shorter than any ClientHello (version, random, session id, one suite, one compression
+  // method): Go fails to parse it and says so.
+  constexpr size_t kMinClientHello = 2 + 32 + 1 + 2 + 2 + 1 + 1;
+  if (i.header[5] != kClientHello || message_length < kMinClientHello) {
+    FailWithPlaintextAlert(ErrorKind::kProtocol, "local error: tls: unexpected message",
+                           kAlertUnexpectedMessage);
     return false;
   }
   return true;
+}
+
+std::string Engine::EofText() const {
+  // Go: "EOF" at a record boundary, "unexpected EOF" inside a record.
+  const bool inside_record = buffered_input() > 0 || SSL_has_pending(impl_->ssl) ||
+                             (is_server_ && !impl_->header_checked && impl_->header_len > 0);
+  return inside_record ? "unexpected EOF" : "EOF";
 }
 
 void Engine::Feed(std::string_view ciphertext) {
@@ -365,8 +445,13 @@ void Engine::Feed(std::string_view ciphertext) {
 
 void Engine::FeedEof() {
   impl_->eof = true;
+  if (state_ == State::kHandshaking && is_server_ && !impl_->header_checked &&
+      impl_->header_len > 0) {
+    Fail(ErrorKind::kEof, EofText());  // a first record cut short: OpenSSL never saw it
+    return;
+  }
   if (buffered_input() > 0) return;  // Advance/ReadPlaintext see the end after the last bytes
-  if (state_ == State::kHandshaking) Fail(ErrorKind::kEof, "EOF");
+  if (state_ == State::kHandshaking) Fail(ErrorKind::kEof, EofText());
   if (state_ == State::kEstablished) state_ = State::kPeerClosed;
 }
 
@@ -386,7 +471,7 @@ Engine::Step Engine::Advance() {
   const int err = SSL_get_error(i.ssl, rc);
   if (err == SSL_ERROR_WANT_READ) {
     ERR_clear_error();
-    if (i.eof && buffered_input() == 0) Fail(ErrorKind::kEof, "EOF");
+    if (i.eof && buffered_input() == 0) Fail(ErrorKind::kEof, EofText());
     return step;
   }
   FailFromOpenSsl(err);

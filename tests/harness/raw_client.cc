@@ -59,6 +59,7 @@ absl::StatusOr<std::unique_ptr<RawClient>> RawClient::Connect(int port, ClientOp
 RawClient::~RawClient() { Close(); }
 
 void RawClient::Close() {
+  transport_.reset();
   if (fd_ >= 0) {
     close(fd_);
     fd_ = -1;
@@ -80,7 +81,7 @@ void RawClient::Ingest(std::string_view bytes) {
         // A PONG written now would land inside the half-sent bytes of Send.
         ++pongs_owed_;
       } else {
-        (void)send(fd_, kPong.data(), kPong.size(), MSG_NOSIGNAL);
+        (void)RawSend(kPong.data(), kPong.size());
       }
       continue;
     }
@@ -106,16 +107,19 @@ bool RawClient::Fill(Clock::time_point deadline) {
     eof_reason_ = "closed by the test";
     return true;
   }
-  pollfd pfd = {fd_, POLLIN, 0};
-  const int ready = poll(&pfd, 1, MillisUntil(deadline));
-  if (ready == 0) {
-    return false;
-  }
-  if (ready < 0) {
-    return errno == EINTR;
+  if (transport_ == nullptr || !transport_->HasPending()) {
+    pollfd pfd = {fd_, POLLIN, 0};
+    const int ready = poll(&pfd, 1, MillisUntil(deadline));
+    if (ready == 0) {
+      return false;
+    }
+    if (ready < 0) {
+      return errno == EINTR;
+    }
   }
   char chunk[65536];
-  const ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
+  const ssize_t n = transport_ != nullptr ? transport_->Receive(chunk, sizeof(chunk))
+                                          : recv(fd_, chunk, sizeof(chunk), 0);
   if (n > 0) {
     Ingest(std::string_view(chunk, static_cast<size_t>(n)));
     return true;
@@ -124,7 +128,9 @@ bool RawClient::Fill(Clock::time_point deadline) {
     return true;
   }
   eof_ = true;
-  eof_reason_ = n == 0 ? "EOF" : std::strerror(errno);
+  eof_reason_ = transport_ != nullptr ? transport_->LastError()
+                : n == 0              ? "EOF"
+                                      : std::strerror(errno);
   // An incomplete frame before the close is still something the server sent.
   std::string rest = splitter_.TakeRest();
   if (!rest.empty()) {
@@ -166,14 +172,16 @@ AssertionResult RawClient::SendAll(std::string_view bytes, Duration timeout) {
     if (fd_ < 0) {
       return AssertionFailure() << "send on a closed client";
     }
-    const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n = RawSend(bytes.data(), bytes.size());
     if (n > 0) {
       bytes.remove_prefix(static_cast<size_t>(n));
       continue;
     }
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      return AssertionFailure() << "send failed: " << std::strerror(errno) << " with "
-                                << bytes.size() << " bytes left";
+      return AssertionFailure() << "send failed: "
+                                << (transport_ != nullptr ? transport_->LastError()
+                                                          : std::strerror(errno))
+                                << " with " << bytes.size() << " bytes left";
     }
     // Keep reading while the server is not reading from us, so neither side can block the
     // other with full buffers.
@@ -187,6 +195,11 @@ AssertionResult RawClient::SendAll(std::string_view bytes, Duration timeout) {
     }
   }
   return AssertionSuccess();
+}
+
+ssize_t RawClient::RawSend(const char* data, size_t size) {
+  return transport_ != nullptr ? transport_->Transmit(data, size)
+                               : send(fd_, data, size, MSG_NOSIGNAL);
 }
 
 AssertionResult RawClient::ReadInfo(nlohmann::ordered_json* info, std::string* line,

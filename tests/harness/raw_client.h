@@ -12,6 +12,7 @@
 // expectations flaky. Tests of the keepalive itself turn it off.
 
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstddef>
@@ -28,6 +29,20 @@
 namespace ringnats::harness {
 
 inline constexpr std::chrono::milliseconds kIoTimeout{5000};
+
+// What a RawClient reads and writes through once the connection was upgraded (TLS, see
+// tls_client.h) instead of recv/send on fd(). Same contract as those on a non-blocking socket:
+// > 0 bytes, 0 at the end of the stream, -1 with errno set (EAGAIN: wait for the socket).
+class ByteTransport {
+ public:
+  virtual ~ByteTransport() = default;
+  virtual ssize_t Receive(char* data, size_t size) = 0;
+  virtual ssize_t Transmit(const char* data, size_t size) = 0;
+  // Bytes already received and decoded: a read must not wait on the socket while there are.
+  virtual bool HasPending() const = 0;
+  // Why the last Receive/Transmit failed, for failure messages.
+  virtual std::string LastError() const = 0;
+};
 
 struct ClientOptions {
   bool answer_pings = true;
@@ -105,6 +120,11 @@ class RawClient {
   // Unconsumed bytes already received (does not wait).
   std::string TakeBuffered();
 
+  // From now on every byte goes through `transport` (which works on fd()). Bytes received
+  // and not yet consumed stay where they are.
+  void Upgrade(std::unique_ptr<ByteTransport> transport) { transport_ = std::move(transport); }
+  ByteTransport* transport() const { return transport_.get(); }
+
   // Half-close (FIN) and full close from the client side.
   void ShutdownWrite();
   void Close();
@@ -115,6 +135,7 @@ class RawClient {
 
  private:
   ::testing::AssertionResult SendAll(std::string_view bytes, Duration timeout);
+  ssize_t RawSend(const char* data, size_t size);
   struct FrameMark {
     size_t end;  // absolute stream offset just past the frame
     bool is_pong;
@@ -130,6 +151,7 @@ class RawClient {
 
   int fd_ = -1;
   ClientOptions options_;
+  std::unique_ptr<ByteTransport> transport_;
   FrameSplitter splitter_;
   std::string buffer_;   // received, unconsumed, frames already filtered
   size_t consumed_ = 0;  // absolute offset of buffer_[0] in the filtered stream

@@ -186,6 +186,8 @@ class Engine {
   void Fail(ErrorKind kind, std::string text);
   void FailFromOpenSsl(int ssl_error);
   bool CheckFirstRecord(std::string_view data);
+  void FailWithPlaintextAlert(ErrorKind kind, std::string text, unsigned char alert);
+  std::string EofText() const;
 
   std::unique_ptr<Impl> impl_;
   bool is_server_ = false;

@@ -101,16 +101,49 @@ TEST(BadInput, TruncatedHandshake) {
   server.Advance();
   EXPECT_TRUE(server.failed());
   EXPECT_EQ(server.error_kind(), Engine::ErrorKind::kEof);
-  EXPECT_EQ(server.error(), "EOF");  // nats-server: "TLS handshake error: EOF"
+  // Cut inside a record: nats-server logs "TLS handshake error: unexpected EOF".
+  EXPECT_EQ(server.error(), "unexpected EOF");
 
   Engine silent = NewServer();
   silent.FeedEof();
   EXPECT_EQ(silent.error(), "EOF");
 }
 
+// Go's checks of the first record, with its texts and its plaintext alerts
+// (15 03 01 00 02 02 <alert>), before OpenSSL sees a byte.
+TEST(BadInput, FirstRecordRefusedAsGoRefusesIt) {
+  struct Case {
+    std::string input;
+    std::string error;
+    std::string alert;  // the record the engine answers with; empty: none
+  };
+  const std::vector<Case> cases = {
+      {std::string("\x16\x03\x01\x00\x00", 5), "local error: tls: unexpected message",
+       std::string("\x15\x03\x01\x00\x02\x02\x0a", 7)},
+      {std::string("\x16\x03\x01\xff\xff", 5), "tls: oversized record received with length 65535",
+       std::string("\x15\x03\x01\x00\x02\x02\x16", 7)},
+      {std::string("\x16\x03\x01\x00\x08\x01\xff\xff\xff", 9),
+       "tls: handshake message of length 16777215 bytes exceeds maximum of 65536 bytes",
+       std::string("\x15\x03\x01\x00\x02\x02\x50", 7)},
+      {std::string("\x16\x03\x01\x00\x08\x07\x00\x00\x04", 9),
+       "local error: tls: unexpected message", std::string("\x15\x03\x01\x00\x02\x02\x0a", 7)},
+      {std::string("\x15\x03\x01\x00\x02\x02\x28", 7), "remote error: tls: handshake failure", ""},
+  };
+  for (const Case& c : cases) {
+    Engine server = NewServer();
+    server.Feed(c.input);
+    EXPECT_TRUE(server.failed());
+    EXPECT_EQ(server.error(), c.error);
+    std::string answer;
+    server.TakeCiphertext(&answer);
+    EXPECT_EQ(answer, c.alert) << c.error;
+  }
+}
+
 TEST(BadInput, HandshakeInputIsBounded) {
   Engine server = NewServer();
-  std::string flood("\x16\x03\x01\x40\x00", 5);
+  // A record and a ClientHello header within Go's limits, then far more than a hello.
+  std::string flood("\x16\x03\x01\x40\x00\x01\x00\xff\xff", 9);
   flood.append(200 * 1024, 'A');
   server.Feed(flood);
   EXPECT_TRUE(server.failed());
@@ -180,7 +213,7 @@ TEST(BadInput, RenegotiationRefusedAndConnectionEnded) {
   EXPECT_TRUE(server.failed());
   EXPECT_EQ(server.error(), "local error: tls: no renegotiation");
   EXPECT_EQ(server.renegotiation_attempts(), 1u);
-  EXPECT_TRUE(server.HasCiphertext());  // the no_renegotiation alert
+  EXPECT_TRUE(server.HasCiphertext());  // the unexpected_message alert, as Go sends
 }
 
 TEST(BadInput, OldVersionsRefusedAndNamedAsNatsServerLogsThem) {
