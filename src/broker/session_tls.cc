@@ -129,15 +129,24 @@ bool Worker::CheckTlsDeadline(Session& session, int64_t now_ns) {
   // nats-server's read deadline and its timer expire together; the failed read is what it
   // logs. (Its timer also queues -ERR 'Secure Connection - TLS Required', which cannot reach
   // a client that has not finished its handshake.)
+  FailHandshakeRead(session, "i/o timeout");
+  return true;
+}
+
+void Worker::TlsHandshakeReadFailed(Session& session) {
+  FailHandshakeRead(session, "read: connection reset by peer");
+}
+
+void Worker::FailHandshakeRead(Session& session, std::string_view why) {
+  // Go's text for a failed read: "read tcp LOCAL->PEER: <why>".
   sockaddr_storage local{};
   int local_port = 0;
   const std::string local_ip =
       loop_.LocalAddress(session.conn, &local) ? ring::AddressIp(local, &local_port) : "";
-  log::Error("%s - %s: read tcp %s->%s: i/o timeout", session.log_prefix,
-             TlsErrorPrefix(session), ring::JoinHostPort(local_ip, local_port),
-             ring::JoinHostPort(session.peer_ip, session.peer_port));
+  log::Error("%s - %s: read tcp %s->%s: %s", session.log_prefix, TlsErrorPrefix(session),
+             ring::JoinHostPort(local_ip, local_port),
+             ring::JoinHostPort(session.peer_ip, session.peer_port), why);
   Close(session, CloseReason::kTlsHandshakeFailure);
-  return true;
 }
 
 }  // namespace ringnats::broker

@@ -192,6 +192,10 @@ void Worker::HandleParseError(Session& session, const proto::ParseStep& step) {
 void Worker::OnPeerGone(ring::ConnId id, ring::PeerGone why) {
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
+  if (session->tls_deadline_ns != 0) {
+    TlsHandshakeReadFailed(*session);  // (an EOF in a handshake is the TLS layer's to report)
+    return;
+  }
   Close(*session, why == ring::PeerGone::kClosedByPeer ? CloseReason::kClientClosed
                                                        : CloseReason::kReadError);
 }

@@ -232,6 +232,9 @@ class Worker final : public ring::LoopHandler {
                        absl::Duration timeout);
   // Closes a client whose handshake is past the tls timeout; true if so.
   bool CheckTlsDeadline(Session& session, int64_t now_ns);
+  // The socket failed (a reset) while the handshake was under way.
+  void TlsHandshakeReadFailed(Session& session);
+  void FailHandshakeRead(Session& session, std::string_view why);
   // tls { pinned_certs }: the client's key must be one of them (when any are set).
   bool PassesPinnedCerts(const Session& session, const tls::Engine& engine) const;
 
