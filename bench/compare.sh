@@ -24,6 +24,8 @@
 #   KEEP_DIR          keep raw results (results.jsonl: one JSON line per run), the medians
 #                     with min/max (summary.tsv), the auth fixtures (fixtures/) and broker
 #                     logs (logs/<case>.<server>.r<round>/) in this directory
+#   GO_SHAPES         [1]   then run the nats.go shapes too (bench/go_compare.sh, cases go-*;
+#                     their raw results go to KEEP_DIR/go); 0 skips them; skipped without go
 set -euo pipefail
 
 mode=quick
@@ -291,3 +293,11 @@ echo
 echo "medians of $rounds runs each; ratio = ringnats / nats-server (throughput: higher is better;" \
   "latency, CPU per op and RSS: lower is better). ok = runs whose counts verified. Total" \
   "$(($(date +%s) - start_time)) s."
+
+# The pub, pub->sub and request/reply shapes again through the real nats.go client.
+if [[ ${GO_SHAPES:-1} != 0 ]] && command -v go > /dev/null; then
+  echo
+  RINGNATS_BIN=$RINGNATS_BIN NATS_SERVER_BIN=$NATS_SERVER_BIN ROUNDS=$rounds \
+    RINGNATS_WORKERS=$RINGNATS_WORKERS KEEP_DIR=${KEEP_DIR:+$KEEP_DIR/go} \
+    bench/go_compare.sh "--$mode" || echo "compare.sh: bench/go_compare.sh failed" >&2
+fi

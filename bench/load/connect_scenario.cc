@@ -28,6 +28,7 @@
 #include "protocol.h"
 #include "scenario_common.h"
 #include "socket.h"
+#include "tls_client.h"
 #include "users_file.h"
 
 namespace ringnats::load {
@@ -48,12 +49,14 @@ enum class Outcome {
   kClosed,         // connection closed before PONG/-ERR
   kTimeout,        // no PONG/-ERR within --timeout
   kProtocolError,
+  kTlsError,  // the TLS handshake or a TLS record failed
 };
-constexpr int kOutcomeCount = 8;
+constexpr int kOutcomeCount = 9;
 
 constexpr std::string_view kOutcomeNames[kOutcomeCount] = {
     "accepted",       "rejected_expected", "bad_pass_accepted", "rejected_unexpected",
     "connect_failed", "closed_early",      "timeouts",          "protocol_errors",
+    "tls_errors",
 };
 
 struct Shared {
@@ -110,7 +113,8 @@ struct Stats {
 // A connection that stays open (--keep-open / idle): answers the broker's PINGs.
 class OpenConn final : public IoHandler {
  public:
-  OpenConn(int fd, std::string_view leftover) : conn_(fd, kIdleReadCapacity, leftover) {}
+  OpenConn(int fd, SSL* ssl, std::string_view leftover)
+      : conn_(fd, ssl, kIdleReadCapacity, leftover) {}
 
   bool closed() const { return conn_.closed(); }
 
@@ -129,13 +133,15 @@ class OpenConn final : public IoHandler {
   NatsConn conn_;
 };
 
-// One connector: runs handshakes one after another. Owned by one worker thread.
+// One connector: runs handshakes one after another (with --tls: TCP connect, plaintext INFO,
+// TLS handshake, then CONNECT + PING and the PONG inside TLS). Owned by one worker thread.
 class Slot final : public IoHandler {
  public:
   Slot(Shared* shared, Stats* stats, EventLoop* loop, std::vector<std::unique_ptr<OpenConn>>* kept)
       : shared_(shared), stats_(stats), loop_(loop), kept_(kept) {}
 
   ~Slot() {
+    SSL_free(ssl_);
     if (fd_ >= 0) ::close(fd_);
   }
   Slot(const Slot&) = delete;
@@ -175,11 +181,13 @@ class Slot final : public IoHandler {
       }
       state_ = State::kWaitInfo;
       loop_->Modify(fd_, EPOLLIN, this);
+      watching_out_ = false;
       if (!(events & EPOLLIN)) return;
     }
+    if (state_ == State::kTlsHandshake) ContinueTls();
     char buf[4096];
     while (state_ == State::kWaitInfo || state_ == State::kWaitPong) {
-      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      ssize_t n = ReadSome(fd_, ssl_, buf, sizeof(buf));
       if (n == 0) {
         Finish(Outcome::kClosed, "");
         return;
@@ -187,7 +195,11 @@ class Slot final : public IoHandler {
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        Finish(Outcome::kClosed, std::strerror(errno));
+        if (errno == EPROTO) {
+          Finish(Outcome::kTlsError, TlsError());
+        } else {
+          Finish(Outcome::kClosed, std::strerror(errno));
+        }
         return;
       }
       in_.append(buf, static_cast<size_t>(n));
@@ -201,6 +213,7 @@ class Slot final : public IoHandler {
         Finish(Outcome::kProtocolError, "protocol error from server");
         return;
       }
+      if (state_ == State::kTlsHandshake) ContinueTls();  // INFO came: upgrade
     }
   }
 
@@ -211,14 +224,17 @@ class Slot final : public IoHandler {
   void OnPing() { Send("PONG\r\n"); }
   void OnInfo(std::string_view) {
     if (state_ != State::kWaitInfo) return;
+    if (const TlsContext* tls = TlsFor(*shared_->options)) {
+      ssl_ = tls->NewSession(fd_);
+      if (ssl_ == nullptr) {
+        Finish(Outcome::kTlsError, "SSL_new: " + TlsError());
+        return;
+      }
+      state_ = State::kTlsHandshake;  // OnIo continues it once the parser stops
+      return;
+    }
     state_ = State::kWaitPong;
-    const std::vector<std::string>& frames = bad_ ? shared_->bad_frames : shared_->good_frames;
-    const std::string& connect = frames[index_ % frames.size()];
-    std::string out;
-    out.reserve(connect.size() + 6);
-    out.append(connect);
-    out.append("PING\r\n");
-    Send(out);
+    SendConnect();
   }
   void OnPong() {
     if (state_ == State::kWaitPong) Finish(bad_ ? Outcome::kBadAccepted : Outcome::kOk, "");
@@ -228,11 +244,39 @@ class Slot final : public IoHandler {
   }
 
  private:
-  enum class State { kIdle, kConnecting, kWaitInfo, kWaitPong };
+  enum class State { kIdle, kConnecting, kWaitInfo, kTlsHandshake, kWaitPong };
+
+  void ContinueTls() {
+    bool want_write = false;
+    int r = ContinueHandshake(ssl_, &want_write);
+    if (r < 0) {
+      Finish(Outcome::kTlsError, absl::StrFormat("handshake: %s", TlsError()));
+      return;
+    }
+    if (want_write != watching_out_) {
+      loop_->Modify(fd_, want_write ? EPOLLOUT : EPOLLIN, this);
+      watching_out_ = want_write;
+    }
+    if (r == 0) return;
+    in_.clear();
+    state_ = State::kWaitPong;
+    SendConnect();
+  }
+
+  void SendConnect() {
+    const std::vector<std::string>& frames = bad_ ? shared_->bad_frames : shared_->good_frames;
+    const std::string& connect = frames[index_ % frames.size()];
+    std::string out;
+    out.reserve(connect.size() + 6);
+    out.append(connect);
+    out.append("PING\r\n");
+    Send(out);
+  }
 
   void Send(std::string_view data) {
-    // A fresh socket's send buffer always takes a handshake's few hundred bytes at once.
-    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    // A fresh socket's send buffer (and a fresh TLS session) always takes a handshake's few
+    // hundred bytes at once.
+    ssize_t n = WriteSome(fd_, ssl_, data.data(), data.size());
     if (n != static_cast<ssize_t>(data.size())) {
       Finish(Outcome::kClosed, n < 0 ? std::strerror(errno) : "short write");
     }
@@ -251,10 +295,13 @@ class Slot final : public IoHandler {
     }
     if (fd_ >= 0) {
       if (outcome == Outcome::kOk && shared_->options->keep_open) {
-        auto conn = std::make_unique<OpenConn>(fd_, in_);
+        auto conn = std::make_unique<OpenConn>(fd_, ssl_, in_);
+        ssl_ = nullptr;
         loop_->Modify(fd_, EPOLLIN, conn.get());
         kept_->push_back(std::move(conn));
       } else {
+        SSL_free(ssl_);
+        ssl_ = nullptr;
         ::close(fd_);  // also leaves the epoll set
       }
       fd_ = -1;
@@ -270,6 +317,8 @@ class Slot final : public IoHandler {
   std::vector<std::unique_ptr<OpenConn>>* kept_;
   State state_ = State::kIdle;
   int fd_ = -1;
+  SSL* ssl_ = nullptr;
+  bool watching_out_ = false;  // epoll waits for writability (TLS handshake)
   uint64_t index_ = 0;
   bool bad_ = false;
   int64_t start_ns_ = 0;

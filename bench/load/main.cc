@@ -12,6 +12,7 @@
 #include "options.h"
 #include "reqrep_scenario.h"
 #include "storm_scenario.h"
+#include "tls_client.h"
 #include "traffic_scenario.h"
 #include "users_file.h"
 
@@ -57,6 +58,15 @@ int Main(int argc, char** argv) {
       return 1;
     }
     return 0;
+  }
+  if (options->tls || options->storm_tls) {
+    absl::StatusOr<std::shared_ptr<const TlsContext>> tls =
+        TlsContext::Create(options->host, options->tls_ca, options->tls_cert, options->tls_key);
+    if (!tls.ok()) {
+      std::fprintf(stderr, "ringnats-bench: %s\n", std::string(tls.status().message()).c_str());
+      return 1;
+    }
+    options->tls_context = std::move(*tls);
   }
   absl::StatusOr<Report> report = RunScenario(*options);
   if (!report.ok()) {

@@ -10,8 +10,8 @@ constexpr size_t kCompactThreshold = 64 * 1024;
 
 }  // namespace
 
-NatsConn::NatsConn(int fd, size_t read_capacity, std::string_view initial_input)
-    : fd_(fd), in_(std::max(read_capacity, initial_input.size() + 1024)) {
+NatsConn::NatsConn(int fd, SSL* ssl, size_t read_capacity, std::string_view initial_input)
+    : fd_(fd), ssl_(ssl), in_(std::max(read_capacity, initial_input.size() + 1024)) {
   std::memcpy(in_.data(), initial_input.data(), initial_input.size());
   in_end_ = initial_input.size();
 }
@@ -21,6 +21,10 @@ NatsConn::~NatsConn() {
 }
 
 void NatsConn::Close() {
+  if (ssl_ != nullptr) {
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
@@ -35,7 +39,7 @@ void NatsConn::Fail(std::string error) {
 IoResult NatsConn::Flush() {
   if (fd_ < 0) return IoResult::kClosed;
   while (out_offset_ < out_.size()) {
-    ssize_t n = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
+    ssize_t n = WriteSome(fd_, ssl_, out_.data() + out_offset_, out_.size() - out_offset_);
     if (n > 0) {
       out_offset_ += static_cast<size_t>(n);
       continue;
@@ -48,7 +52,7 @@ IoResult NatsConn::Flush() {
       }
       return IoResult::kBlocked;
     }
-    Fail(std::string("send: ") + std::strerror(errno));
+    Fail(errno == EPROTO ? "TLS: " + TlsError() : std::string("send: ") + std::strerror(errno));
     return IoResult::kClosed;
   }
   out_.clear();

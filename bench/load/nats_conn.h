@@ -1,6 +1,7 @@
 #pragma once
 // An established, non-blocking NATS client connection: buffered output, buffered input fed to
-// the frame parser. Server PINGs are answered here. Owned by one thread.
+// the frame parser, over a plain socket or its TLS session. Server PINGs are answered here.
+// Owned by one thread.
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "protocol.h"
+#include "tls_client.h"
 
 namespace ringnats::load {
 
@@ -19,9 +21,9 @@ enum class IoResult { kOk, kBlocked, kClosed };
 
 class NatsConn {
  public:
-  // Takes ownership of `fd` (already non-blocking). `initial_input` holds bytes that arrived
-  // during the handshake.
-  NatsConn(int fd, size_t read_capacity, std::string_view initial_input = {});
+  // Takes ownership of `fd` (already non-blocking) and of `ssl` (its TLS session, or null).
+  // `initial_input` holds plaintext that arrived during the handshake.
+  NatsConn(int fd, SSL* ssl, size_t read_capacity, std::string_view initial_input = {});
   ~NatsConn();
   NatsConn(const NatsConn&) = delete;
   NatsConn& operator=(const NatsConn&) = delete;
@@ -64,6 +66,7 @@ class NatsConn {
   void Fail(std::string error);
 
   int fd_;
+  SSL* ssl_;
   std::string out_;
   size_t out_offset_ = 0;
   std::vector<char> in_;
@@ -102,8 +105,9 @@ bool NatsConn::ParseBuffered(Sink& sink) {
 template <typename Sink>
 IoResult NatsConn::Receive(Sink& sink, int max_reads) {
   if (fd_ < 0) return IoResult::kClosed;
-  for (int i = 0; i < max_reads; ++i) {
-    ssize_t n = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
+  // Plaintext left inside the TLS session raises no epoll event: read it now.
+  for (int i = 0; i < max_reads || HasBufferedInput(ssl_); ++i) {
+    ssize_t n = ReadSome(fd_, ssl_, in_.data() + in_end_, in_.size() - in_end_);
     if (n > 0) {
       in_end_ += static_cast<size_t>(n);
       if (!ParseBuffered(sink)) return IoResult::kClosed;
@@ -115,7 +119,7 @@ IoResult NatsConn::Receive(Sink& sink, int max_reads) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return IoResult::kBlocked;
-    Fail(std::string("recv: ") + std::strerror(errno));
+    Fail(errno == EPROTO ? "TLS: " + TlsError() : std::string("recv: ") + std::strerror(errno));
     return IoResult::kClosed;
   }
   return IoResult::kOk;

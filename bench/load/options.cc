@@ -196,6 +196,26 @@ const std::map<std::string_view, Flag>& Flags() {
       {"bcrypt-cost", {true, [](Options* o, std::string_view v) {
          return ParseInteger("bcrypt-cost", v, 4, 31, &o->bcrypt_cost);
        }}},
+      {"tls", {false, [](Options* o, std::string_view) {
+         o->tls = true;
+         return absl::OkStatus();
+       }}},
+      {"storm-tls", {false, [](Options* o, std::string_view) {
+         o->storm_tls = true;
+         return absl::OkStatus();
+       }}},
+      {"tls-ca", {true, [](Options* o, std::string_view v) {
+         o->tls_ca = std::string(v);
+         return absl::OkStatus();
+       }}},
+      {"tls-cert", {true, [](Options* o, std::string_view v) {
+         o->tls_cert = std::string(v);
+         return absl::OkStatus();
+       }}},
+      {"tls-key", {true, [](Options* o, std::string_view v) {
+         o->tls_key = std::string(v);
+         return absl::OkStatus();
+       }}},
       {"server-pid", {true, [](Options* o, std::string_view v) {
          return ParseInteger<pid_t>("server-pid", v, 1, 1 << 30, &o->server_pid);
        }}},
@@ -294,6 +314,15 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string_view>& args) 
     return absl::InvalidArgumentError(
         "--bad-pass-rate needs credentials (--user/--pass, --token or --users-file)");
   }
+  if ((o.tls || o.storm_tls) && o.tls_ca.empty()) {
+    return absl::InvalidArgumentError("--tls and --storm-tls need --tls-ca FILE");
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (o.storm_tls && o.scenario != Scenario::kStorm) {
+    return absl::InvalidArgumentError("--storm-tls is for the storm scenario");
+  }
   if (o.scenario == Scenario::kGenUsers && (o.users_file.empty() || o.server_config_out.empty())) {
     return absl::InvalidArgumentError("gen-users needs --users-file and --server-config");
   }
@@ -329,6 +358,9 @@ common flags:
                          CPU per operation; alias --pid
   --json | --csv         machine output (default: a table)
   --label TEXT           copied into the output (e.g. the broker's name)
+  --tls --tls-ca FILE    every connection: plaintext INFO, then a TLS handshake (verifying the
+                         server's certificate against FILE and the --url IP), then NATS inside
+  --tls-cert FILE --tls-key FILE   a client certificate for brokers with `verify`
 traffic flags:
   --duration SECS (5)  --msgs N (total; replaces --duration)  --size BYTES (16, 0..65536)
   --pubs P  --subs S  --subjects M (10000)  --wildcard-subs W (1)  --drain-timeout SECS (10)
@@ -336,6 +368,7 @@ reqrep flags:
   --duration / --msgs as above, --size, --rate REQS_PER_SEC (0 = closed loop)
 storm flags:
   reqrep's flags, --concurrency C (8), --storm-ramp SECS (0.5, storm before the clock starts);
+  --storm-tls (with --tls-ca): TLS for the storm's connectors only (--tls: for all);
   storm credentials: --users-file FILE (attempt i uses line i), else --user/--pass or --token;
   the reqrep pair uses --user/--pass or --token if given, else the file's last line (which
   the storm then leaves out)

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "report.h"
 
 namespace ringnats::load {
+
+class TlsContext;
 
 enum class Scenario {
   kPub,
@@ -70,6 +73,15 @@ struct Options {
   uint64_t count = 1000;
   std::string server_config_out;
   int bcrypt_cost = 0;  // 0 = plaintext passwords in the server config
+
+  // TLS (--tls): every connection upgrades after INFO. --storm-tls: only the storm's
+  // connectors do (the reqrep pair stays plaintext). The context is built by main().
+  bool tls = false;
+  bool storm_tls = false;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::shared_ptr<const TlsContext> tls_context;
 
   pid_t server_pid = 0;
   OutputFormat format = OutputFormat::kTable;

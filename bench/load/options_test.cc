@@ -31,6 +31,23 @@ TEST(ParseOptions, ScenarioAndFlagsInBothSpellings) {
   EXPECT_FALSE(ParseOptions({"idle", "--source-ip", "localhost"}).ok());
 }
 
+TEST(ParseOptions, Tls) {
+  absl::StatusOr<Options> o = ParseOptions({"pub", "--tls", "--tls-ca", "ca.pem"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->tls);
+  EXPECT_EQ(o->tls_ca, "ca.pem");
+  o = ParseOptions(
+      {"storm", "--storm-tls", "--tls-ca", "ca.pem", "--tls-cert", "c.pem", "--tls-key", "c.key"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->tls);
+  EXPECT_TRUE(o->storm_tls);
+  EXPECT_EQ(o->tls_cert, "c.pem");
+  EXPECT_EQ(o->tls_key, "c.key");
+  EXPECT_FALSE(ParseOptions({"pub", "--tls"}).ok());  // no CA to verify the server with
+  EXPECT_FALSE(ParseOptions({"pub", "--tls", "--tls-ca", "a", "--tls-cert", "c"}).ok());
+  EXPECT_FALSE(ParseOptions({"pub", "--storm-tls", "--tls-ca", "a"}).ok());
+}
+
 TEST(ParseOptions, RejectsBadInput) {
   EXPECT_FALSE(ParseOptions({}).ok());
   EXPECT_FALSE(ParseOptions({"nosuch"}).ok());

@@ -58,8 +58,10 @@ struct Shared {
 // Flushes `conn` and keeps the epoll interest in EPOLLOUT in step with a blocked socket.
 class Endpoint : public IoHandler {
  public:
-  Endpoint(int fd, std::string_view leftover, Shared* shared, std::string name)
-      : conn_(fd, kReadCapacity, leftover), shared_(shared), name_(std::move(name)) {}
+  Endpoint(Link link, std::string_view leftover, Shared* shared, std::string name)
+      : conn_(link.fd, link.ssl, kReadCapacity, leftover),
+        shared_(shared),
+        name_(std::move(name)) {}
 
   void Attach(EventLoop* loop) {
     loop_ = loop;
@@ -98,8 +100,8 @@ class Endpoint : public IoHandler {
 
 class Responder final : public Endpoint {
  public:
-  Responder(int fd, std::string_view leftover, Shared* shared, size_t size)
-      : Endpoint(fd, leftover, shared, "responder"), payload_(size, 'r') {}
+  Responder(Link link, std::string_view leftover, Shared* shared, size_t size)
+      : Endpoint(link, leftover, shared, "responder"), payload_(size, 'r') {}
 
   void OnIo(uint32_t events) override {
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
@@ -124,9 +126,9 @@ class Responder final : public Endpoint {
 
 class Requester final : public Endpoint {
  public:
-  Requester(int fd, std::string_view leftover, Shared* shared, size_t size, double rate,
+  Requester(Link link, std::string_view leftover, Shared* shared, size_t size, double rate,
             uint64_t quota)
-      : Endpoint(fd, leftover, shared, "requester"),
+      : Endpoint(link, leftover, shared, "requester"),
         payload_(size, 'q'),
         quota_(quota),
         period_ns_(rate > 0 ? static_cast<int64_t>(kNsPerSec / rate) : 0) {}
@@ -242,20 +244,6 @@ class Requester final : public Endpoint {
   LatencyHistogram histogram_;
 };
 
-absl::StatusOr<int> ConnectWith(const Options& o, std::string_view name, std::string_view setup,
-                                std::string* leftover) {
-  absl::StatusOr<int> fd = ConnectTcp(o.host, o.port, false);
-  if (!fd.ok()) return fd.status();
-  absl::Status s =
-      BlockingHandshake(*fd, ConnectFrame(o.credentials, name), setup, kSetupTimeoutS, leftover);
-  if (s.ok()) s = SetNonBlocking(*fd);
-  if (!s.ok()) {
-    ::close(*fd);
-    return absl::Status(s.code(), absl::StrFormat("%s: %s", name, s.message()));
-  }
-  return fd;
-}
-
 void RunLoop(EventLoop& loop, Shared& shared, Requester* requester) {
   shared.start.wait(false);
   while (!shared.stop.load()) {
@@ -276,17 +264,19 @@ absl::StatusOr<Report> RunReqRepScenario(const Options& options,
   std::string setup;
   AppendSub(setup, kRequestSubject, "", "1");
   std::string leftover;
-  absl::StatusOr<int> responder_fd = ConnectWith(options, "bench-responder", setup, &leftover);
-  if (!responder_fd.ok()) return responder_fd.status();
-  Responder responder(*responder_fd, leftover, &shared, options.size);
+  absl::StatusOr<Link> responder_link =
+      ConnectForRun(options, "bench-responder", setup, kSetupTimeoutS, &leftover);
+  if (!responder_link.ok()) return responder_link.status();
+  Responder responder(*responder_link, leftover, &shared, options.size);
 
   setup.clear();
   leftover.clear();
   AppendSub(setup, std::string(kInboxPrefix) + "*", "", "1");
-  absl::StatusOr<int> requester_fd = ConnectWith(options, "bench-requester", setup, &leftover);
-  if (!requester_fd.ok()) return requester_fd.status();
+  absl::StatusOr<Link> requester_link =
+      ConnectForRun(options, "bench-requester", setup, kSetupTimeoutS, &leftover);
+  if (!requester_link.ok()) return requester_link.status();
   uint64_t quota = options.msgs > 0 ? options.msgs : std::numeric_limits<uint64_t>::max();
-  Requester requester(*requester_fd, leftover, &shared, options.size, options.rate, quota);
+  Requester requester(*requester_link, leftover, &shared, options.size, options.rate, quota);
 
   // Requester and responder on different threads when there are two.
   EventLoop requester_loop;

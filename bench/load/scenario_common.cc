@@ -23,6 +23,7 @@ void AddHeader(const Options& options, Report& report) {
   report.Set("scenario", std::string(ScenarioName(options.scenario)));
   if (!options.label.empty()) report.Set("label", options.label);
   report.Set("url", absl::StrFormat("%s:%d", options.host, options.port));
+  if (options.tls) report.Set("tls", true);
 }
 
 void AddCpu(const CpuSample& start, const CpuSample& end, uint64_t ops, std::string_view op,

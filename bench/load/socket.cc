@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,9 +39,14 @@ struct HandshakeSink {
   void OnInfo(std::string_view) { got_info = true; }
 };
 
-absl::Status WriteAll(int fd, std::string_view data, int64_t deadline) {
+absl::Status IoError(std::string_view what) {
+  if (errno == EPROTO) return absl::UnavailableError(absl::StrFormat("TLS: %s", TlsError()));
+  return Errno(what);
+}
+
+absl::Status WriteAll(int fd, SSL* ssl, std::string_view data, int64_t deadline) {
   while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    ssize_t n = WriteSome(fd, ssl, data.data(), data.size());
     if (n > 0) {
       data.remove_prefix(static_cast<size_t>(n));
       continue;
@@ -53,13 +59,13 @@ absl::Status WriteAll(int fd, std::string_view data, int64_t deadline) {
       ::poll(&p, 1, static_cast<int>(left / kNsPerMs) + 1);
       continue;
     }
-    return Errno("send");
+    return IoError("send");
   }
   return absl::OkStatus();
 }
 
 // Reads and parses until the sink stops; leftover bytes stay in `buf`.
-absl::Status ReadUntil(int fd, HandshakeSink& sink, std::string& buf, int64_t deadline,
+absl::Status ReadUntil(int fd, SSL* ssl, HandshakeSink& sink, std::string& buf, int64_t deadline,
                        bool want_info) {
   char chunk[16384];
   while (true) {
@@ -69,20 +75,22 @@ absl::Status ReadUntil(int fd, HandshakeSink& sink, std::string& buf, int64_t de
     if (r.error) return absl::DataLossError("protocol error from server");
     if (sink.got_ping) {
       sink.got_ping = false;
-      if (absl::Status s = WriteAll(fd, "PONG\r\n", deadline); !s.ok()) return s;
+      if (absl::Status s = WriteAll(fd, ssl, "PONG\r\n", deadline); !s.ok()) return s;
     }
     if (want_info ? sink.got_info : sink.got_pong) return absl::OkStatus();
     int64_t left = deadline - NowNs();
     if (left <= 0) return absl::DeadlineExceededError("handshake timed out");
-    pollfd p{fd, POLLIN, 0};
-    int pr = ::poll(&p, 1, static_cast<int>(left / kNsPerMs) + 1);
-    if (pr < 0 && errno != EINTR) return Errno("poll");
-    if (pr <= 0) continue;
-    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (!HasBufferedInput(ssl)) {
+      pollfd p{fd, POLLIN, 0};
+      int pr = ::poll(&p, 1, static_cast<int>(left / kNsPerMs) + 1);
+      if (pr < 0 && errno != EINTR) return Errno("poll");
+      if (pr <= 0) continue;
+    }
+    ssize_t n = ReadSome(fd, ssl, chunk, sizeof(chunk));
     if (n == 0) return absl::UnavailableError("connection closed by server");
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-      return Errno("recv");
+      return IoError("recv");
     }
     buf.append(chunk, static_cast<size_t>(n));
   }
@@ -144,31 +152,60 @@ absl::Status SetNonBlocking(int fd) {
   return absl::OkStatus();
 }
 
-absl::Status BlockingHandshake(int fd, std::string_view connect_frame, std::string_view setup,
+absl::Status BlockingHandshake(int fd, const TlsContext* tls, SSL** ssl,
+                               std::string_view connect_frame, std::string_view setup,
                                double timeout_s, std::string* leftover) {
   int64_t deadline = NowNs() + static_cast<int64_t>(timeout_s * kNsPerSec);
   std::string buf;
   HandshakeSink info_sink;
-  if (absl::Status s = ReadUntil(fd, info_sink, buf, deadline, true); !s.ok()) return s;
+  if (absl::Status s = ReadUntil(fd, nullptr, info_sink, buf, deadline, true); !s.ok()) return s;
+  if (tls != nullptr) {
+    // The server sends nothing after INFO until the client's hello, so `buf` is empty here.
+    *ssl = tls->NewSession(fd);
+    if (*ssl == nullptr) return absl::InternalError("SSL_new: " + TlsError());
+    ERR_clear_error();
+    if (SSL_connect(*ssl) != 1) {  // the socket is still blocking
+      return absl::UnavailableError(absl::StrFormat("TLS handshake: %s", TlsError()));
+    }
+  }
+  SSL* session = tls != nullptr ? *ssl : nullptr;
   std::string out(connect_frame);
   out.append(setup);
   out.append("PING\r\n");
-  if (absl::Status s = WriteAll(fd, out, deadline); !s.ok()) return s;
+  if (absl::Status s = WriteAll(fd, session, out, deadline); !s.ok()) return s;
   HandshakeSink pong_sink;
-  if (absl::Status s = ReadUntil(fd, pong_sink, buf, deadline, false); !s.ok()) return s;
+  if (absl::Status s = ReadUntil(fd, session, pong_sink, buf, deadline, false); !s.ok()) {
+    return s;
+  }
   leftover->append(buf);
   return absl::OkStatus();
 }
 
 absl::Status BlockingPingPong(int fd, double timeout_s, std::string* leftover) {
   int64_t deadline = NowNs() + static_cast<int64_t>(timeout_s * kNsPerSec);
-  if (absl::Status s = WriteAll(fd, "PING\r\n", deadline); !s.ok()) return s;
+  if (absl::Status s = WriteAll(fd, nullptr, "PING\r\n", deadline); !s.ok()) return s;
   std::string buf = std::move(*leftover);
   leftover->clear();
   HandshakeSink sink;
-  if (absl::Status s = ReadUntil(fd, sink, buf, deadline, false); !s.ok()) return s;
+  if (absl::Status s = ReadUntil(fd, nullptr, sink, buf, deadline, false); !s.ok()) return s;
   leftover->append(buf);
   return absl::OkStatus();
+}
+
+absl::StatusOr<Link> ConnectForRun(const Options& o, std::string_view name, std::string_view setup,
+                                   double timeout_s, std::string* leftover) {
+  absl::StatusOr<int> fd = ConnectTcp(o.host, o.port, false);
+  if (!fd.ok()) return fd.status();
+  Link link{*fd, nullptr};
+  absl::Status s = BlockingHandshake(link.fd, TlsFor(o), &link.ssl,
+                                     ConnectFrame(o.credentials, name), setup, timeout_s, leftover);
+  if (s.ok()) s = SetNonBlocking(link.fd);
+  if (!s.ok()) {
+    SSL_free(link.ssl);
+    ::close(link.fd);
+    return absl::Status(s.code(), absl::StrFormat("%s: %s", name, s.message()));
+  }
+  return link;
 }
 
 }  // namespace ringnats::load

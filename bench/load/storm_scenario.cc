@@ -39,6 +39,7 @@ absl::StatusOr<Report> RunStormScenario(const Options& options) {
 
   Options storm = options;
   storm.keep_open = false;
+  storm.tls = options.tls || options.storm_tls;
   std::unique_ptr<ConnectStorm> running;
   // The reqrep pair connects first (its own handshakes are not measured), then the storm
   // starts and gets --storm-ramp to fill its connectors before the clock starts.
@@ -55,6 +56,7 @@ absl::StatusOr<Report> RunStormScenario(const Options& options) {
   const ConnectStorm::Summary summary = running->Stop();
   if (!report.ok()) return report.status();
 
+  report->Set("storm_tls", storm.tls);
   report->Set("storm_concurrency", static_cast<int64_t>(storm.concurrency));
   report->Set("storm_distinct_credentials", static_cast<int64_t>(storm_users.size()));
   report->Set("storm_attempts", static_cast<int64_t>(summary.attempts));

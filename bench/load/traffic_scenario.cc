@@ -153,8 +153,8 @@ struct Shared {
 
 class Publisher final : public IoHandler {
  public:
-  Publisher(int fd, std::string_view leftover, uint16_t id, uint64_t quota, Shared* shared)
-      : conn_(fd, kPubReadCapacity, leftover),
+  Publisher(Link link, std::string_view leftover, uint16_t id, uint64_t quota, Shared* shared)
+      : conn_(link.fd, link.ssl, kPubReadCapacity, leftover),
         id_(id),
         quota_(quota),
         shared_(shared),
@@ -312,8 +312,8 @@ class Publisher final : public IoHandler {
 
 class Subscriber final : public IoHandler {
  public:
-  Subscriber(int fd, std::string_view leftover, int index, Shared* shared)
-      : conn_(fd, kSubReadCapacity, leftover),
+  Subscriber(Link link, std::string_view leftover, int index, Shared* shared)
+      : conn_(link.fd, link.ssl, kSubReadCapacity, leftover),
         index_(index),
         shared_(shared),
         last_seq_(static_cast<size_t>(shared->plan.pubs), 0) {
@@ -425,22 +425,6 @@ struct Worker {
   }
 };
 
-// Connects, sends CONNECT + `setup` and waits for the PONG; returns the fd and leftover.
-absl::Status Connect(const Options& o, std::string_view name, std::string_view setup, int* fd,
-                     std::string* leftover) {
-  absl::StatusOr<int> s = ConnectTcp(o.host, o.port, false);
-  if (!s.ok()) return s.status();
-  absl::Status hs =
-      BlockingHandshake(*s, ConnectFrame(o.credentials, name), setup, kSetupTimeoutS, leftover);
-  if (hs.ok()) hs = SetNonBlocking(*s);
-  if (!hs.ok()) {
-    ::close(*s);
-    return absl::Status(hs.code(), absl::StrFormat("%s: %s", name, hs.message()));
-  }
-  *fd = *s;
-  return absl::OkStatus();
-}
-
 // Subscription lines for subscriber connection `index`.
 std::string SubscriptionsFor(const Plan& plan, int index, uint64_t* count) {
   std::string setup;
@@ -496,11 +480,11 @@ absl::StatusOr<Report> RunTrafficScenario(const Options& options) {
     uint64_t count = 0;
     std::string setup = SubscriptionsFor(plan, i, &count);
     subscriptions += count;
-    int fd = -1;
     std::string leftover;
-    absl::Status s = Connect(options, absl::StrFormat("bench-sub-%d", i), setup, &fd, &leftover);
-    if (!s.ok()) return s;
-    subs.push_back(std::make_unique<Subscriber>(fd, leftover, i, &shared));
+    absl::StatusOr<Link> link = ConnectForRun(options, absl::StrFormat("bench-sub-%d", i), setup,
+                                              kSetupTimeoutS, &leftover);
+    if (!link.ok()) return link.status();
+    subs.push_back(std::make_unique<Subscriber>(*link, leftover, i, &shared));
   }
   int64_t setup_ns = NowNs() - setup_start;
 
@@ -511,12 +495,12 @@ absl::StatusOr<Report> RunTrafficScenario(const Options& options) {
       quota = options.msgs / static_cast<uint64_t>(plan.pubs) +
               (static_cast<uint64_t>(i) < options.msgs % static_cast<uint64_t>(plan.pubs) ? 1 : 0);
     }
-    int fd = -1;
     std::string leftover;
-    absl::Status s = Connect(options, absl::StrFormat("bench-pub-%d", i), "", &fd, &leftover);
-    if (!s.ok()) return s;
+    absl::StatusOr<Link> link =
+        ConnectForRun(options, absl::StrFormat("bench-pub-%d", i), "", kSetupTimeoutS, &leftover);
+    if (!link.ok()) return link.status();
     pubs.push_back(
-        std::make_unique<Publisher>(fd, leftover, static_cast<uint16_t>(i), quota, &shared));
+        std::make_unique<Publisher>(*link, leftover, static_cast<uint16_t>(i), quota, &shared));
   }
 
   // Spread connections so that a publisher and its subscribers tend to sit on different
