@@ -9,6 +9,8 @@ packages=(
   # prometheus (and its promtool) to check and scrape /metrics, headless chromium (with a
   # font for its screenshots) to load the status page.
   nats-server libnats-dev python3 prometheus chromium fonts-dejavu-core
+  # The nats.go client (GOPATH source) and the Go toolchain for tests/interop/go and bench/go.
+  golang-go golang-github-nats-io-go-nats-dev
   # The ThreadSanitizer build compiles Debian's abseil source (deploy/build-tsan-abseil.sh).
   dpkg-dev cmake
 )
