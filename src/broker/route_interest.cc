@@ -1,7 +1,7 @@
 // Interest between the node and its peers. Local client subscriptions are counted node-wide
 // in the ledger; a change that routes must hear about is posted, once per loop iteration, to
-// every worker that owns routes, and each route is told what differs from what it was told
-// (RS+ on a first plain subscriber or a new queue weight, RS- on the last). Interest a peer
+// every worker that owns routes, and each route is told the changed keys' state now (RS+ on a
+// first plain subscriber or a new queue weight, RS- on the last). Interest a peer
 // announces becomes a subscription the route holds in the shared trie, so a client's publish
 // finds local and remote subscribers in one match.
 
@@ -26,25 +26,46 @@ bool Permitted(const std::optional<auth::Permissions>& check, std::string_view s
   return !check.has_value() || auth::MaySubscribe(*check, subject, {});
 }
 
+// Tells the peer the interest under `key` now has `weight` (0: none left). Plain interest is
+// stateless: RS+ while there is some, RS- when there is none. Keys are posted only when they
+// change, so this is one line per 0 <-> 1 transition; a key posted twice (by two workers, or
+// before and after SendAllInterest) costs a repeated line, which peers ignore as nats-server
+// does (an RS+ for a key they hold, an RS- for one they do not), instead of a per-route map
+// of every subject the node has. Queue groups keep their last weight, so an unchanged weight
+// is not sent again.
 void Announce(RouteLink& link, std::string_view key, int64_t weight,
               const std::optional<auth::Permissions>& imports, std::string* out) {
-  auto it = link.announced.find(key);
   const auto [subject, queue] = route::SplitInterestKey(key);
   // cluster { permissions { import } }: interest outside it is never announced.
   if (!Permitted(imports, subject)) return;
-  if (weight > 0) {
-    if (it != link.announced.end() && (queue.empty() || it->second == weight)) return;
-    link.announced.insert_or_assign(std::string(key), weight);
-    if (queue.empty()) {
-      absl::StrAppendFormat(out, "RS+ $G %s\r\n", subject);
-    } else {
-      absl::StrAppendFormat(out, "RS+ $G %s %s %d\r\n", subject, queue, weight);
-    }
+  if (queue.empty()) {
+    out->append(weight > 0 ? "RS+ $G " : "RS- $G ");
+    out->append(subject);
+    out->append("\r\n");
     return;
   }
+  if (weight > 0) {
+    const auto [it, inserted] = link.announced.try_emplace(key, weight);
+    if (!inserted) {
+      if (it->second == weight) return;
+      it->second = weight;
+    }
+    char digits[24];
+    out->append("RS+ $G ");
+    out->append(subject);
+    out->push_back(' ');
+    out->append(queue);
+    out->push_back(' ');
+    out->append(DecimalDigits(static_cast<size_t>(weight), digits));
+    out->append("\r\n");
+    return;
+  }
+  auto it = link.announced.find(key);
   if (it == link.announced.end()) return;
   link.announced.erase(it);
-  absl::StrAppendFormat(out, "RS- $G %s\r\n", key);
+  out->append("RS- $G ");
+  out->append(key);
+  out->append("\r\n");
 }
 
 }  // namespace
@@ -52,16 +73,23 @@ void Announce(RouteLink& link, std::string_view key, int64_t weight,
 void RouteProtocol::NoteLocalInterest(const Subscription& sub, bool added) {
   if (worker_.shared_.cluster == nullptr || (sub.generation & kRouteGenerationBit) != 0) return;
   route::InterestLedger& ledger = worker_.shared_.cluster->ledger;
-  const bool changed =
-      added ? ledger.Add(sub.subject, sub.queue) : ledger.Remove(sub.subject, sub.queue);
-  if (changed) interest_changes_.push_back(route::InterestKeyOf(sub.subject, sub.queue));
+  // A plain subscription's key is its subject: no string is built unless routes must hear.
+  std::string queue_key;
+  if (!sub.queue.empty()) queue_key = route::InterestKeyOf(sub.subject, sub.queue);
+  const std::string_view key = sub.queue.empty() ? std::string_view(sub.subject) : queue_key;
+  const bool changed = added ? ledger.Add(key) : ledger.Remove(key);
+  if (!changed) return;
+  if (sub.queue.empty()) {
+    interest_changes_.emplace_back(sub.subject);
+  } else {
+    interest_changes_.push_back(std::move(queue_key));
+  }
 }
 
 void RouteProtocol::PostInterestChanges() {
   if (interest_changes_.empty()) return;
-  std::sort(interest_changes_.begin(), interest_changes_.end());
-  interest_changes_.erase(std::unique(interest_changes_.begin(), interest_changes_.end()),
-                          interest_changes_.end());
+  // Not sorted or deduplicated: a key changed twice this iteration is announced twice with
+  // its weight now, which Announce makes harmless; a sort of 100,000 keys is not.
   auto keys = std::make_shared<const std::vector<std::string>>(std::move(interest_changes_));
   interest_changes_.clear();
   // A route registered after this reads the ledger itself (SendAllInterest), so only the
@@ -83,7 +111,7 @@ void RouteProtocol::PostInterestChanges() {
 void RouteProtocol::SyncInterest(const std::vector<std::string>& keys) {
   if (registered_.empty()) return;
   worker_.shared_.cluster->ledger.WeightsOf(keys, &weights_scratch_);
-  std::string lines;
+  std::string& lines = interest_lines_;
   for (ring::ConnId conn : registered_) {
     Session* route = worker_.Find(conn);
     if (route == nullptr || route->closing) continue;
@@ -110,7 +138,8 @@ std::optional<uint32_t> RouteProtocol::AddRemoteMember(Session& route, std::stri
   sub.owner = route.conn;
   sub.subject.assign(subject);
   sub.queue.assign(queue);
-  sub.sid = absl::StrFormat("$G %s", key);  // as nats-server names a route's subscription
+  sub.sid.assign("$G ");  // as nats-server names a route's subscription
+  sub.sid.append(key);
   if (!worker_.shared_.trie.Insert(sub.subject, sub.queue, sublist::SubRef{worker_.index_, slot, sub.generation})
            .ok()) {
     worker_.subs_.Free(slot);
@@ -133,6 +162,10 @@ void RouteProtocol::HandleRemoteSub(Session& route, const proto::RouteOp& op) {
     }
     const std::optional<uint32_t> slot = AddRemoteMember(route, op.subject, op.queue, key);
     if (!slot.has_value()) return;
+    if (op.queue.empty()) {
+      link.remote_subs.emplace(std::move(key), *slot);
+      return;
+    }
     link.remote_subs.emplace(key, *slot);
   }
   if (op.queue.empty()) return;

@@ -19,19 +19,18 @@ std::pair<std::string_view, std::string_view> SplitInterestKey(std::string_view 
   return {key.substr(0, space), key.substr(space + 1)};
 }
 
-bool InterestLedger::Add(std::string_view subject, std::string_view queue) {
-  const std::string key = InterestKeyOf(subject, queue);
+// A queue group's weight is re-announced on every change; plain interest only on 0 <-> 1.
+bool InterestLedger::Add(std::string_view key) {
   absl::MutexLock lock(&mu_);
-  const int64_t count = ++counts_[key];
-  return !queue.empty() || count == 1;
+  const auto [it, inserted] = counts_.try_emplace(key, 0);
+  return ++it->second == 1 || key.find(' ') != std::string_view::npos;
 }
 
-bool InterestLedger::Remove(std::string_view subject, std::string_view queue) {
-  const std::string key = InterestKeyOf(subject, queue);
+bool InterestLedger::Remove(std::string_view key) {
   absl::MutexLock lock(&mu_);
   auto it = counts_.find(key);
   if (it == counts_.end()) return false;
-  if (--it->second > 0) return !queue.empty();
+  if (--it->second > 0) return key.find(' ') != std::string_view::npos;
   counts_.erase(it);
   return true;
 }

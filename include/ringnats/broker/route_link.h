@@ -37,7 +37,8 @@ struct RouteLink {
   // beyond the one in remote_subs, by interest key.
   StringMap<std::vector<uint32_t>> extra_members;
   size_t extra_member_count = 0;  // over all groups, bounded by kMaxExtraMembersPerRoute
-  // Interest we announced to the peer: interest key -> weight (1 for plain subjects).
+  // Queue groups we announced to the peer: interest key -> weight. Plain interest is told
+  // as it changes without a record per subject (see Announce in route_interest.cc).
   StringMap<int64_t> announced;
 };
 

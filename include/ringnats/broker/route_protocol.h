@@ -133,6 +133,7 @@ class RouteProtocol {
   uint64_t client_info_version_ = 0;
   std::string client_info_fields_;
   std::vector<int64_t> weights_scratch_;
+  std::string interest_lines_;  // SyncInterest's RS+/RS- lines for one route, reused
 };
 
 }  // namespace ringnats::broker

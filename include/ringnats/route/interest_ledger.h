@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "ringnats/util/string_map.h"
 
 namespace ringnats::route {
 
@@ -27,9 +27,10 @@ std::pair<std::string_view, std::string_view> SplitInterestKey(std::string_view 
 
 class InterestLedger {
  public:
-  // One more / one less local subscription. True when routes must be told (see above).
-  bool Add(std::string_view subject, std::string_view queue);
-  bool Remove(std::string_view subject, std::string_view queue);
+  // One more / one less local subscription under `key` (InterestKeyOf). True when routes
+  // must be told (see above).
+  bool Add(std::string_view key);
+  bool Remove(std::string_view key);
 
   // The weight of each key now (0: no interest left), in order.
   void WeightsOf(std::span<const std::string> keys, std::vector<int64_t>* weights) const;
@@ -38,7 +39,7 @@ class InterestLedger {
 
  private:
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, int64_t> counts_ ABSL_GUARDED_BY(mu_);
+  StringMap<int64_t> counts_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ringnats::route
