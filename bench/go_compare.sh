@@ -25,21 +25,8 @@
 #   KEEP_DIR          keep raw results (results.jsonl) and broker logs here
 set -euo pipefail
 
-mode=quick
-for arg in "$@"; do
-  case "$arg" in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    -h | --help)
-      sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "go_compare.sh: unknown argument: $arg" >&2
-      exit 2
-      ;;
-  esac
-done
+source "$(dirname "$0")/common.sh"
+bench_parse_mode "$0" "$@"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -66,29 +53,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ringnats-go-compare.XXXXXX")
 results="$work/results.jsonl"
 : > "$results"
 server_pid=""
-stop_server() {
-  local pid=$1
-  [[ -n $pid ]] || return 0
-  if kill -0 "$pid" 2> /dev/null; then
-    kill -INT "$pid" 2> /dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2> /dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2> /dev/null || true
-  fi
-  wait "$pid" 2> /dev/null || true
-}
-cleanup() {
-  stop_server "$server_pid"
-  server_pid=""
-  if [[ -n ${KEEP_DIR:-} ]]; then
-    mkdir -p "$KEEP_DIR" && cp -r "$work"/. "$KEEP_DIR"/ && echo "raw results in $KEEP_DIR" >&2
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit
 
 if [[ -z ${NATSBENCH_BIN:-} ]]; then
   command -v go > /dev/null ||

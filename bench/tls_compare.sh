@@ -30,21 +30,8 @@
 #                     count, RSS at the end and the load average), summary.tsv, certs and logs
 set -euo pipefail
 
-mode=quick
-for arg in "$@"; do
-  case "$arg" in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    -h | --help)
-      sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "tls_compare.sh: unknown argument: $arg" >&2
-      exit 2
-      ;;
-  esac
-done
+source "$(dirname "$0")/common.sh"
+bench_parse_mode "$0" "$@"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -78,29 +65,7 @@ server_pid=""
 server_url=""
 start_time=$(date +%s)
 
-stop_server() {
-  local pid=$1
-  [[ -n $pid ]] || return 0
-  if kill -0 "$pid" 2> /dev/null; then
-    kill -INT "$pid" 2> /dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2> /dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2> /dev/null || true
-  fi
-  wait "$pid" 2> /dev/null || true
-}
-cleanup() {
-  stop_server "$server_pid"
-  server_pid=""
-  if [[ -n ${KEEP_DIR:-} ]]; then
-    mkdir -p "$KEEP_DIR" && cp -r "$work"/. "$KEEP_DIR"/ && echo "raw results in $KEEP_DIR" >&2
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit
 
 # --- certificates: a CA, and a server certificate per key type, all made now ----------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \

@@ -1,0 +1,50 @@
+# Shared by the side-by-side bench scripts (sourced, never run): the --quick/--full/--help
+# arguments, stopping a broker, and the exit cleanup that keeps raw results in $KEEP_DIR.
+
+# bench_parse_mode SCRIPT ARGS...: sets `mode` (quick or full); --help prints the script's
+# header comment and exits.
+bench_parse_mode() {
+  local script=$1 arg
+  shift
+  mode=quick
+  for arg in "$@"; do
+    case "$arg" in
+      --quick) mode=quick ;;
+      --full) mode=full ;;
+      -h | --help)
+        sed -n '2,/^set -e/p' "$script" | sed '$d; s/^# \{0,1\}//'
+        exit 0
+        ;;
+      *)
+        echo "$(basename "$script"): unknown argument: $arg" >&2
+        exit 2
+        ;;
+    esac
+  done
+}
+
+# stop_server PID: SIGINT, up to 5 s to exit, then SIGKILL; reaps it.
+stop_server() {
+  local pid=$1
+  [[ -n $pid ]] || return 0
+  if kill -0 "$pid" 2> /dev/null; then
+    kill -INT "$pid" 2> /dev/null || true
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2> /dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2> /dev/null || true
+  fi
+  wait "$pid" 2> /dev/null || true
+}
+
+# Installs the exit cleanup: stops $server_pid, copies $work to $KEEP_DIR when set, removes
+# $work.
+bench_cleanup_on_exit() {
+  trap 'stop_server "$server_pid"; server_pid=""
+        if [[ -n ${KEEP_DIR:-} ]]; then
+          mkdir -p "$KEEP_DIR" && cp -r "$work"/. "$KEEP_DIR"/ && echo "raw results in $KEEP_DIR" >&2
+        fi
+        rm -rf "$work"' EXIT
+  trap 'exit 130' INT TERM
+}
