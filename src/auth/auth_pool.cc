@@ -6,7 +6,6 @@
 #include "ringnats/auth/secrets.h"
 #include "ringnats/util/log.h"
 #include "ringnats/util/pool_thread_priority.h"
-#include "ringnats/util/thread_cpu_time.h"
 
 namespace ringnats::auth {
 namespace {
@@ -87,6 +86,7 @@ AuthPool::Submitted AuthPool::Submit(HashCheck check) {
   in_flight_[key].waiters.push_back(waiter);
   waiting_[{check.worker, check.session}] = key;
   queue_.push_back(Job{std::move(key), std::move(check.stored_hash), std::move(check.secret)});
+  starvation_watch_.JobQueued();
   return Submitted::kQueued;
 }
 
@@ -143,7 +143,7 @@ void AuthPool::StoreVerdict(const std::string& key, bool ok) {
 
 void AuthPool::RunThread() {
   // Pool threads yield to the rings: hashing is throughput work, message traffic is latency.
-  util::PoolThreadPriority priority;
+  util::PoolThreadPriority priority(&starvation_watch_);
   priority.Start();
   BcryptHasher hasher;
   std::vector<uint32_t> to_wake;
@@ -162,14 +162,16 @@ void AuthPool::RunThread() {
         queue_.pop_front();
         if (in_flight_.contains(job.key)) break;
         Wipe(job.secret);  // withdrawn: nobody waits for it
+        priority.JobStarted();  // taken from the queue all the same
+        priority.JobDone();
       }
     }
     const absl::Time started = absl::Now();
-    const absl::Duration cpu_before = ThreadCpuTime();
+    priority.JobStarted();
     const bool ok = hasher.Verify(job.stored_hash, job.secret);
+    priority.JobDone();
     Wipe(job.secret);
     const absl::Duration took = absl::Now() - started;
-    priority.AfterHash(took, ThreadCpuTime() - cpu_before);
     if (settings_.observe_hash_time) settings_.observe_hash_time(took);
     to_wake.clear();
     {

@@ -3,18 +3,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/time/clock.h"
 #include "ringnats/util/pool_thread_priority.h"
-#include "ringnats/util/thread_cpu_time.h"
 
 namespace ringnats::tls {
-namespace {
-
-// One handshake step is too short for PoolThreadPriority to judge contention by; it judges
-// the steps of about this much wall time together.
-constexpr absl::Duration kJudgeAfter = absl::Milliseconds(20);
-
-}  // namespace
 
 HandshakePool::HandshakePool(int threads) {
   for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { RunThread(); });
@@ -36,6 +27,7 @@ HandshakePool::~HandshakePool() {
 void HandshakePool::Submit(Job job) {
   absl::MutexLock lock(&mu_);
   queue_.push_back(std::move(job));
+  starvation_watch_.JobQueued();
 }
 
 HandshakePoolStats HandshakePool::stats() {
@@ -45,9 +37,8 @@ HandshakePoolStats HandshakePool::stats() {
 
 void HandshakePool::RunThread() {
   // Handshakes are throughput work, message traffic is latency: the threads yield to the rings.
-  util::PoolThreadPriority priority;
+  util::PoolThreadPriority priority(&starvation_watch_);
   priority.Start();
-  absl::Duration wall_sum, cpu_sum;
   while (true) {
     Job job;
     {
@@ -60,16 +51,10 @@ void HandshakePool::RunThread() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    const absl::Time started = absl::Now();
-    const absl::Duration cpu_before = ThreadCpuTime();
+    priority.JobStarted();
     std::move(job)();
     job = nullptr;
-    wall_sum += absl::Now() - started;
-    cpu_sum += ThreadCpuTime() - cpu_before;
-    if (wall_sum >= kJudgeAfter) {
-      priority.AfterHash(wall_sum, cpu_sum);
-      wall_sum = cpu_sum = absl::ZeroDuration();
-    }
+    priority.JobDone();
     absl::MutexLock lock(&mu_);
     ++jobs_done_;
   }

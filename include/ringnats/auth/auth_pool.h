@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "ringnats/util/pool_thread_priority.h"
 
 namespace ringnats::auth {
 
@@ -123,6 +124,7 @@ class AuthPool {
   // TakeResults; lets a worker skip the lock when nothing is waiting for it.
   std::unique_ptr<std::atomic<bool>[]> results_ready_;
   AuthPoolStats stats_ ABSL_GUARDED_BY(mu_);
+  util::StarvationWatch starvation_watch_;  // outlives threads_, which are joined first
   std::vector<std::thread> threads_;
 };
 

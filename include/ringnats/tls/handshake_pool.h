@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
+#include "ringnats/util/pool_thread_priority.h"
 
 namespace ringnats::tls {
 
@@ -48,6 +49,7 @@ class HandshakePool {
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t jobs_done_ ABSL_GUARDED_BY(mu_) = 0;
+  util::StarvationWatch starvation_watch_;  // outlives threads_, which are joined first
   std::vector<std::thread> threads_;
 };
 

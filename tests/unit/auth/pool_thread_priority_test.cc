@@ -1,14 +1,17 @@
-// The auth pool thread's scheduling class: idle class while hashes get the CPU, nice 10 once a
-// hash was starved, idle again when hashes run unhindered. Real syscalls on a thread of the
-// test's own; where the process may not leave the idle class (no root, CAP_SYS_NICE or
-// RLIMIT_NICE), the thread must stay at nice 10 throughout.
+// A side-pool thread's scheduling class: idle class while jobs get the CPU, nice 10 once a
+// job was starved (judged at its end, or by the starvation watch while it still runs), idle
+// again when jobs run unhindered. Real syscalls on threads of the test's own; where the
+// process may not leave the idle class (no root, CAP_SYS_NICE or RLIMIT_NICE), the thread
+// must stay at nice 10 throughout.
 
 #include "ringnats/util/pool_thread_priority.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -80,6 +83,73 @@ TEST(PoolThreadPriorityTest, NiceTenWhereIdleClassCouldNotBeLeft) {
     priority.AfterHash(absl::Milliseconds(100), absl::Milliseconds(95));
     EXPECT_EQ(Now().policy, SCHED_OTHER);
   });
+}
+
+// Pins the calling thread to CPU `cpu`; false where that is not allowed.
+bool PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+// Runs `body` on a thread pinned to CPU 0 beside a normal-class thread that keeps CPU 0 busy
+// until `body` returns.
+template <typename Body>
+void BesideABusyThread(Body body) {
+  std::atomic<bool> done{false};
+  std::atomic<bool> pinned{true};
+  std::thread hog([&] {
+    pinned = pinned && PinTo(0);
+    volatile uint64_t sink = 0;
+    while (!done.load(std::memory_order_relaxed)) sink = sink + 1;
+  });
+  OnThread([&] {
+    pinned = pinned && PinTo(0);
+    body();
+  });
+  done = true;
+  hog.join();
+  EXPECT_TRUE(pinned) << "could not pin both threads to CPU 0";
+}
+
+// A thread in the idle class on a CPU that a normal thread keeps busy gets about 0.3% of it.
+// Each case spins until it sees its own class change, so without the watch's rescue it would
+// never end (the test would time out).
+void SpinUntilMovedToNiceTen() {
+  volatile uint64_t sink = 0;
+  while (Now().policy == SCHED_IDLE) sink = sink + 1;
+  EXPECT_EQ(Now().policy, SCHED_OTHER);
+  EXPECT_EQ(Now().nice, 10);
+}
+
+// On a watched pool thread beside a busy thread, with a job queued: `take_job_first` says
+// whether the thread takes it (and then runs starved) or leaves it in the queue.
+void StarveWithAJobQueued(bool take_job_first) {
+  util::StarvationWatch watch;
+  BesideABusyThread([&] {
+    util::PoolThreadPriority priority(&watch);
+    priority.Start();
+    EXPECT_EQ(Now().policy, SCHED_IDLE);
+    watch.JobQueued();
+    if (take_job_first) priority.JobStarted();
+    SpinUntilMovedToNiceTen();
+    if (!take_job_first) priority.JobStarted();
+    priority.JobDone();
+  });
+}
+
+// A job that runs starved: moved to nice 10 while it still runs.
+TEST(PoolThreadPriorityTest, StarvedJobRescuedWhileItRuns) {
+  if (!MayLeaveIdleClass()) GTEST_SKIP() << "this process may not leave SCHED_IDLE";
+  StarveWithAJobQueued(/*take_job_first=*/true);
+}
+
+// A job left in the queue: the idle-class thread that should take it is moved to nice 10
+// (here it never takes it until then, as a woken thread that gets no CPU would not).
+TEST(PoolThreadPriorityTest, QueuedJobRescuesTheThreadThatShouldTakeIt) {
+  if (!MayLeaveIdleClass()) GTEST_SKIP() << "this process may not leave SCHED_IDLE";
+  StarveWithAJobQueued(/*take_job_first=*/false);
 }
 
 // The share is CPU over wall time, so ThreadCpuTime must count running, not waiting.
