@@ -1,5 +1,6 @@
 # Shared by the side-by-side bench scripts (sourced, never run): the --quick/--full/--help
-# arguments, stopping a broker, and the exit cleanup that keeps raw results in $KEEP_DIR.
+# arguments and the usual binaries, stopping a broker, and the exit cleanup that keeps raw
+# results in $KEEP_DIR.
 
 # bench_parse_mode SCRIPT ARGS...: sets `mode` (quick or full); --help prints the script's
 # header comment and exits.
@@ -21,6 +22,20 @@ bench_parse_mode() {
         ;;
     esac
   done
+}
+
+# bench_setup SCRIPT ARGS...: bench_parse_mode, then cd to the repository root (sets `root`)
+# and default the binaries and thread counts the scripts share.
+bench_setup() {
+  local script=$1
+  bench_parse_mode "$@"
+  root=$(cd "$(dirname "$script")/.." && pwd)
+  cd "$root"
+  RINGNATS_BIN=${RINGNATS_BIN:-build-release/src/server/ringnats}
+  NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(command -v nats-server || echo /usr/sbin/nats-server)}
+  BENCH_BIN=${BENCH_BIN:-build-release/bench/load/ringnats-bench}
+  RINGNATS_WORKERS=${RINGNATS_WORKERS:-2}
+  BENCH_THREADS=${BENCH_THREADS:-2}
 }
 
 # stop_server PID: SIGINT, up to 5 s to exit, then SIGKILL; reaps it.

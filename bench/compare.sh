@@ -28,29 +28,8 @@
 #                     their raw results go to KEEP_DIR/go); 0 skips them; skipped without go
 set -euo pipefail
 
-mode=quick
-for arg in "$@"; do
-  case "$arg" in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    -h | --help)
-      sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "compare.sh: unknown argument: $arg" >&2
-      exit 2
-      ;;
-  esac
-done
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-RINGNATS_BIN=${RINGNATS_BIN:-build-release/src/server/ringnats}
-NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-BENCH_BIN=${BENCH_BIN:-build-release/bench/load/ringnats-bench}
-RINGNATS_WORKERS=${RINGNATS_WORKERS:-2}
-BENCH_THREADS=${BENCH_THREADS:-2}
+source "$(dirname "$0")/common.sh"
+bench_setup "$0" "$@"
 
 for bin in "$RINGNATS_BIN" "$NATS_SERVER_BIN" "$BENCH_BIN"; do
   if [[ ! -x "$bin" ]]; then
@@ -84,31 +63,8 @@ mkdir -p "$fixtures"
 server_pid=""
 server_url=""
 
-stop_server() {
-  local pid=$1
-  [[ -n $pid ]] || return 0
-  if kill -0 "$pid" 2> /dev/null; then
-    kill -INT "$pid" 2> /dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2> /dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2> /dev/null || true
-  fi
-  wait "$pid" 2> /dev/null || true
-}
-
 summary="$work/summary.tsv"
-cleanup() {
-  stop_server "$server_pid"
-  server_pid=""
-  if [[ -n ${KEEP_DIR:-} ]]; then
-    mkdir -p "$KEEP_DIR" && cp -r "$work"/. "$KEEP_DIR"/ && echo "raw results in $KEEP_DIR" >&2
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit
 
 start_time=$(date +%s)
 

@@ -26,13 +26,7 @@
 set -euo pipefail
 
 source "$(dirname "$0")/common.sh"
-bench_parse_mode "$0" "$@"
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-RINGNATS_BIN=${RINGNATS_BIN:-build-release/src/server/ringnats}
-NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-RINGNATS_WORKERS=${RINGNATS_WORKERS:-2}
+bench_setup "$0" "$@"
 PENDING=${PENDING:-default}
 rounds=${ROUNDS:-3}
 for bin in "$RINGNATS_BIN" "$NATS_SERVER_BIN"; do

@@ -31,15 +31,7 @@
 set -euo pipefail
 
 source "$(dirname "$0")/common.sh"
-bench_parse_mode "$0" "$@"
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-RINGNATS_BIN=${RINGNATS_BIN:-build-release/src/server/ringnats}
-NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-BENCH_BIN=${BENCH_BIN:-build-release/bench/load/ringnats-bench}
-RINGNATS_WORKERS=${RINGNATS_WORKERS:-2}
-BENCH_THREADS=${BENCH_THREADS:-2}
+bench_setup "$0" "$@"
 for bin in "$RINGNATS_BIN" "$NATS_SERVER_BIN" "$BENCH_BIN"; do
   [[ -x $bin ]] || { echo "tls_compare.sh: $bin is missing (build it, or set the env var)" >&2; exit 2; }
 done

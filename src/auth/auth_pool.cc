@@ -6,6 +6,7 @@
 #include "ringnats/auth/secrets.h"
 #include "ringnats/util/log.h"
 #include "ringnats/util/pool_thread_priority.h"
+#include "ringnats/util/thread_name.h"
 
 namespace ringnats::auth {
 namespace {
@@ -143,6 +144,7 @@ void AuthPool::StoreVerdict(const std::string& key, bool ok) {
 
 void AuthPool::RunThread() {
   // Pool threads yield to the rings: hashing is throughput work, message traffic is latency.
+  util::NameThisThread("auth-pool");
   util::PoolThreadPriority priority(&starvation_watch_);
   priority.Start();
   BcryptHasher hasher;

@@ -1,8 +1,8 @@
 #include "ringnats/broker/server.h"
 
+#include <netdb.h>
 #include <pthread.h>
 #include <sched.h>
-#include <netdb.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,12 +27,13 @@
 #include "ringnats/broker/monitoring.h"
 #include "ringnats/broker/shared_state.h"
 #include "ringnats/broker/worker.h"
-#include "ringnats/ring/backoff.h"
-#include "ringnats/ring/event_loop.h"
 #include "ringnats/monitor/go_format.h"
 #include "ringnats/monitor/http_server.h"
+#include "ringnats/ring/backoff.h"
+#include "ringnats/ring/event_loop.h"
 #include "ringnats/ring/listener.h"
 #include "ringnats/util/log.h"
+#include "ringnats/util/thread_name.h"
 
 namespace ringnats::broker {
 namespace {
@@ -530,6 +531,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   std::vector<std::thread> threads;
   for (int i = 0; i < worker_count; ++i) {
     threads.emplace_back([&, i] {
+      util::NameThisThread(absl::StrFormat("ring-%d", i));
       if (!options.cpu_affinity.empty()) {
         cpu_set_t cpus;
         CPU_ZERO(&cpus);

@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "https_server.h"
 #include "ringnats/util/log.h"
+#include "ringnats/util/thread_name.h"
 
 namespace ringnats::monitor {
 namespace {
@@ -156,6 +157,7 @@ absl::Status MonitorServer::Start() {
   httplib::Server* raw = server_.get();
   loop_ended_.store(false);
   thread_ = std::thread([this, raw] {
+    util::NameThisThread("http");
     raw->listen_after_bind();
     loop_ended_.store(true);
   });

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "ringnats/util/pool_thread_priority.h"
+#include "ringnats/util/thread_name.h"
 
 namespace ringnats::tls {
 
@@ -37,6 +38,7 @@ HandshakePoolStats HandshakePool::stats() {
 
 void HandshakePool::RunThread() {
   // Handshakes are throughput work, message traffic is latency: the threads yield to the rings.
+  util::NameThisThread("tls-pool");
   util::PoolThreadPriority priority(&starvation_watch_);
   priority.Start();
   while (true) {

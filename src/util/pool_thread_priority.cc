@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "ringnats/util/log.h"
+#include "ringnats/util/thread_name.h"
 
 namespace ringnats::util {
 namespace {
@@ -198,6 +199,7 @@ void StarvationWatch::JobQueued() {
 }
 
 void StarvationWatch::Run() {
+  NameThisThread("pool-watch");
   absl::MutexLock lock(&mu_);
   const auto has_work = [this] {
     // taken_ first: a job counts as running before it counts as taken.
