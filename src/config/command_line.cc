@@ -4,12 +4,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "ringnats/config/cluster_options.h"
+#include "ringnats/tls/names.h"
 #include "route_url_internal.h"
 #include "value_conversions.h"
 
@@ -137,7 +139,7 @@ GoIntError ParseGoInt(std::string_view text, int64_t* value) {
 bool IsNatsFlagNotSupported(std::string_view name) {
   static constexpr std::string_view kFlags[] = {
       "s",  "syslog",    "r",  "remote_syslog", "log_size_limit", "max_traced_msg_len",
-      "js", "jetstream", "sd", "store_dir",     "profile",        "help_tls"};
+      "js", "jetstream", "sd", "store_dir",     "profile"};
   for (std::string_view known : kFlags) {
     if (name == known) return true;
   }
@@ -315,7 +317,40 @@ Logging Options:
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
+        --help_tls                   TLS help
 )";
+}
+
+std::string TlsUsageText() {
+  std::string text = R"(
+A tls block in the configuration file turns TLS on: at the top level for clients, inside
+cluster { } for routes; https_port serves monitoring with the clients' block. For example:
+
+    tls {
+        cert_file: "/etc/ringnats/server-cert.pem"
+        key_file:  "/etc/ringnats/server-key.pem"
+        ca_file:   "/etc/ringnats/ca.pem"
+        verify:    true
+        timeout:   2
+        cipher_suites: [
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        ]
+        curve_preferences: ["X25519", "CurveP256"]
+    }
+
+ECDSA P-256 or Ed25519 keys cost a fraction of an RSA key's CPU per handshake. Every option
+is described in docs/tls.md.
+
+Cipher suites (TLS 1.3 suites are accepted by name and always enabled):
+)";
+  const auto list = [&text](const std::vector<std::string_view>& names) {
+    for (std::string_view name : names) text.append("    ").append(name).append("\n");
+  };
+  list(tls::UsableCipherSuiteNames());
+  text += "\nCurve preferences:\n";
+  list(tls::DefaultCurveNames());
+  return text;
 }
 
 std::string VersionText() {
@@ -464,6 +499,8 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
           absl::StrFormat("flag -%s is not supported by ringnats yet", flag.name));
     } else if (name == "h" || name == "help") {
       options.show_help = true;
+    } else if (name == "help_tls") {
+      options.show_tls_help = true;
     } else if (name == "v" || name == "version") {
       options.show_version = true;
     } else {

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
     std::fputs(ringnats::config::UsageText(), stdout);
     return 0;
   }
+  if (flags->show_tls_help) {
+    std::fputs(ringnats::config::TlsUsageText().c_str(), stdout);
+    return 0;
+  }
   if (flags->show_version) {
     std::fputs(ringnats::config::VersionText().c_str(), stdout);
     return 0;

@@ -85,6 +85,18 @@ const std::vector<std::string_view>& DefaultCipherSuiteNames() {
   return kDefaults;
 }
 
+std::vector<std::string_view> UsableCipherSuiteNames() {
+  std::vector<std::string_view> names;
+  for (const bool tls13 : {false, true}) {
+    for (const CipherSuite& suite : kSuites) {
+      const bool withdrawn = suite.go_name.find("RC4") != std::string_view::npos ||
+                             suite.go_name.find("3DES") != std::string_view::npos;
+      if (suite.tls13 == tls13 && !withdrawn) names.push_back(suite.go_name);
+    }
+  }
+  return names;
+}
+
 absl::StatusOr<std::string_view> FindCurve(std::string_view go_name) {
   for (const Curve& curve : kCurves) {
     if (curve.go_name == go_name) return curve.openssl_name;

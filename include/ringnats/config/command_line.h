@@ -18,6 +18,10 @@ absl::StatusOr<ServerOptions> ParseCommandLine(int argc, const char* const* argv
 // The text printed for -h/--help.
 const char* UsageText();
 
+// The text printed for --help_tls: an example `tls {}` block and the cipher suite and curve
+// names `cipher_suites` and `curve_preferences` accept.
+std::string TlsUsageText();
+
 // The line printed for -v/--version: nats-server's own line for the release ringnats
 // reproduces ("nats-server: v2.9.10"), then ringnats' version. Tools and client test suites
 // take the first vX.Y.Z in it as the server's version, so the nats-server one comes first.

@@ -87,6 +87,7 @@ struct ServerOptions {
 
   // Actions instead of serving.
   bool show_help = false;
+  bool show_tls_help = false;  // --help_tls
   bool show_version = false;
   bool check_config = false;   // -t
   std::string signal_command;  // -sl/--signal: "reload", "ldm=<pid>", ...

@@ -39,6 +39,10 @@ absl::StatusOr<CipherSuite> FindCipherSuite(std::string_view go_name);
 // nats-server 2.9.10's default TLS 1.2 suites, in its order.
 const std::vector<std::string_view>& DefaultCipherSuiteNames();
 
+// Every `cipher_suites` name this build can use (nats-server's names without RC4 and 3DES,
+// which OpenSSL 3 no longer offers), TLS 1.2 suites first; for --help_tls.
+std::vector<std::string_view> UsableCipherSuiteNames();
+
 // Looks up a `curve_preferences` entry ("X25519", "CurveP256", "CurveP384", "CurveP521") and
 // gives OpenSSL's group name ("X25519", "P-256", ...); NotFound "unrecognized curve preference
 // NAME" otherwise.

@@ -17,6 +17,7 @@
 #include "ringnats/config/command_line.h"
 #include "ringnats/config/config_parser.h"
 #include "ringnats/config/options_from_config.h"
+#include "ringnats/tls/names.h"
 
 namespace ringnats::config {
 namespace {
@@ -383,6 +384,28 @@ TEST(TlsFlagsTest, AsNatsServerAppliesThem) {
   EXPECT_EQ(options->tls.ca_file, c.ca.cert_file);
   EXPECT_TRUE(options->tls.verify);
   EXPECT_TRUE(BuildTlsContexts(*options).ok());
+}
+
+// --help_tls (as nats-server: print and exit 0) lists what cipher_suites and
+// curve_preferences accept here; every default is in it, and each listed suite is one the
+// config accepts.
+TEST(TlsFlagsTest, HelpTlsListsTheNamesTheConfigAccepts) {
+  absl::StatusOr<ServerOptions> options = Flags({"--help_tls"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->show_tls_help);
+  EXPECT_THAT(UsageText(), ::testing::HasSubstr("--help_tls"));
+
+  const std::string help = TlsUsageText();
+  for (std::string_view suite : tls::DefaultCipherSuiteNames()) {
+    EXPECT_THAT(help, ::testing::HasSubstr(absl::StrCat("    ", std::string(suite), "\n")));
+  }
+  for (std::string_view curve : tls::DefaultCurveNames()) {
+    EXPECT_THAT(help, ::testing::HasSubstr(absl::StrCat("    ", std::string(curve), "\n")));
+  }
+  EXPECT_THAT(help, ::testing::Not(::testing::HasSubstr("RC4")));
+  for (std::string_view suite : tls::UsableCipherSuiteNames()) {
+    EXPECT_TRUE(tls::FindCipherSuite(suite).ok()) << suite;
+  }
 }
 
 TEST(TlsFlagsTest, ReplaceTheFilesBlockButKeepItsTimeout) {
