@@ -24,6 +24,11 @@ constexpr absl::Duration kMinWallToJudge = absl::Milliseconds(20);
 constexpr double kStarvedBelow = 0.25;     // CPU / wall under which the idle class starves jobs
 constexpr double kUnhinderedAbove = 0.75;  // CPU / wall at which the idle class is safe again
 constexpr absl::Duration kWatchEvery = absl::Milliseconds(5);
+// The watch steps in only for real starvation (an idle-class thread beside busy normal threads
+// gets well under 10% of a CPU): a job that merely shares the CPUs with the rings for a few
+// milliseconds stays in the idle class, where it cannot delay them.
+constexpr absl::Duration kRescueAfter = absl::Milliseconds(50);
+constexpr double kRescueBelow = 0.10;
 
 // The kernel's struct sched_attr (first version); <linux/sched/types.h> clashes with glibc's
 // <sched.h>, and glibc 2.36 has no sched_setattr wrapper.
@@ -161,11 +166,11 @@ void PoolThreadPriority::RescueIfStarved(absl::Time now, bool queue_stalled) {
     return;
   }
   const absl::Duration wall = now - absl::FromUnixNanos(started_ns);
-  if (wall < kMinWallToJudge) return;
+  if (wall < kRescueAfter) return;
   const absl::Duration cpu =
       CpuTime() - absl::Nanoseconds(job_cpu_before_ns_.load(std::memory_order_relaxed));
   const double share = absl::FDivDuration(cpu, wall);
-  if (share >= kStarvedBelow || !InIdleClass()) return;
+  if (share >= kRescueBelow || !InIdleClass()) return;
   if (Apply(Class::kNice)) {
     log::Debug("side pool: a running job got %.0f%% of a CPU; moved to nice %d", share * 100,
                kNiceness);
@@ -217,20 +222,25 @@ void StarvationWatch::Run() {
                  watch->running_jobs_.load(std::memory_order_relaxed) > 0;
         },
         this));
-    // The queue is judged by whether it moves: stalled when jobs wait and none was taken for
-    // a while.
+    // The queue is judged by whether it moves: stalled when jobs wait, a thread is free to
+    // take one, and none was taken for a while.
     uint64_t last_taken = taken_.load(std::memory_order_relaxed);
     absl::Time last_progress = absl::Now();
     while (!stopping_ && has_work()) {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), kWatchEvery);
       if (stopping_) break;
       const absl::Time now = absl::Now();
-      const uint64_t taken = taken_.load(std::memory_order_relaxed);
-      if (taken != last_taken || queued_.load(std::memory_order_relaxed) == taken) {
+      const uint64_t taken = taken_.load(std::memory_order_acquire);
+      // A queue waits for a thread only while some thread is not running a job: with all
+      // of them busy on long hashes, a full queue is just a busy pool.
+      const bool waits_for_a_thread =
+          queued_.load(std::memory_order_relaxed) != taken &&
+          static_cast<size_t>(running_jobs_.load(std::memory_order_relaxed)) < threads_.size();
+      if (taken != last_taken || !waits_for_a_thread) {
         last_taken = taken;
         last_progress = now;
       }
-      const bool queue_stalled = now - last_progress >= kMinWallToJudge;
+      const bool queue_stalled = now - last_progress >= kRescueAfter;
       for (PoolThreadPriority* thread : threads_) thread->RescueIfStarved(now, queue_stalled);
     }
     if (stopping_) return;

@@ -68,7 +68,8 @@ class PoolThreadPriority {
   void Judge(absl::Duration wall, absl::Duration cpu);
   // On the watch's thread: a job running in the idle class with under a quarter of a CPU
   // over enough wall time moves the thread to nice 10 now; so does `queue_stalled` (queued
-  // jobs waited long enough and none was taken) for an idle-class thread not running one,
+  // jobs waited long enough while a thread was free, and none was taken) for an idle-class
+  // thread not running one,
   // which can only be a thread woken for it that got no CPU to take it.
   void RescueIfStarved(absl::Time now, bool queue_stalled);
   absl::Duration CpuTime() const;
