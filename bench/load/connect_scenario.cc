@@ -1,6 +1,7 @@
 #include "connect_scenario.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -333,6 +335,12 @@ struct Worker {
   std::vector<std::unique_ptr<OpenConn>> kept;
 
   void Run(Shared& shared) {
+    if (shared.options->connector_nice != 0 &&
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), shared.options->connector_nice) !=
+            0) {
+      std::fprintf(stderr, "connect: could not set niceness %d: %s\n",
+                   shared.options->connector_nice, std::strerror(errno));
+    }
     shared.start.wait(false);
     int64_t next_scan = NowNs() + kTimeoutScanNs;
     bool past_deadline = false;

@@ -150,6 +150,9 @@ const std::map<std::string_view, Flag>& Flags() {
       {"storm-ramp", {true, [](Options* o, std::string_view v) {
          return ParseDouble("storm-ramp", v, 0, 60, &o->storm_ramp_s);
        }}},
+      {"storm-nice", {true, [](Options* o, std::string_view v) {
+         return ParseInteger("storm-nice", v, 0, 19, &o->storm_nice);
+       }}},
       {"user", {true, [](Options* o, std::string_view v) {
          o->credentials.user = std::string(v);
          return absl::OkStatus();
@@ -367,7 +370,8 @@ traffic flags:
 reqrep flags:
   --duration / --msgs as above, --size, --rate REQS_PER_SEC (0 = closed loop)
 storm flags:
-  reqrep's flags, --concurrency C (8), --storm-ramp SECS (0.5, storm before the clock starts);
+  reqrep's flags, --concurrency C (8), --storm-ramp SECS (0.5, storm before the clock starts),
+  --storm-nice N (10: the connector threads' niceness, so they do not delay the requester);
   --storm-tls (with --tls-ca): TLS for the storm's connectors only (--tls: for all);
   storm credentials: --users-file FILE (attempt i uses line i), else --user/--pass or --token;
   the reqrep pair uses --user/--pass or --token if given, else the file's last line (which

@@ -68,6 +68,10 @@ struct Options {
   double hold_s = 0;    // idle: keep the connections open this much longer afterwards
   double connect_timeout_s = 5;
   double storm_ramp_s = 0.5;  // storm: the connect storm runs this long before the clock starts
+  // storm: niceness of the storm's connector threads, so that on a small machine the load
+  // generator's own handshakes do not delay its requester (the broker is what is measured).
+  int storm_nice = 10;
+  int connector_nice = 0;  // connect: niceness of the connector threads (storm sets it)
 
   // gen-users.
   uint64_t count = 1000;

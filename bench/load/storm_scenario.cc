@@ -40,6 +40,7 @@ absl::StatusOr<Report> RunStormScenario(const Options& options) {
   Options storm = options;
   storm.keep_open = false;
   storm.tls = options.tls || options.storm_tls;
+  storm.connector_nice = options.storm_nice;
   std::unique_ptr<ConnectStorm> running;
   // The reqrep pair connects first (its own handshakes are not measured), then the storm
   // starts and gets --storm-ramp to fill its connectors before the clock starts.
