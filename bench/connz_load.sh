@@ -40,28 +40,8 @@
 #   KEEP_DIR          keep raw results (results.jsonl, scrapes/, logs/) in this directory
 set -euo pipefail
 
-mode=quick
-for arg in "$@"; do
-  case "$arg" in
-    --quick) mode=quick ;;
-    --full) mode=full ;;
-    -h | --help)
-      sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "connz_load.sh: unknown argument: $arg" >&2
-      exit 2
-      ;;
-  esac
-done
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-RINGNATS_BIN=${RINGNATS_BIN:-build-release/src/server/ringnats}
-NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-BENCH_BIN=${BENCH_BIN:-build-release/bench/load/ringnats-bench}
-RINGNATS_WORKERS=${RINGNATS_WORKERS:-2}
+source "$(dirname "$0")/common.sh"
+bench_setup "$0" "$@"
 CONNS=${CONNS:-50000}
 RATE=${RATE:-2000}
 PHASES=${PHASES:-quiet connz-default connz-all}
