@@ -1,7 +1,8 @@
 // A reloaded configuration reaching one worker: new limits for every session, and every
 // authenticated session checked again against the new users, passwords, tokens and
-// permissions. Sessions that no longer pass are closed with Authorization Violation; the
-// others keep their connection and their subscriptions.
+// permissions (routes this node accepted: against new cluster credentials). Sessions that
+// no longer pass are closed with Authorization Violation; the others keep their connection
+// and their subscriptions.
 
 #include "absl/strings/str_format.h"
 #include "ringnats/auth/authenticate.h"
@@ -17,13 +18,20 @@ void Worker::ApplyConfig(RuntimeConfigPtr config) {
       config->options.tls.pinned_certs != config_->options.tls.pinned_certs;
   const bool route_pins_changed =
       config->options.cluster.tls.pinned_certs != config_->options.cluster.tls.pinned_certs;
+  const bool route_credentials_changed =
+      config->options.cluster.user != config_->options.cluster.user ||
+      config->options.cluster.password != config_->options.cluster.password;
   config_ = std::move(config);
   options_ = &config_->options;
   next_timer_due_ns_ = 0;  // timeouts may have changed: look at every session on the next tick
   const proto::ParserLimits limits{static_cast<size_t>(options_->max_control_line),
                                    options_->max_payload};
   for (auto& slot : sessions_) {
-    if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
+    if (slot == nullptr || slot->closing) continue;
+    if (slot->kind == SessionKind::kRoute && route_credentials_changed) {
+      route_protocol_.RecheckAfterReload(*slot);
+    }
+    if (slot->kind != SessionKind::kClient) continue;
     Session& session = *slot;
     session.parser.set_limits(limits);
     if (auth_changed) ReauthenticateAfterReload(session);

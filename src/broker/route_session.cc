@@ -121,9 +121,24 @@ void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
     return;
   }
   session.connect.user = std::move(connect->user);
+  // Kept, as a client's is, so that a reload can check the route against new credentials.
   session.connect.pass = std::move(connect->password);
   worker_.Authenticate(session);  // AuthenticationSucceeded comes back to RouteAuthenticated
-  session.connect.pass.clear();
+}
+
+void RouteProtocol::RecheckAfterReload(Session& session) {
+  if (session.route == nullptr || session.route->solicited >= 0 || !session.authenticated) {
+    return;
+  }
+  session.auth_snapshot = worker_.config_->route_auth;
+  if (!session.auth_snapshot->enabled()) return;
+  // Any verdict still owed for an earlier check no longer counts.
+  ++session.auth_ticket;
+  session.reauth_pending = false;
+  session.reauth_user = nullptr;
+  session.reauth_snapshot.reset();
+  session.auth_queued_locally = false;
+  worker_.RecheckCredentials(session);  // a failure closes it through AuthenticationFailed
 }
 
 bool RouteProtocol::AgreeOnClusterName(Session& session, std::string_view name, bool dynamic) {

@@ -3,7 +3,11 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_format.h"
@@ -164,6 +168,24 @@ void ClusterTest::RestartNode(int index) {
     n.process.reset();
   }
   ASSERT_NO_FATAL_FAILURE(StartNode(index, std::move(config)));
+}
+
+::testing::AssertionResult ClusterTest::ReloadNodeAuth(int index, std::optional<RouteAuth> auth) {
+  Node& n = nodes_.at(index);
+  n.config.auth = std::move(auth);
+  const std::string path = n.process->config_path();
+  const std::string temporary = path + ".next";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << NodeConfigText(n.config);
+    if (!out.good()) return ::testing::AssertionFailure() << "could not write " << temporary;
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return ::testing::AssertionFailure() << "rename " << temporary << ": " << std::strerror(errno);
+  }
+  n.process->Signal(SIGHUP);
+  // Both brokers log this line once a reload is applied.
+  return n.process->WaitForLogCount("Reloaded server configuration", ++n.reloads);
 }
 
 std::unique_ptr<harness::RawClient> ClusterTest::Client(int index, std::string_view connect_json) {

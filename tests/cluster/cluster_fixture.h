@@ -91,6 +91,10 @@ class ClusterTest : public ::testing::Test {
   // Starts a killed or stopped node again with the same config on the same route port.
   void RestartNode(int index);
 
+  // Rewrites node `index`'s config with `auth` as its cluster authorization (everything else
+  // as started) and sends SIGHUP; succeeds once the node logged the reload as applied.
+  ::testing::AssertionResult ReloadNodeAuth(int index, std::optional<RouteAuth> auth);
+
   // A client of node `index` that read INFO and sent CONNECT; nullptr plus a failure on error.
   std::unique_ptr<harness::RawClient> Client(int index,
                                              std::string_view connect_json = kQuietConnect);
@@ -130,6 +134,7 @@ class ClusterTest : public ::testing::Test {
     int cluster_port = 0;
     std::unique_ptr<harness::ServerProcess> process;
     std::unique_ptr<harness::RawClient> prober;  // publishes AwaitInterest's probes
+    int reloads = 0;
   };
 
   harness::RawClient* Prober(int index);

@@ -1,7 +1,7 @@
 // Route authentication: a node (or a raw connection) without the cluster credentials never
 // joins, carries no message and no interest, and the accepting node logs it the way
 // nats-server 2.9 does; bcrypt cluster passwords work; a client is turned away from the route
-// port.
+// port; a reload that changes the cluster credentials closes routes that no longer pass.
 
 #include <gtest/gtest.h>
 
@@ -40,6 +40,18 @@ class RouteAuthTest : public ClusterTest {
       return nullptr;
     }
     return std::move(*raw);
+  }
+
+  // Node 0 with cluster credentials `auth` and node 1 joining it with `password`; the mesh
+  // awaited. Fatal failures; call under ASSERT_NO_FATAL_FAILURE.
+  void StartPair(const RouteAuth& auth, std::string_view password) {
+    NodeConfig seed;
+    seed.auth = auth;
+    ASSERT_NO_FATAL_FAILURE(StartNode(0, seed));
+    NodeConfig joiner = seed;
+    joiner.routes = {RouteUrl(cluster_port(0), kRouteUser, password)};
+    ASSERT_NO_FATAL_FAILURE(StartNode(1, joiner));
+    ASSERT_TRUE(AwaitMesh(AllNodes()));
   }
 
   // A route CONNECT as a soliciting server sends it.
@@ -131,14 +143,9 @@ TEST_F(RouteAuthTest, RawRouteConnectionsAreRefusedAsNatsServerDoes) {
 
 TEST_F(RouteAuthTest, BcryptClusterPassword) {
   constexpr int kMessages = 100;
-  NodeConfig seed;
-  seed.auth = RouteAuth{std::string(kRouteUser), std::string(authtest::kHash2a)};
-  ASSERT_NO_FATAL_FAILURE(StartNode(0, seed));
   // The joining node sends the plaintext from its route URL.
-  NodeConfig joiner = seed;
-  joiner.routes = {RouteUrl(cluster_port(0), kRouteUser, authtest::kPassword2a)};
-  ASSERT_NO_FATAL_FAILURE(StartNode(1, joiner));
-  ASSERT_TRUE(AwaitMesh(AllNodes()));
+  ASSERT_NO_FATAL_FAILURE(StartPair(
+      RouteAuth{std::string(kRouteUser), std::string(authtest::kHash2a)}, authtest::kPassword2a));
 
   auto sub_a = Client(0);
   auto sub_b = Client(1);
@@ -161,6 +168,53 @@ TEST_F(RouteAuthTest, BcryptClusterPassword) {
   ASSERT_TRUE(hash_as_password->Send(RouteConnect(kRouteUser, authtest::kHash2a)));
   EXPECT_TRUE(hash_as_password->ExpectClosed("-ERR 'Authorization Violation'\r\n"));
   EXPECT_TRUE(node(0).WaitForLog(kAuthErrorLog));
+}
+
+// A reload that changes the cluster password closes the routes this node accepted with the
+// old one (`-ERR 'Authorization Violation'`, logged as at connect time), as nats-server's
+// reload does; the node that dialled with the old password is refused when it tries again,
+// so the two stay apart. Reloading the old password back lets it in again.
+TEST_F(RouteAuthTest, ReloadedClusterPasswordClosesRoutesAcceptedWithTheOldOne) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartPair(RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)}, kRoutePassword));
+
+  ASSERT_TRUE(ReloadNodeAuth(0, RouteAuth{std::string(kRouteUser), std::string(kWrongPassword)}));
+  // The route is closed, and the node's reconnect with the old password is refused too.
+  ASSERT_TRUE(node(0).WaitForLogCount(kAuthErrorLog, 2, kInterestTimeout));
+  ASSERT_NO_FATAL_FAILURE(ExpectIsolated(1, 0));
+
+  ASSERT_TRUE(ReloadNodeAuth(0, RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)}));
+  EXPECT_TRUE(AwaitMesh(AllNodes()));
+}
+
+// The same with a bcrypt cluster password: the route is checked again on the auth pool
+// against the new hash, and closed when its password does not match it.
+TEST_F(RouteAuthTest, ReloadedBcryptClusterPasswordClosesRoutesAcceptedWithTheOldOne) {
+  ASSERT_NO_FATAL_FAILURE(StartPair(
+      RouteAuth{std::string(kRouteUser), std::string(authtest::kHash2a)}, authtest::kPassword2a));
+
+  ASSERT_TRUE(
+      ReloadNodeAuth(0, RouteAuth{std::string(kRouteUser), std::string(authtest::kHash2b)}));
+  ASSERT_TRUE(node(0).WaitForLogCount(kAuthErrorLog, 2, kInterestTimeout));
+  ASSERT_NO_FATAL_FAILURE(ExpectIsolated(1, 0));
+}
+
+// A reload that keeps the cluster credentials (here: another client setting) leaves the
+// routes alone.
+TEST_F(RouteAuthTest, ReloadWithTheSameClusterPasswordKeepsTheRoutes) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartPair(RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)}, kRoutePassword));
+  auto sub = Client(1);
+  ASSERT_TRUE(sub);
+  ASSERT_TRUE(sub->Send("SUB kept.x 1\r\n"));
+  ASSERT_TRUE(AwaitInterest(*sub, AllNodes()));
+
+  ASSERT_TRUE(ReloadNodeAuth(0, RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)}));
+  auto pub = Client(0);
+  ASSERT_TRUE(pub);
+  ASSERT_TRUE(pub->Send("PUB kept.x 2\r\nok\r\nPING\r\n"));
+  EXPECT_TRUE(sub->Expect("MSG kept.x 1 2\r\nok\r\n"));
+  EXPECT_EQ(node(0).ReadLog().find("authentication error"), std::string::npos);
 }
 
 }  // namespace

@@ -42,6 +42,10 @@ class RouteProtocol {
   void HandleParseError(Session& session, const proto::RouteParseStep& step);
   // The cluster credentials passed (from the auth pool or inline).
   void Authenticated(Session& session);
+  // A reload changed the cluster credentials: an authenticated route this node accepted is
+  // checked again against them and closed with Authorization Violation if it no longer
+  // passes (nats-server's reload does the same; a route this node dialled is left alone).
+  void RecheckAfterReload(Session& session);
   // The route is closing: forget its registration and interest; dial it again if ours.
   void Closing(Session& session, CloseReason reason);
   // Another worker's route to the same peer won the duplicate resolution.
