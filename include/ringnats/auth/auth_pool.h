@@ -124,7 +124,6 @@ class AuthPool {
   // TakeResults; lets a worker skip the lock when nothing is waiting for it.
   std::unique_ptr<std::atomic<bool>[]> results_ready_;
   AuthPoolStats stats_ ABSL_GUARDED_BY(mu_);
-  util::StarvationWatch starvation_watch_;  // outlives threads_, which are joined first
   std::vector<std::thread> threads_;
 };
 
