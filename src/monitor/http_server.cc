@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "https_server.h"
+#include "plain_http_server.h"
 #include "ringnats/util/log.h"
 #include "ringnats/util/thread_name.h"
 
@@ -89,7 +90,7 @@ absl::Status MonitorServer::Start() {
     server =
         std::make_unique<HttpsServer>(options_.tls_context, std::move(initial), &YieldToRingsOnce);
   } else {
-    server = std::make_unique<httplib::Server>();
+    server = std::make_unique<PlainHttpServer>();
   }
   const int threads = options_.threads > 0 ? options_.threads : 1;
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -1,7 +1,5 @@
 #include "https_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,23 +8,20 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "ringnats/tls/context.h"
 #include "ringnats/tls/engine.h"
 #include "ringnats/util/log.h"
+#include "socket_io.h"
 
 namespace ringnats::monitor {
 namespace {
 
 constexpr size_t kChunk = 16 * 1024;
-// How often a connection waiting for its peer looks whether Stop was called.
-constexpr int kStopCheckMillis = 50;
 
 // What Go's HTTP server writes, unencrypted, to a client that speaks plain HTTP to a TLS port
 // (nats-server's https monitor does the same), when the first five bytes are one of these.
@@ -35,40 +30,6 @@ constexpr std::string_view kHttpOnHttpsAnswer =
 bool LooksLikeHttp(std::string_view first_five) {
   return first_five == "GET /" || first_five == "HEAD " || first_five == "POST " ||
          first_five == "PUT /" || first_five == "OPTIO";
-}
-
-int Millis(time_t seconds, time_t micros) {
-  return static_cast<int>(std::min<int64_t>(int64_t{seconds} * 1000 + micros / 1000, 1 << 30));
-}
-
-// "127.0.0.1:54321" or "[::1]:54321", as Go prints a remote address.
-std::string Address(int fd, bool peer) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  const int rc = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length)
-                      : getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  if (rc != 0) return "?";
-  char text[INET6_ADDRSTRLEN] = "";
-  if (address.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
-    return absl::StrCat("[", text, "]:", ntohs(in6->sin6_port));
-  }
-  const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
-  inet_ntop(AF_INET, &in4->sin_addr, text, sizeof(text));
-  return absl::StrCat(text, ":", ntohs(in4->sin_port));
-}
-
-void SplitAddress(const std::string& address, std::string& ip, int& port) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    ip = address;
-    port = 0;
-    return;
-  }
-  ip = address.substr(0, colon);
-  if (ip.size() >= 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
-  port = std::atoi(address.c_str() + colon + 1);
 }
 
 // One accepted socket and its engine, driven with blocking calls bounded by poll().
@@ -91,23 +52,7 @@ class TlsConnection {
   bool timed_out() const { return timed_out_; }
   bool stopping() const { return *listening_ == INVALID_SOCKET; }
 
-  // True once `events` are ready; false after `millis`, on an error, or for POLLIN once
-  // stopping.
-  bool Wait(short events, int millis) {
-    pollfd entry{fd_, events, 0};
-    int left = millis;
-    while (events != POLLIN || !stopping()) {
-      const int slice = std::min(left, kStopCheckMillis);
-      const int rc = poll(&entry, 1, slice);
-      if (rc > 0) return true;
-      if (rc < 0 && errno != EINTR) return false;
-      if (rc == 0) {
-        left -= slice;
-        if (left <= 0) return false;
-      }
-    }
-    return false;
-  }
+  bool Wait(short events, int millis) { return WaitReady(fd_, events, millis, *listening_); }
 
   // Sends every byte of ciphertext the engine has (flights, alerts, records).
   bool Flush() {
@@ -290,10 +235,11 @@ bool HttpsServer::process_and_close_socket(socket_t sock) {
     } else {
       TlsStream stream(&connection, read_millis, write_millis);
       // cpp-httplib's keep-alive loop, with the wait for the next request cut short by Stop.
-      const int keep_alive_millis = Millis(keep_alive_timeout_sec_, 0);
       for (size_t count = keep_alive_max_count_; count > 0; --count) {
+        const int wait_millis = NextRequestWaitMillis(count == keep_alive_max_count_,
+                                                      keep_alive_timeout_sec_, read_millis);
         const bool ready = connection.HasPlaintext() || connection.engine().HasInput() ||
-                           connection.Wait(POLLIN, keep_alive_millis);
+                           connection.Wait(POLLIN, wait_millis);
         if (!ready || svr_sock_ == INVALID_SOCKET) break;
         bool connection_closed = false;
         served = process_request(stream, count == 1, connection_closed, [](httplib::Request&) {});

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "situation.h"
 
 namespace ringnats::monitor {
@@ -34,9 +35,10 @@ DataSource FakeSource() {
   return source;
 }
 
-// Sends `request` on a fresh connection and reads until the answer's body is complete
-// (Content-Length), without closing the sending side.
-std::string RawExchange(int port, const std::string& request) {
+// Sends `request` on a fresh connection, after `pause` when one is given, and reads until the
+// answer's body is complete (Content-Length), without closing the sending side.
+std::string RawExchange(int port, const std::string& request,
+                        absl::Duration pause = absl::ZeroDuration()) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   EXPECT_GE(fd, 0);
   sockaddr_in address{};
@@ -46,7 +48,9 @@ std::string RawExchange(int port, const std::string& request) {
   timeval timeout{5, 0};  // liveness bound
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   std::string answer;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  if (connected) absl::SleepFor(pause);
+  if (connected &&
       send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
     char buffer[4096];
     while (true) {
@@ -229,6 +233,58 @@ TEST(MonitorServerTest, RefusesATakenPortAndFreesItsOwnOnStop) {
   ASSERT_TRUE(again.Start().ok());
   EXPECT_EQ(again.port(), same.port);
   EXPECT_TRUE(ClientFor(again)->Get("/healthz"));
+}
+
+// cpp-httplib alone closes a connection that sends nothing for the keep-alive timeout, its
+// first request included; nats-server waits. A scraper slow to send on a saturated machine
+// must still be answered.
+TEST(MonitorServerTest, AFreshConnectionWaitsTheReadTimeoutForItsFirstRequest) {
+  MonitorServerOptions options = LoopbackOptions();
+  options.keep_alive_timeout = absl::Seconds(1);
+  options.read_timeout = absl::Seconds(30);
+  MonitorServer server(options, FakeSource());
+  ASSERT_TRUE(server.Start().ok());
+  // The pause is what is tested, not a wait for an event: twice the keep-alive timeout.
+  const std::string answer =
+      RawExchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", absl::Seconds(2));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\r\n\r\n{\"status\":\"ok\"}"), std::string::npos) << answer;
+}
+
+TEST(MonitorServerTest, ASilentConnectionIsClosedAfterTheReadTimeoutAndDoesNotHoldStop) {
+  MonitorServerOptions options = LoopbackOptions();
+  options.read_timeout = absl::Seconds(1);
+  MonitorServer server(options, FakeSource());
+  ASSERT_TRUE(server.Start().ok());
+
+  const auto connect_silently = [&] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(server.port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{10, 0};  // liveness bound, far above the read timeout
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    return fd;
+  };
+  const int silent = connect_silently();
+  char byte;
+  EXPECT_EQ(recv(silent, &byte, 1, 0), 0) << "expected the server's close, not the liveness bound";
+  close(silent);
+
+  // Stop ends the wait for a first request at once, not after a long read timeout.
+  MonitorServerOptions patient = LoopbackOptions();
+  patient.read_timeout = absl::Hours(1);
+  MonitorServer stopping(patient, FakeSource());
+  ASSERT_TRUE(stopping.Start().ok());
+  const int waiting = connect_silently();
+  // Served (so a pool thread is in its wait) once a request on another connection is
+  // answered: the pool has more threads than these two connections.
+  EXPECT_TRUE(ClientFor(stopping)->Get("/healthz"));
+  stopping.Stop();
+  EXPECT_EQ(recv(waiting, &byte, 1, 0), 0);
+  close(waiting);
 }
 
 }  // namespace

@@ -1,0 +1,32 @@
+#pragma once
+// Internal to the monitor module: what the HTTP and HTTPS connection loops share. They run
+// on cpp-httplib's pool threads over blocking sockets whose every wait is bounded by poll(),
+// and a wait for the peer to send ends early once the server is stopping.
+
+#include <httplib.h>
+
+#include <atomic>
+#include <ctime>
+#include <string>
+
+namespace ringnats::monitor {
+
+int Millis(time_t seconds, time_t micros);
+
+// How long a connection waits for the first byte of its next request. cpp-httplib waits the
+// keep-alive timeout before the first request too (1 s here); Go's server, and so
+// nats-server, waits without end. A scraper on a saturated machine can be that slow between
+// connect and send, so a fresh connection gets the read timeout; an idle keep-alive one
+// still gets the shorter wait, since it holds one of the few pool threads.
+int NextRequestWaitMillis(bool first_request, time_t keep_alive_seconds, int read_millis);
+
+// True once `events` are ready on `fd`; false after `millis`, on an error, or (for POLLIN)
+// once `listening` is INVALID_SOCKET (Stop was called). A wait to send is not cut short:
+// Stop lets answers in flight finish.
+bool WaitReady(int fd, short events, int millis, const std::atomic<socket_t>& listening);
+
+// "127.0.0.1:54321" or "[::1]:54321", as Go prints an address; `peer` picks the remote end.
+std::string Address(int fd, bool peer);
+void SplitAddress(const std::string& address, std::string& ip, int& port);
+
+}  // namespace ringnats::monitor
