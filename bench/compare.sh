@@ -134,41 +134,12 @@ if [[ -n ${ONLY:-} ]]; then
   cases=("${filtered[@]}")
 fi
 
-# start_server NAME CONFIG LOGDIR: starts a fresh broker; sets server_pid and server_url.
-start_server() {
-  local name=$1 config=$2 dir=$3 extra=()
-  mkdir -p "$dir"
-  [[ -n $config ]] && extra=(-c "$config")
-  case "$name" in
-    ringnats)
-      "$RINGNATS_BIN" "${extra[@]}" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" \
-        --workers "$RINGNATS_WORKERS" > "$dir/log" 2>&1 &
-      ;;
-    nats-server)
-      "$NATS_SERVER_BIN" "${extra[@]}" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" \
-        > "$dir/log" 2>&1 &
-      ;;
-  esac
-  server_pid=$!
-  # Both brokers name the file <program>_<pid>.ports and write it once they listen.
-  local ports="$dir/${name}_${server_pid}.ports"
-  for _ in $(seq 200); do
-    [[ -s $ports ]] && break
-    if ! kill -0 "$server_pid" 2> /dev/null; then break; fi
-    sleep 0.05
-  done
-  if [[ ! -s $ports ]]; then
-    echo "compare.sh: $name did not start; its log:" >&2
-    cat "$dir/log" >&2
-    exit 1
-  fi
-  server_url=$(sed -n 's|.*"nats://\([^"]*\)".*|\1|p' "$ports")
-}
-
 # run_case NAME ARGS CONFIG SERVER ROUND
 run_case() {
   local name=$1 args=$2 config=$3 server=$4 round=$5 out rc
-  start_server "$server" "$config" "$work/logs/${name//\//_}.$server.r$round"
+  local config_args=()
+  [[ -n $config ]] && config_args=(-c "$config")
+  start_server "$server" "$work/logs/${name//\//_}.$server.r$round" "${config_args[@]}"
   # shellcheck disable=SC2086 # args is a word list on purpose
   out=$(timeout 300 "$BENCH_BIN" $args --url "$server_url" --server-pid "$server_pid" \
     --threads "$BENCH_THREADS" --label "$server" --json 2> "$work/stderr") && rc=0 || rc=$?

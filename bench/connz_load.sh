@@ -128,35 +128,6 @@ trap 'exit 130' INT TERM
 
 start_time=$(date +%s)
 
-# start_server NAME LOGDIR: sets server_pid, nats_url, mon_port.
-start_server() {
-  local name=$1 dir=$2
-  mkdir -p "$dir"
-  case "$name" in
-    ringnats)
-      "$RINGNATS_BIN" -a 127.0.0.1 -p -1 -m -1 --ports_file_dir "$dir" \
-        --workers "$RINGNATS_WORKERS" > "$dir/log" 2>&1 &
-      ;;
-    nats-server)
-      "$NATS_SERVER_BIN" -a 127.0.0.1 -p -1 -m -1 --ports_file_dir "$dir" > "$dir/log" 2>&1 &
-      ;;
-  esac
-  server_pid=$!
-  local ports="$dir/${name}_${server_pid}.ports"
-  for _ in $(seq 200); do
-    [[ -s $ports ]] && jq -e '.monitoring[0]' "$ports" > /dev/null 2>&1 && break
-    kill -0 "$server_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  if ! jq -e '.monitoring[0]' "$ports" > /dev/null 2>&1; then
-    echo "connz_load.sh: $name did not start with a monitoring port; its log:" >&2
-    cat "$dir/log" >&2
-    exit 1
-  fi
-  nats_url=$(jq -r '.nats[0]' "$ports" | sed 's|^nats://||')
-  mon_port=$(jq -r '.monitoring[0]' "$ports" | sed 's|.*:||')
-}
-
 varz_connections() {
   curl -s --max-time 30 "http://127.0.0.1:$mon_port/varz" | jq -r '.connections // 0' 2> /dev/null ||
     echo 0
@@ -237,7 +208,9 @@ scrape_stats() {
 run_round() {
   local server=$1 round=$2 phase out rc extra t0
   local dir="$work/logs/$server.r$round"
-  start_server "$server" "$dir"
+  start_server "$server" "$dir" -m -1
+  nats_url=$server_url
+  mon_port=$(grep -o '"monitoring":\["http://[^"]*' "$server_ports" | sed 's|.*:||')
   t0=$(date +%s)
   open_idle "$dir"
   local connz_total

@@ -83,25 +83,10 @@ busy_threads() {
 
 # run_case NAME ARGS SERVER ROUND
 run_case() {
-  local name=$1 args=$2 server=$3 round=$4 dir ports url out rc cpu0 cpu1
+  local name=$1 args=$2 server=$3 round=$4 dir url out rc cpu0 cpu1
   dir="$work/logs/$name.$server.r$round"
-  mkdir -p "$dir"
-  case "$server" in
-    ringnats)
-      "$RINGNATS_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" --workers "$RINGNATS_WORKERS" \
-        > "$dir/log" 2>&1 &
-      ;;
-    nats-server) "$NATS_SERVER_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" > "$dir/log" 2>&1 & ;;
-  esac
-  server_pid=$!
-  ports="$dir/${server}_${server_pid}.ports"
-  for _ in $(seq 200); do
-    [[ -s $ports ]] && break
-    kill -0 "$server_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  [[ -s $ports ]] || { echo "go_compare.sh: $server did not start:" >&2; cat "$dir/log" >&2; exit 1; }
-  url=$(sed -n 's|.*"\(nats://[^"]*\)".*|\1|p' "$ports")
+  start_server "$server" "$dir"
+  url=nats://$server_url
   cpu0=$(cpu_ticks "$server_pid")
   # shellcheck disable=SC2086 # args is a word list on purpose
   out=$(timeout 300 "$NATSBENCH_BIN" -s "$url" $args 2> "$work/stderr") && rc=0 || rc=$?

@@ -59,17 +59,8 @@ for entry in "${paths[@]}"; do
   args=${entry#*|}
   if [[ -n ${ONLY:-} ]] && ! grep -qE -- "$ONLY" <<< "$name"; then continue; fi
   dir=$work/$name
-  mkdir -p "$dir"
-  "$RINGNATS_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" --workers "$RINGNATS_WORKERS" \
-    > "$dir/log" 2>&1 &
-  server_pid=$!
-  ports=$dir/ringnats_${server_pid}.ports
-  for _ in $(seq 200); do
-    [[ -s $ports ]] && break
-    sleep 0.05
-  done
-  url=$(grep -o 'nats://[^"]*' "$ports" | head -1)
-  [[ -n $url ]] || { echo "profile.sh: ringnats did not start" >&2; cat "$dir/log" >&2; exit 1; }
+  start_server ringnats "$dir"
+  url=nats://$server_url
 
   echo "== $name: $args ($DURATION s)" >&2
   # shellcheck disable=SC2086 # $args is a word list

@@ -100,41 +100,11 @@ if [[ -n ${ONLY:-} ]]; then
   cases=("${filtered[@]}")
 fi
 
-# start_server NAME CONFIG LOGDIR: a fresh broker on a free port; sets server_pid, server_url.
-start_server() {
-  local name=$1 config=$2 dir=$3
-  mkdir -p "$dir"
-  case "$name" in
-    ringnats)
-      "$RINGNATS_BIN" -c "$config" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" \
-        --workers "$RINGNATS_WORKERS" > "$dir/log" 2>&1 &
-      ;;
-    nats-server)
-      "$NATS_SERVER_BIN" -c "$config" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" \
-        > "$dir/log" 2>&1 &
-      ;;
-  esac
-  server_pid=$!
-  local ports="$dir/${name}_${server_pid}.ports"
-  for _ in $(seq 200); do
-    [[ -s $ports ]] && break
-    kill -0 "$server_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  if [[ ! -s $ports ]]; then
-    echo "tls_compare.sh: $name did not start; its log:" >&2
-    cat "$dir/log" >&2
-    exit 1
-  fi
-  # nats-server writes tls://host:port when TLS is on; ringnats writes nats://.
-  server_url=$(sed -n 's|.*"[a-z]*://\([^"]*\)".*|\1|p' "$ports")
-}
-
 # run_case NAME ARGS KEY SERVER ROUND
 run_case() {
   local name=$1 args=$2 key=$3 server=$4 round=$5 out rc dir rss errs
   dir="$work/logs/$name.$server.r$round"
-  start_server "$server" "$certs/$key.conf" "$dir"
+  start_server "$server" "$dir" -c "$certs/$key.conf"
   # shellcheck disable=SC2086 # args is a word list on purpose
   out=$(timeout 300 "$BENCH_BIN" $args --url "$server_url" --server-pid "$server_pid" \
     --threads "$BENCH_THREADS" --label "$server" --json 2> "$work/stderr") && rc=0 || rc=$?
