@@ -6,13 +6,19 @@
 #
 # Curves (x: what is swept; y: msgs/s and broker CPU per message, or RSS and connects/s):
 #   payload      pub->sub, one subject, payload 0 B .. 64 KiB
-#   fanout       1 publisher -> N subscriber connections on one subject, N = 1 .. 1,000
+#   fanout       1 publisher -> N subscriber connections on one subject, N = 1 .. 10,000
 #   subjects     N subscriber connections, each on its own subjects (many-subjects: 10
-#                subjects per connection), publishes spread over them, N = 1 .. 1,000
+#                subjects per connection), publishes spread over them, N = 1 .. 10,000
+#   subscriptions, subscriptions-literal
+#                N subscriptions (`bench.<i>.*`, or `bench.<i>.x`) over 10 connections,
+#                publishes spread over them: the match cost (msgs/s, CPU per message) and
+#                the broker's RSS with them in place, N = 1,000 .. 1,000,000
+#   requesters   N requesters, one responder, each requester one request out at a time:
+#                p99 latency and requests/s, N = 1 .. 1,000
 #   connections  N idle connections held open: broker RSS per 10k and connects/s,
-#                N = 1,000 .. 16,000 (the fd limit here is about 20,000)
-# Match cost against 1,000 .. 1,000,000 subscriptions is a micro-benchmark
-# (bench/micro/trie_bench, see bench/RESULTS.md), not a curve here.
+#                N = 1,000 .. 19,000 (the fd limit here is 20,000)
+# The trie alone (match cost against subscriptions without a broker around it) is a
+# micro-benchmark, bench/micro/trie_bench (bench/RESULTS.md).
 # Every point runs each broker ROUNDS times, alternating, on a freshly started broker; the
 # median is plotted with the min-max as an error bar.
 # Writes bench/plots/data/scaling-<curve>.dat, bench/plots/scaling-<curve>.svg (gnuplot)
@@ -50,34 +56,13 @@ results=$work/results.jsonl
 # curve | x values | ringnats-bench arguments with X for the x value | y metric | second metric
 curves=(
   "payload|0 16 128 1024 8192 65536|pubsub --size X --duration $dur|msgs_per_sec|server_cpu_ns_per_op"
-  "fanout|1 10 100 1000|fanout --size 16 --subs X --duration $dur|msgs_per_sec|server_cpu_ns_per_op"
-  "subjects|1 10 100 1000|many-subjects --size 16 --subs X --subjects X0 --wildcard-subs 0 --duration $dur|msgs_per_sec|server_cpu_ns_per_op"
-  "connections|1000 4000 8000 16000|idle --conns X --concurrency 32 --settle 1|rss_kb_per_10k_conns|connects_per_sec"
+  "fanout|1 10 100 1000 3000 10000|fanout --size 16 --subs X --duration $dur|msgs_per_sec|server_cpu_ns_per_op"
+  "subjects|1 10 100 1000 10000|many-subjects --size 16 --subs X --subjects X0 --wildcard-subs 0 --duration $dur|msgs_per_sec|server_cpu_ns_per_op"
+  "subscriptions|1000 10000 100000 1000000|many-subjects --size 16 --subs 10 --subjects X --wildcard-subs 0 --duration $dur|msgs_per_sec|server_rss_kb"
+  "subscriptions-literal|1000 10000 100000 1000000|many-subjects --size 16 --subs 10 --subjects X --wildcard-subs 0 --literal-subjects --duration $dur|msgs_per_sec|server_rss_kb"
+  "requesters|1 10 100 1000|reqrep --size 16 --requesters X --duration $dur|lat_p99_us|reqs_per_sec"
+  "connections|1000 4000 8000 16000 19000|idle --conns X --concurrency 32 --settle 1|rss_kb_per_10k_conns|connects_per_sec"
 )
-
-# start_server NAME DIR: a fresh broker on a free port; sets server_pid and server_url.
-start_server() {
-  local name=$1 dir=$2
-  mkdir -p "$dir"
-  case "$name" in
-    ringnats)
-      "$RINGNATS_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" --workers "$RINGNATS_WORKERS" \
-        > "$dir/log" 2>&1 &
-      ;;
-    nats-server)
-      "$NATS_SERVER_BIN" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" > "$dir/log" 2>&1 &
-      ;;
-  esac
-  server_pid=$!
-  local ports="$dir/${name}_${server_pid}.ports"
-  for _ in $(seq 200); do
-    [[ -s $ports ]] && break
-    sleep 0.05
-  done
-  server_url=$(grep -o 'nats://[^"]*' "$ports" | head -1)
-  server_url=${server_url#nats://}
-  [[ -n $server_url ]] || { echo "scaling.sh: $name did not start" >&2; cat "$dir/log" >&2; exit 1; }
-}
 
 run_point() {
   local curve=$1 x=$2 args=$3 server=$4 round=$5 dir out

@@ -126,7 +126,7 @@ const std::map<std::string_view, Flag>& Flags() {
          return ParseInteger("pubs", v, 1, 1000, &o->pubs);
        }}},
       {"subs", {true, [](Options* o, std::string_view v) {
-         return ParseInteger("subs", v, 1, 1000, &o->subs);
+         return ParseInteger("subs", v, 1, 10'000, &o->subs);
        }}},
       {"subjects", {true, [](Options* o, std::string_view v) {
          return ParseInteger("subjects", v, 1, 1'000'000, &o->subjects);
@@ -136,6 +136,9 @@ const std::map<std::string_view, Flag>& Flags() {
        }}},
       {"drain-timeout", {true, [](Options* o, std::string_view v) {
          return ParseDouble("drain-timeout", v, 0.1, 600, &o->drain_timeout_s);
+       }}},
+      {"requesters", {true, [](Options* o, std::string_view v) {
+         return ParseInteger("requesters", v, 1, 10'000, &o->requesters);
        }}},
       {"rate", {true, [](Options* o, std::string_view v) {
          return ParseDouble("rate", v, 0, 10'000'000, &o->rate);
@@ -171,6 +174,10 @@ const std::map<std::string_view, Flag>& Flags() {
        }}},
       {"bad-pass-rate", {true, [](Options* o, std::string_view v) {
          return ParseDouble("bad-pass-rate", v, 0, 1, &o->bad_pass_rate);
+       }}},
+      {"literal-subjects", {false, [](Options* o, std::string_view) {
+         o->literal_subjects = true;
+         return absl::OkStatus();
        }}},
       {"keep-open", {false, [](Options* o, std::string_view) {
          o->keep_open = true;
@@ -342,10 +349,12 @@ scenarios:
   pubsub         P publishers -> S subscribers on one subject; verifies no loss
   fanout         1 publisher -> S subscribers (default 8)
   queue          P publishers -> S members of one queue group; verifies exactly-once
-  many-subjects  S subscriber connections holding --subjects `bench.<i>.*` subscriptions plus
-                 --wildcard-subs `bench.>` ones; publishes spread over `bench.<i>.x`
-  reqrep         one requester, one responder: latency histogram; --rate R sends on a fixed
-                 schedule and measures from the intended send time
+  many-subjects  S subscriber connections holding --subjects `bench.<i>.*` subscriptions
+                 (`bench.<i>.x` with --literal-subjects) plus --wildcard-subs `bench.>`
+                 ones; publishes spread over `bench.<i>.x`; reports the broker's RSS
+  reqrep         --requesters N (1) requesters, one responder: latency histogram; --rate R
+                 sends on a fixed schedule (split over the requesters) and measures from the
+                 intended send time
   storm          reqrep (as above) while --concurrency C (8) connectors run handshakes
                  without pause beside it: the latency cost of a (bcrypt) connect storm
   connect        --conns N handshakes (TCP, INFO, CONNECT, PING/PONG) by --concurrency C
@@ -368,7 +377,8 @@ traffic flags:
   --duration SECS (5)  --msgs N (total; replaces --duration)  --size BYTES (16, 0..65536)
   --pubs P  --subs S  --subjects M (10000)  --wildcard-subs W (1)  --drain-timeout SECS (10)
 reqrep flags:
-  --duration / --msgs as above, --size, --rate REQS_PER_SEC (0 = closed loop)
+  --duration / --msgs as above, --size, --rate REQS_PER_SEC (0 = closed loop: each
+  requester keeps one request out), --requesters N (1, each its own connection)
 storm flags:
   reqrep's flags, --concurrency C (8), --storm-ramp SECS (0.5, storm before the clock starts),
   --storm-nice N (10: the connector threads' niceness, so they do not delay the requester);

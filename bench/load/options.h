@@ -50,10 +50,13 @@ struct Options {
   int subs = 0;
   int subjects = 10000;   // many-subjects: `bench.<i>.*` subscriptions
   int wildcard_subs = 1;  // many-subjects: extra `bench.>` subscriptions
+  bool literal_subjects = false;  // many-subjects: `bench.<i>.x` instead of `bench.<i>.*`
   double drain_timeout_s = 10;
 
-  // reqrep: requests per second on a fixed schedule; 0 = one outstanding request at a time.
+  // reqrep: requests per second on a fixed schedule, over all requesters; 0 = each requester
+  // keeps one request outstanding.
   double rate = 0;
+  int requesters = 1;  // reqrep: requester connections (one responder answers them all)
 
   // connect / idle.
   uint64_t conns = 0;  // 0 = the scenario's default

@@ -66,6 +66,19 @@ TEST(ParseOptions, RejectsBadInput) {
       ParseOptions({"connect", "--user", "a", "--pass", "b", "--bad-pass-rate", "0.1"}).ok());
 }
 
+TEST(ParseOptions, ReqRepRequestersAndLiteralSubjects) {
+  absl::StatusOr<Options> o = ParseOptions({"reqrep", "--requesters", "1000"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->requesters, 1000);
+  EXPECT_EQ(ParseOptions({"reqrep"})->requesters, 1);
+  EXPECT_FALSE(ParseOptions({"reqrep", "--requesters", "0"}).ok());
+  o = ParseOptions({"many-subjects", "--literal-subjects", "--subs", "10000"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->literal_subjects);
+  EXPECT_EQ(o->subs, 10000);
+  EXPECT_FALSE(ParseOptions({"fanout", "--subs", "10001"}).ok());
+}
+
 TEST(ParseOptions, StormTakesAUsersFileAndReqRepCredentials) {
   absl::StatusOr<Options> o = ParseOptions(
       {"storm", "--users-file", "u.txt", "--user", "rr", "--pass", "pw", "--rate", "2000"});

@@ -27,7 +27,8 @@ namespace ringnats::load {
 namespace {
 
 constexpr std::string_view kRequestSubject = "bench.rr";
-constexpr std::string_view kInboxPrefix = "_INBOX.rb.";
+// Requester r's replies come to `_INBOX.rb.<r>.<request index>`.
+constexpr std::string_view kInboxRoot = "_INBOX.rb.";
 constexpr size_t kReadCapacity = 256 * 1024;
 constexpr double kSetupTimeoutS = 30;
 constexpr int64_t kIdlePollNs = 100 * kNsPerMs;
@@ -36,6 +37,7 @@ struct Shared {
   // Progress, for the stall check.
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> replies{0};
+  std::atomic<int> requesters_sending{0};  // requesters not done yet
   std::atomic<bool> start{false};
   std::atomic<bool> stop{false};
   std::mutex mu;
@@ -126,12 +128,15 @@ class Responder final : public Endpoint {
 
 class Requester final : public Endpoint {
  public:
-  Requester(Link link, std::string_view leftover, Shared* shared, size_t size, double rate,
-            uint64_t quota)
-      : Endpoint(link, leftover, shared, "requester"),
+  Requester(Link link, std::string_view leftover, Shared* shared, int index, size_t size,
+            double rate, uint64_t quota)
+      : Endpoint(link, leftover, shared, absl::StrFormat("requester %d", index)),
+        inbox_prefix_(InboxPrefix(index)),
         payload_(size, 'q'),
         quota_(quota),
         period_ns_(rate > 0 ? static_cast<int64_t>(kNsPerSec / rate) : 0) {}
+
+  static std::string InboxPrefix(int index) { return absl::StrFormat("%s%d.", kInboxRoot, index); }
 
   void Begin(int64_t start_ns, int64_t deadline_ns) {
     start_ns_ = start_ns;
@@ -187,9 +192,9 @@ class Requester final : public Endpoint {
   void OnMsg(const MsgView& m) {
     int64_t now = NowNs();
     uint64_t index = 0;
-    std::string_view tail = m.subject.substr(std::min(m.subject.size(), kInboxPrefix.size()));
+    std::string_view tail = m.subject.substr(std::min(m.subject.size(), inbox_prefix_.size()));
     auto [ptr, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), index);
-    if (m.subject.substr(0, kInboxPrefix.size()) != kInboxPrefix || ec != std::errc() ||
+    if (m.subject.substr(0, inbox_prefix_.size()) != inbox_prefix_ || ec != std::errc() ||
         ptr != tail.data() + tail.size() || index >= next_) {
       ++unexpected_;
       return;
@@ -209,7 +214,7 @@ class Requester final : public Endpoint {
     shared_->requests.fetch_add(1, std::memory_order_relaxed);
     char digits[20];
     char* end = WriteDecimal(digits, index);
-    std::string reply(kInboxPrefix);
+    std::string reply(inbox_prefix_);
     reply.append(digits, end);
     AppendPubHeader(conn_.out(), kRequestSubject, reply, payload_.size());
     conn_.out().append(payload_);
@@ -225,10 +230,11 @@ class Requester final : public Endpoint {
   void MaybeDone() {
     if (sending_done_ && received_ >= next_ && !reported_done_) {
       reported_done_ = true;
-      shared_->SetDone();
+      if (shared_->requesters_sending.fetch_sub(1) == 1) shared_->SetDone();
     }
   }
 
+  const std::string inbox_prefix_;
   std::string payload_;
   uint64_t quota_;
   int64_t period_ns_;
@@ -244,12 +250,13 @@ class Requester final : public Endpoint {
   LatencyHistogram histogram_;
 };
 
-void RunLoop(EventLoop& loop, Shared& shared, Requester* requester) {
+void RunLoop(EventLoop& loop, Shared& shared, const std::vector<Requester*>& requesters) {
   shared.start.wait(false);
   while (!shared.stop.load()) {
     int64_t timeout = kIdlePollNs;
-    if (requester != nullptr) {
-      int64_t wait = requester->Pump(NowNs());
+    const int64_t now = NowNs();
+    for (Requester* requester : requesters) {
+      int64_t wait = requester->Pump(now);
       if (wait >= 0) timeout = std::min(timeout, wait);
     }
     loop.Poll(timeout);
@@ -269,40 +276,64 @@ absl::StatusOr<Report> RunReqRepScenario(const Options& options,
   if (!responder_link.ok()) return responder_link.status();
   Responder responder(*responder_link, leftover, &shared, options.size);
 
-  setup.clear();
-  leftover.clear();
-  AppendSub(setup, std::string(kInboxPrefix) + "*", "", "1");
-  absl::StatusOr<Link> requester_link =
-      ConnectForRun(options, "bench-requester", setup, kSetupTimeoutS, &leftover);
-  if (!requester_link.ok()) return requester_link.status();
+  // Each requester has its own connection; with one, --rate is its own rate, with N each
+  // sends rate/N (staggered by the fixed schedule's own start, not synchronised).
+  const int requester_count = std::max(1, options.requesters);
   uint64_t quota = options.msgs > 0 ? options.msgs : std::numeric_limits<uint64_t>::max();
-  Requester requester(*requester_link, leftover, &shared, options.size, options.rate, quota);
+  const double rate_each = options.rate / requester_count;
+  std::vector<std::unique_ptr<Requester>> requesters;
+  for (int r = 0; r < requester_count; ++r) {
+    setup.clear();
+    leftover.clear();
+    AppendSub(setup, Requester::InboxPrefix(r) + "*", "", "1");
+    absl::StatusOr<Link> requester_link = ConnectForRun(
+        options, absl::StrFormat("bench-requester-%d", r), setup, kSetupTimeoutS, &leftover);
+    if (!requester_link.ok()) return requester_link.status();
+    const uint64_t share =
+        quota == std::numeric_limits<uint64_t>::max()
+            ? quota
+            : quota / requester_count + (r < static_cast<int>(quota % requester_count));
+    requesters.push_back(std::make_unique<Requester>(*requester_link, leftover, &shared, r,
+                                                     options.size, rate_each, share));
+  }
+  shared.requesters_sending.store(requester_count);
 
-  // Requester and responder on different threads when there are two.
-  EventLoop requester_loop;
+  // The responder on a thread of its own when there are two or more; the requesters spread
+  // over the rest.
+  const int requester_threads = std::max(1, options.threads - 1);
+  std::vector<std::unique_ptr<EventLoop>> requester_loops;
+  std::vector<std::vector<Requester*>> requesters_of_loop(requester_threads);
+  for (int t = 0; t < requester_threads; ++t)
+    requester_loops.push_back(std::make_unique<EventLoop>());
+  for (int r = 0; r < requester_count; ++r) {
+    const int t = r % requester_threads;
+    requesters[r]->Attach(requester_loops[t].get());
+    requesters_of_loop[t].push_back(requesters[r].get());
+  }
   std::unique_ptr<EventLoop> responder_loop_owned;
-  EventLoop* responder_loop = &requester_loop;
+  EventLoop* responder_loop = requester_loops[0].get();
   if (options.threads > 1) {
     responder_loop_owned = std::make_unique<EventLoop>();
     responder_loop = responder_loop_owned.get();
   }
-  requester.Attach(&requester_loop);
   responder.Attach(responder_loop);
 
   if (before_clock) {
     if (absl::Status s = before_clock(); !s.ok()) return s;
   }
   std::vector<std::thread> threads;
-  threads.emplace_back([&] { RunLoop(requester_loop, shared, &requester); });
+  for (int t = 0; t < requester_threads; ++t) {
+    threads.emplace_back([&, t] { RunLoop(*requester_loops[t], shared, requesters_of_loop[t]); });
+  }
   if (responder_loop_owned) {
-    threads.emplace_back([&] { RunLoop(*responder_loop, shared, nullptr); });
+    threads.emplace_back([&] { RunLoop(*responder_loop, shared, {}); });
   }
 
   CpuSample cpu_start = SampleCpu(options.server_pid);
   int64_t deadline = options.msgs > 0
                          ? std::numeric_limits<int64_t>::max()
                          : cpu_start.wall_ns + static_cast<int64_t>(options.duration_s * kNsPerSec);
-  requester.Begin(cpu_start.wall_ns, deadline);
+  for (auto& requester : requesters) requester->Begin(cpu_start.wall_ns, deadline);
   shared.start.store(true);
   shared.start.notify_all();
 
@@ -329,25 +360,38 @@ absl::StatusOr<Report> RunReqRepScenario(const Options& options,
   }
   CpuSample cpu_end = SampleCpu(options.server_pid);
   shared.stop.store(true);
-  requester_loop.Wake();
+  for (auto& loop : requester_loops) loop->Wake();
   responder_loop->Wake();
   for (auto& t : threads) t.join();
 
-  const LatencyHistogram& h = requester.histogram();
-  int64_t end_ns = requester.last_reply_ns() > 0 ? requester.last_reply_ns() : cpu_end.wall_ns;
+  LatencyHistogram h;
+  int64_t last_reply_ns = 0;
+  uint64_t sent = 0;
+  uint64_t received = 0;
+  uint64_t unexpected = 0;
+  for (const auto& requester : requesters) {
+    h.Merge(requester->histogram());
+    last_reply_ns = std::max(last_reply_ns, requester->last_reply_ns());
+    sent += requester->sent();
+    received += requester->received();
+    unexpected += requester->unexpected();
+  }
+  const bool fixed_rate = requesters.front()->fixed_rate();
+  int64_t end_ns = last_reply_ns > 0 ? last_reply_ns : cpu_end.wall_ns;
   double elapsed_s = static_cast<double>(end_ns - cpu_start.wall_ns) / kNsPerSec;
-  uint64_t missing = requester.sent() - std::min(requester.sent(), requester.received());
+  uint64_t missing = sent - std::min(sent, received);
 
   Report report;
   AddHeader(options, report);
-  report.Set("mode", std::string(requester.fixed_rate() ? "fixed-rate" : "closed-loop"));
-  if (requester.fixed_rate()) report.Set("target_rate", options.rate, "req/s");
+  report.Set("mode", std::string(fixed_rate ? "fixed-rate" : "closed-loop"));
+  if (fixed_rate) report.Set("target_rate", options.rate, "req/s");
+  report.Set("requesters", static_cast<int64_t>(requester_count));
   report.Set("size", static_cast<int64_t>(options.size), "bytes");
   report.Set("elapsed_s", elapsed_s, "s");
-  report.Set("requests", static_cast<int64_t>(requester.sent()));
-  report.Set("replies", static_cast<int64_t>(requester.received()));
+  report.Set("requests", static_cast<int64_t>(sent));
+  report.Set("replies", static_cast<int64_t>(received));
   if (elapsed_s > 0) {
-    report.Set("reqs_per_sec", static_cast<double>(requester.received()) / elapsed_s, "req/s");
+    report.Set("reqs_per_sec", static_cast<double>(received) / elapsed_s, "req/s");
   }
   auto us = [](int64_t ns) { return static_cast<double>(ns) / 1000.0; };
   report.Set("lat_p50_us", us(h.Quantile(0.50)), "us");
@@ -357,15 +401,15 @@ absl::StatusOr<Report> RunReqRepScenario(const Options& options,
   report.Set("lat_max_us", us(h.max()), "us");
   report.Set("lat_mean_us", h.Mean() / 1000.0, "us");
   report.Set("missing", static_cast<int64_t>(missing));
-  report.Set("unexpected", static_cast<int64_t>(requester.unexpected()));
+  report.Set("unexpected", static_cast<int64_t>(unexpected));
   std::vector<std::string> errors;
   {
     std::lock_guard<std::mutex> lock(shared.mu);
     errors = shared.errors;
   }
   report.Set("errors", static_cast<int64_t>(errors.size()));
-  report.Set("ok", !timed_out && missing == 0 && requester.unexpected() == 0 && errors.empty());
-  AddCpu(cpu_start, cpu_end, requester.received(), "request", report);
+  report.Set("ok", !timed_out && missing == 0 && unexpected == 0 && errors.empty());
+  AddCpu(cpu_start, cpu_end, received, "request", report);
   if (timed_out) report.AddNote("no reply for --drain-timeout, gave up");
   for (const std::string& e : errors) report.AddNote(e);
   return report;

@@ -1,7 +1,8 @@
 #pragma once
-// Request/reply latency: one requester, one responder. Closed loop (one request outstanding)
-// by default; with --rate a fixed send schedule, latency measured from the intended send time
-// so a stalled broker cannot hide its stall (no coordinated omission).
+// Request/reply latency: --requesters N requesters (one by default), one responder. Closed
+// loop (each requester keeps one request outstanding) by default; with --rate a fixed send
+// schedule, latency measured from the intended send time so a stalled broker cannot hide its
+// stall (no coordinated omission).
 
 #include <functional>
 

@@ -45,6 +45,8 @@ run queue --msgs 50000 --size 16 --pubs 2 --subs 3
 run many-subjects --msgs 20000 --subjects 2000 --subs 2 --wildcard-subs 1
 run reqrep --msgs 500 --size 64
 run reqrep --msgs 500 --size 64 --rate 5000
+run reqrep --msgs 500 --size 64 --requesters 7
+run many-subjects --msgs 2000 --subjects 500 --subs 3 --wildcard-subs 0 --literal-subjects
 run connect --conns 300 --concurrency 8
 run connect --duration 0.3 --concurrency 8 --prime
 run storm --msgs 500 --size 64 --rate 2000 --concurrency 4 --storm-ramp 0.1

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "clock.h"
 #include "event_loop.h"
 #include "nats_conn.h"
+#include "proc_stats.h"
 #include "protocol.h"
 #include "scenario_common.h"
 #include "socket.h"
@@ -34,6 +36,10 @@ constexpr size_t kWindowBytes = 16 << 20;
 // Rough per-message protocol overhead (MSG line) used to turn the byte window into messages.
 constexpr size_t kFrameOverhead = 40;
 constexpr size_t kSubReadCapacity = 256 * 1024;
+// Past a thousand subscriber connections, a smaller first read buffer (it grows for a larger
+// frame): ten thousand 256 KiB buffers would be 2.5 GiB of the load generator's memory.
+constexpr size_t kManySubReadCapacity = 32 * 1024;
+constexpr int kManySubConns = 1000;
 constexpr size_t kPubReadCapacity = 16 * 1024;
 constexpr double kSetupTimeoutS = 30;
 // Payloads of at least this size carry (publisher << kSeqBits | sequence) in their first
@@ -49,6 +55,7 @@ struct Plan {
   int wildcard_conns = 0;   // many-subjects: connections each holding one `bench.>`
   std::string pub_subject;  // empty: many-subjects spreads over `bench.<i>.x`
   int subjects = 0;
+  bool literal_subjects = false;
   bool queue = false;
   uint64_t deliveries_per_msg = 0;
   bool check_ids = false;
@@ -86,6 +93,7 @@ Plan MakePlan(const Options& o) {
       p.sub_conns = o.subs > 0 ? o.subs : 4;
       p.wildcard_conns = o.wildcard_subs;
       p.subjects = o.subjects;
+      p.literal_subjects = o.literal_subjects;
       p.deliveries_per_msg = 1 + static_cast<uint64_t>(p.wildcard_conns);
       break;
     default: break;
@@ -312,8 +320,8 @@ class Publisher final : public IoHandler {
 
 class Subscriber final : public IoHandler {
  public:
-  Subscriber(Link link, std::string_view leftover, int index, Shared* shared)
-      : conn_(link.fd, link.ssl, kSubReadCapacity, leftover),
+  Subscriber(Link link, std::string_view leftover, int index, Shared* shared, size_t read_capacity)
+      : conn_(link.fd, link.ssl, read_capacity, leftover),
         index_(index),
         shared_(shared),
         last_seq_(static_cast<size_t>(shared->plan.pubs), 0) {
@@ -444,7 +452,7 @@ std::string SubscriptionsFor(const Plan& plan, int index, uint64_t* count) {
     char* end = WriteDecimal(digits, static_cast<uint64_t>(i));
     std::string subject = "bench.";
     subject.append(digits, end);
-    subject.append(".*");
+    subject.append(plan.literal_subjects ? ".x" : ".*");
     AppendSub(setup, subject, "", std::string_view(digits, static_cast<size_t>(end - digits)));
     ++*count;
   }
@@ -484,9 +492,14 @@ absl::StatusOr<Report> RunTrafficScenario(const Options& options) {
     absl::StatusOr<Link> link = ConnectForRun(options, absl::StrFormat("bench-sub-%d", i), setup,
                                               kSetupTimeoutS, &leftover);
     if (!link.ok()) return link.status();
-    subs.push_back(std::make_unique<Subscriber>(*link, leftover, i, &shared));
+    subs.push_back(std::make_unique<Subscriber>(
+        *link, leftover, i, &shared,
+        total_sub_conns > kManySubConns ? kManySubReadCapacity : kSubReadCapacity));
   }
   int64_t setup_ns = NowNs() - setup_start;
+  // The broker's memory with every subscription in place, before traffic adds its buffers.
+  std::optional<int64_t> rss_after_setup_kb;
+  if (options.server_pid > 0) rss_after_setup_kb = ReadRssKb(options.server_pid);
 
   std::vector<std::unique_ptr<Publisher>> pubs;
   for (int i = 0; i < plan.pubs; ++i) {
@@ -615,6 +628,7 @@ absl::StatusOr<Report> RunTrafficScenario(const Options& options) {
                  static_cast<double>(subscriptions) * kNsPerSec / static_cast<double>(setup_ns));
     }
   }
+  if (rss_after_setup_kb) report.Set("server_rss_kb", *rss_after_setup_kb, "KiB after setup");
   report.Set("elapsed_s", elapsed_s, "s");
   report.Set("published", static_cast<int64_t>(published), "msgs");
   if (elapsed_s > 0) {
