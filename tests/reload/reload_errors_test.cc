@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "harness/http_get.h"
 #include "harness/raw_client.h"
 #include "reload/reload_fixture.h"
 
@@ -86,6 +87,39 @@ TEST_F(ReloadErrorsTest, ServerNameChangeIsRefused) {
   ASSERT_TRUE(fresh->ReadInfo(&info));
   EXPECT_EQ(info["server_name"], "rl-one");
   EXPECT_EQ(info["max_payload"], 1048576);
+}
+
+// The monitoring listener is fixed at start, as in nats-server: a reload that would move it
+// is refused whole, and the listener keeps serving where it was.
+TEST_F(ReloadErrorsTest, MonitoringListenerChangesAreRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartServer(TwoUsers("http_port: -1\n")));
+  const int monitor_port = server().monitor_port();
+  ASSERT_GT(monitor_port, 0);
+  std::unique_ptr<RawClient> bob = Client(UserConnect("bob", kBobPassword));
+  ASSERT_TRUE(bob);
+
+  ASSERT_TRUE(ReloadFails(BobChanged("http_port: 18333\n"),
+                          "config reload not supported for HTTPPort: old=-1, new=18333$"));
+  ASSERT_TRUE(ReloadFails(BobChanged("http_port: -1\nhttp_base_path: /x\n"),
+                          "config reload not supported for HTTPBasePath: old=, new=/x$"));
+  ASSERT_TRUE(
+      ReloadFails(BobChanged("http: \"127.0.0.2:-1\"\n"),
+                  "config reload not supported for HTTPHost: old=127.0.0.1, new=127.0.0.2$"));
+  ExpectOldConfig(*bob);
+  const auto varz_base_path = [&]() -> std::string {
+    absl::StatusOr<harness::HttpAnswer> varz = harness::HttpGet(monitor_port, "/varz");
+    if (!varz.ok() || varz->status != 200) return "<no /varz>";
+    return nlohmann::json::parse(varz->body).value("http_base_path", "<missing>");
+  };
+  EXPECT_EQ(varz_base_path(), "");
+  absl::StatusOr<harness::HttpAnswer> moved = harness::HttpGet(monitor_port, "/x/varz");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->status, 404);
+
+  // The same listener in the file: the rest of it applies, the monitor stays.
+  ASSERT_TRUE(Reload(BobChanged("http_port: -1\n")));
+  EXPECT_TRUE(bob->ExpectClosed(kAuthViolation));
+  EXPECT_EQ(varz_base_path(), "");
 }
 
 TEST_F(ReloadErrorsTest, RefusedReloadThenGoodReload) {
