@@ -1,7 +1,8 @@
 // The status page at / in Debian's headless Chromium against a running broker: it renders
 // its numbers from /varz, the message rates move while a client publishes and fall back to
-// zero when it stops, the console stays free of errors, and it fits a phone's screen. The
-// run leaves two screenshots in the build directory (desktop and phone width).
+// zero when it stops, the auth cards move while clients log in against bcrypt passwords,
+// the console stays free of errors, and it fits a phone's screen. The run leaves screenshots
+// in the build directory (desktop and phone width, and one during the logins).
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "auth/credentials.h"
+#include "harness/raw_client.h"
 #include "harness/server_fixture.h"
 #include "headless_chromium.h"
 
@@ -100,7 +103,10 @@ std::string OutputPath(const std::string& name) {
 
 class StatusPageBrowserTest : public harness::ServerTest {
  protected:
-  void TearDown() override { StopTraffic(); }
+  void TearDown() override {
+    StopTraffic();
+    StopLogins();
+  }
 
   // A client that publishes to its own subscription in paced batches until StopTraffic, on
   // its own thread (the test thread is busy waiting on the browser meanwhile).
@@ -149,6 +155,59 @@ class StatusPageBrowserTest : public harness::ServerTest {
     for (const std::string& warning : warnings) std::cout << "console warning: " << warning << "\n";
   }
 
+  // Headless Chromium at desktop size with `page_path` of the monitoring port loaded.
+  void OpenPage(const std::string& page_path, std::unique_ptr<HeadlessChromium>* opened) {
+    absl::StatusOr<std::unique_ptr<HeadlessChromium>> started =
+        HeadlessChromium::Start(RINGNATS_CHROMIUM);
+    ASSERT_TRUE(started.ok()) << started.status();
+    HeadlessChromium& browser = **started;
+    ASSERT_TRUE(
+        browser
+            .Call("Emulation.setDeviceMetricsOverride",
+                  {{"width", 1280}, {"height", 900}, {"deviceScaleFactor", 1}, {"mobile", false}})
+            .ok());
+    const size_t before_load = browser.events_seen();
+    const std::string url = absl::StrCat("http://127.0.0.1:", server().monitor_port(), page_path);
+    absl::StatusOr<Json> navigated = browser.Call("Page.navigate", {{"url", url}});
+    ASSERT_TRUE(navigated.ok()) << navigated.status();
+    ASSERT_FALSE(navigated->contains("errorText")) << navigated->dump();
+    ASSERT_TRUE(browser.WaitForEvent("Page.loadEventFired", before_load, kPageTimeout).ok());
+    *opened = *std::move(started);
+  }
+
+  // Logs in as `user` with the right password, then with a wrong one, over and over on a
+  // thread of its own until StopLogins.
+  void StartLogins(const std::string& user, const std::string& password) {
+    logins_ = std::thread([this, user, password] {
+      const auto login = [&](const std::string& pass, bool accepted) {
+        absl::StatusOr<std::unique_ptr<harness::RawClient>> client =
+            harness::RawClient::Connect(port());
+        if (!client.ok() || !(*client)->ReadInfo()) return false;
+        const std::string connect =
+            absl::StrCat(R"(CONNECT {"verbose":false,"pedantic":false,"user":")", user,
+                         R"(","pass":")", pass, "\"}\r\nPING\r\n");
+        if (!(*client)->Send(connect)) return false;
+        return accepted ? static_cast<bool>((*client)->Expect("PONG\r\n"))
+                        : static_cast<bool>(
+                              (*client)->ExpectClosed("-ERR 'Authorization Violation'\r\n"));
+      };
+      while (!stop_logins_.load()) {
+        if (!login(password, true) || !login(password + "-wrong", false)) {
+          logins_failed_ = true;
+          return;
+        }
+        ++login_rounds_;
+        // Pacing, not synchronisation, as for the traffic above.
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+
+  void StopLogins() {
+    stop_logins_ = true;
+    if (logins_.joinable()) logins_.join();
+  }
+
   void CheckStatusPage(const std::string& page_path, const std::string& screenshot_prefix) {
     const int monitor_port = server().monitor_port();
     ASSERT_GT(monitor_port, 0) << "no monitoring port in the ports file";
@@ -157,22 +216,9 @@ class StatusPageBrowserTest : public harness::ServerTest {
     ASSERT_NE(idle, nullptr);
     ASSERT_TRUE(idle->Ping());
 
-    absl::StatusOr<std::unique_ptr<HeadlessChromium>> started =
-        HeadlessChromium::Start(RINGNATS_CHROMIUM);
-    ASSERT_TRUE(started.ok()) << started.status();
-    HeadlessChromium& browser = **started;
-
-    ASSERT_TRUE(
-        browser
-            .Call("Emulation.setDeviceMetricsOverride",
-                  {{"width", 1280}, {"height", 900}, {"deviceScaleFactor", 1}, {"mobile", false}})
-            .ok());
-    const size_t before_load = browser.events_seen();
-    const std::string url = absl::StrCat("http://127.0.0.1:", monitor_port, page_path);
-    absl::StatusOr<Json> navigated = browser.Call("Page.navigate", {{"url", url}});
-    ASSERT_TRUE(navigated.ok()) << navigated.status();
-    ASSERT_FALSE(navigated->contains("errorText")) << navigated->dump();
-    ASSERT_TRUE(browser.WaitForEvent("Page.loadEventFired", before_load, kPageTimeout).ok());
+    std::unique_ptr<HeadlessChromium> opened;
+    ASSERT_NO_FATAL_FAILURE(OpenPage(page_path, &opened));
+    HeadlessChromium& browser = *opened;
 
     // Rendered: live, the held connections counted, rates shown (two polls) and idle.
     absl::StatusOr<Json> idle_page = browser.Evaluate(
@@ -253,6 +299,10 @@ class StatusPageBrowserTest : public harness::ServerTest {
   std::atomic<bool> stop_traffic_{false};
   std::atomic<bool> traffic_failed_{false};
   std::atomic<int> batches_{0};
+  std::thread logins_;
+  std::atomic<bool> stop_logins_{false};
+  std::atomic<bool> logins_failed_{false};
+  std::atomic<int> login_rounds_{0};
 };
 
 TEST_F(StatusPageBrowserTest, RendersMovesAndFitsAPhone) {
@@ -264,6 +314,52 @@ TEST_F(StatusPageBrowserTest, RendersMovesAndFitsAPhone) {
 TEST_F(StatusPageBrowserTest, UnderHttpBasePath) {
   ASSERT_NO_FATAL_FAILURE(StartServer("http_base_path: \"/nats/monitor\"\n", {"-m", "-1"}));
   CheckStatusPage("/nats/monitor", "status_page_base_path");
+}
+
+// The auth cards, where an operator watches a bcrypt cost take effect: logins per second
+// (accepted and refused) and the hash time move while clients log in against bcrypt
+// passwords, and the rates fall back when they stop.
+TEST_F(StatusPageBrowserTest, AuthCardsFollowBcryptLogins) {
+  const std::string config =
+      "authorization {\n  users: [\n    {user: alice, password: " + std::string(authtest::kHash2a) +
+      "}\n  ]\n}\n";
+  ASSERT_NO_FATAL_FAILURE(StartServer(config, {"-m", "-1"}));
+  std::unique_ptr<HeadlessChromium> opened;
+  ASSERT_NO_FATAL_FAILURE(OpenPage("/", &opened));
+  HeadlessChromium& browser = *opened;
+  absl::StatusOr<Json> idle = browser.Evaluate(
+      WaitForDomJs(R"(s.state === "live" && s.auth_ok === "0" && s.hash_p50 === "-")",
+                   kPageTimeout),
+      kPageTimeout);
+  ASSERT_TRUE(Reached(idle, "a live page with no logins and no hash yet"));
+
+  ASSERT_NO_FATAL_FAILURE(StartLogins("alice", std::string(authtest::kPassword2a)));
+  constexpr char kDuration[] = R"(/^[0-9.]+ (\u00b5s|ms|s)$/.test)";
+  absl::StatusOr<Json> busy = browser.Evaluate(
+      WaitForDomJs(absl::StrCat("s.auth_ok !== \"0\" && ", kNumber, "(s.auth_ok) && ",
+                                "s.auth_failed !== \"0\" && ", kNumber, "(s.auth_failed) && ",
+                                kDuration, "(s.hash_p50) && ", kDuration, "(s.hash_p99) && ",
+                                kNumber, "(s.auth_queue)"),
+                   kRateTimeout),
+      kRateTimeout);
+  EXPECT_FALSE(logins_failed_.load());
+  ASSERT_TRUE(Reached(busy, "login rates and hash times while clients log in"))
+      << login_rounds_.load() << " rounds of one good and one wrong login";
+  ASSERT_TRUE(browser.Screenshot(OutputPath("status_page_auth.png"), false).ok());
+  std::cout << "status page screenshot (logins): " << OutputPath("status_page_auth.png") << "\n";
+  StopLogins();
+  ASSERT_FALSE(logins_failed_.load());
+
+  absl::StatusOr<Json> quiet = browser.Evaluate(
+      WaitForDomJs(R"(s.auth_ok === "0" && s.auth_failed === "0")", kRateTimeout), kRateTimeout);
+  EXPECT_TRUE(Reached(quiet, "login rates back at zero after the logins stopped"));
+  // The hash time is a distribution since the start: it stays.
+  EXPECT_NE(quiet->value("hash_p50", "-"), "-") << quiet->dump();
+
+  ASSERT_TRUE(browser.Evaluate("1").ok());
+  ExpectCleanConsole(browser);
+  absl::Status closed = browser.Close();
+  EXPECT_TRUE(closed.ok()) << closed;
 }
 
 }  // namespace
