@@ -481,6 +481,17 @@ $(cat "$out/compare.txt")
 (PNG versions next to the SVGs in \`bench/plots/\`; gnuplot scripts \`bench/plots/*.gp\`, data
 \`bench/plots/data/\`.)
 
+## Scaling curves, profiles, TLS, clusters, the Go client, /connz under load
+
+Each has its own file, written by its own script (side by side with nats-server, ratios,
+every run's spread): [RESULTS-scaling.md](RESULTS-scaling.md) (\`scaling.sh\`: payload,
+fan-out and subscribers to 10,000, subscriptions to 1,000,000 with RSS, request/reply
+against 1-1,000 requesters, connections to 19,000; plots \`plots/scaling-*.svg\`, and where
+each curve bends and why), [RESULTS-profile.md](RESULTS-profile.md) (\`profile.sh\`: flame
+graphs \`plots/flame-*.svg\`, top five costs per path), [RESULTS-tls.md](RESULTS-tls.md),
+[RESULTS-cluster.md](RESULTS-cluster.md), [RESULTS-go.md](RESULTS-go.md) and
+[RESULTS-connz.md](RESULTS-connz.md).
+
 ## bcrypt cost on this machine (\`ringnats-passwd --bench\`)
 
 \`\`\`
