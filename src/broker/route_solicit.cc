@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "ringnats/broker/info.h"
@@ -236,13 +237,18 @@ void RouteProtocol::RefreshClientInfo() {
       if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(std::move(url));
     }
   }
-  client_info_fields_ =
-      absl::StrFormat(",\"cluster\":\"%s\"", worker_.shared_.cluster->registry.cluster_name());
+  std::string urls_field;
   if (!urls.empty()) {
-    absl::StrAppend(&client_info_fields_, ",\"connect_urls\":[\"", absl::StrJoin(urls, "\",\""),
-                    "\"]");
+    urls_field = absl::StrCat(",\"connect_urls\":[\"", absl::StrJoin(urls, "\",\""), "\"]");
   }
-  if (!changed || worker_.options_->cluster.no_advertise) return;
+  client_info_fields_ = absl::StrCat(
+      absl::StrFormat(",\"cluster\":\"%s\"", worker_.shared_.cluster->registry.cluster_name()),
+      urls_field);
+  // A renamed cluster shows in the next INFO; only new places to reconnect to are announced
+  // (nats-server sends no INFO for a new name).
+  const bool urls_changed = urls_field != client_info_urls_;
+  client_info_urls_ = std::move(urls_field);
+  if (!changed || !urls_changed || worker_.options_->cluster.no_advertise) return;
   // Clients that understand async INFO learn where else they may reconnect.
   for (auto& slot : worker_.sessions_) {
     if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;

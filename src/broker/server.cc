@@ -311,6 +311,25 @@ void ReloadRoutes(SharedState& shared, const config::ClusterOptions& before,
   if (changed) log::Info("Reloaded: cluster routes");
 }
 
+// A `cluster` block changed apart from its routes: a new configured name replaces the one in
+// use (configured, generated or adopted from a peer) for routes that connect from now on and
+// for clients' INFO; routes already up keep going. Other changes apply as routes connect or,
+// for credentials, when each worker checks its accepted routes again. nats-server's notices.
+void ReloadClusterName(SharedState& shared, const config::ClusterOptions& before,
+                       const config::ClusterOptions& after) {
+  if (!after.name.empty() && shared.cluster->registry.Rename(after.name)) {
+    log::Info("Cluster name updated to %s", after.name);
+  }
+  // Host and port cannot change on a reload (refused before this); routes are reported apart.
+  const bool same_block = before.name == after.name && before.advertise == after.advertise &&
+                          before.no_advertise == after.no_advertise &&
+                          before.connect_retries == after.connect_retries &&
+                          before.user == after.user && before.password == after.password &&
+                          before.auth_timeout == after.auth_timeout && before.tls == after.tls &&
+                          before.permissions == after.permissions;
+  if (!same_block) log::Info("Reloaded: cluster");
+}
+
 // nats-server reports a reloaded `tls` block when its certificate changed, also when the
 // block's text did not.
 bool TlsCertificateChanged(const RuntimeConfig& before, const RuntimeConfig& after) {
@@ -379,6 +398,7 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
   LogTlsReload(current->options.tls, next->tls, TlsCertificateChanged(*current, **runtime));
   shared.config.Publish(*std::move(runtime));
   if (shared.cluster != nullptr) {
+    ReloadClusterName(shared, current->options.cluster, next->cluster);
     ReloadRoutes(shared, current->options.cluster, next->cluster, resolver);
   }
   WakeAll(shared);

@@ -82,4 +82,14 @@ bool RouteRegistry::AgreeOnName(std::string_view name, bool theirs_dynamic) {
   return true;
 }
 
+bool RouteRegistry::Rename(std::string_view name) {
+  absl::MutexLock lock(&mu_);
+  if (name == cluster_name_ && !name_dynamic_) return false;
+  const bool changed = name != cluster_name_;
+  cluster_name_ = std::string(name);
+  name_dynamic_ = false;
+  if (changed) version_.fetch_add(1, std::memory_order_release);
+  return changed;
+}
+
 }  // namespace ringnats::route

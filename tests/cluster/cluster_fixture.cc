@@ -76,7 +76,7 @@ harness::ServerSpec NodeSpec(int index) {
 
 std::string NodeConfigText(const NodeConfig& config) {
   std::string text = absl::StrFormat("server_name: %s\n%s\ncluster {\n  name: %s\n", config.name,
-                                     config.extra, kClusterName);
+                                     config.extra, config.cluster_name);
   absl::StrAppendFormat(&text, "  listen: \"127.0.0.1:%d\"\n%s", config.cluster_port,
                         config.cluster_extra);
   if (config.auth.has_value()) {
@@ -171,8 +171,14 @@ void ClusterTest::RestartNode(int index) {
 }
 
 ::testing::AssertionResult ClusterTest::ReloadNodeAuth(int index, std::optional<RouteAuth> auth) {
+  NodeConfig config = nodes_.at(index).config;
+  config.auth = std::move(auth);
+  return ReloadNode(index, std::move(config));
+}
+
+::testing::AssertionResult ClusterTest::ReloadNode(int index, NodeConfig config) {
   Node& n = nodes_.at(index);
-  n.config.auth = std::move(auth);
+  n.config = std::move(config);
   const std::string path = n.process->config_path();
   const std::string temporary = path + ".next";
   {

@@ -51,6 +51,7 @@ struct RouteAuth {
 
 struct NodeConfig {
   std::string name;  // server_name
+  std::string cluster_name = std::string(kClusterName);
   // The `cluster { authorization {} }` block; none when empty.
   std::optional<RouteAuth> auth = RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)};
   std::vector<std::string> routes;  // route URLs, see RouteUrl
@@ -91,9 +92,12 @@ class ClusterTest : public ::testing::Test {
   // Starts a killed or stopped node again with the same config on the same route port.
   void RestartNode(int index);
 
-  // Rewrites node `index`'s config with `auth` as its cluster authorization (everything else
-  // as started) and sends SIGHUP; succeeds once the node logged the reload as applied.
+  // Rewrites node `index`'s config with `config` and sends SIGHUP; succeeds once the node
+  // logged the reload as applied.
+  ::testing::AssertionResult ReloadNode(int index, NodeConfig config);
+  // ReloadNode with `auth` as the cluster authorization, everything else as before.
   ::testing::AssertionResult ReloadNodeAuth(int index, std::optional<RouteAuth> auth);
+  const NodeConfig& node_config(int index) const { return nodes_.at(index).config; }
 
   // A client of node `index` that read INFO and sent CONNECT; nullptr plus a failure on error.
   std::unique_ptr<harness::RawClient> Client(int index,

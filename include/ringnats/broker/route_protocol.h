@@ -136,6 +136,7 @@ class RouteProtocol {
   std::vector<Target> targets_;
   uint64_t client_info_version_ = 0;
   std::string client_info_fields_;
+  std::string client_info_urls_;  // the connect_urls part of client_info_fields_
   std::vector<int64_t> weights_scratch_;
   std::string interest_lines_;  // SyncInterest's RS+/RS- lines for one route, reused
 };

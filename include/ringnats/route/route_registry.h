@@ -5,7 +5,7 @@
 // cluster name (which a node with a generated name adopts from its peers).
 //
 // Shared between all workers and the monitor: one mutex, taken when routes come and go.
-// `version()` is a lock-free read that changes whenever the peer list does.
+// `version()` is a lock-free read that changes whenever the peer list or the name does.
 
 #include <atomic>
 #include <cstdint>
@@ -60,6 +60,10 @@ class RouteRegistry {
   // generated and theirs sorts first), as nats-server does. False only when both names were
   // configured and differ; a generated name on either side gives way to the other.
   bool AgreeOnName(std::string_view name, bool theirs_dynamic);
+  // A reload configured `name`: it replaces the current one (configured or generated) for
+  // routes that connect from now on and for clients' INFO. Routes already up keep going, as
+  // in nats-server. False when the name was already this.
+  bool Rename(std::string_view name);
 
  private:
   mutable absl::Mutex mu_;
