@@ -1,6 +1,9 @@
 #include "ringnats/auth/auth_pool.h"
 
 #include <openssl/crypto.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "ringnats/auth/bcrypt.h"
 #include "ringnats/auth/secrets.h"
@@ -36,10 +39,18 @@ AuthPool::AuthPool(AuthPoolSettings settings, size_t workers, std::function<void
     absl::MutexLock lock(&mu_);
     results_.resize(workers);
   }
-  for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { RunThread(); });
+  thread_ids_.reset(new std::atomic<pid_t>[static_cast<size_t>(std::max(settings_.threads, 0))]);
+  for (int i = 0; i < settings_.threads; ++i) {
+    thread_ids_[static_cast<size_t>(i)].store(0);
+    threads_.emplace_back([this, i] { RunThread(static_cast<size_t>(i)); });
+  }
 }
 
 AuthPool::~AuthPool() {
+  // A thread cannot end before it sees stopping_, so each id is still its thread's here.
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    util::LeaveIdleClassForShutdown(thread_ids_[i].load(std::memory_order_acquire));
+  }
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -78,15 +89,17 @@ AuthPool::Submitted AuthPool::Submit(HashCheck check) {
     return Submitted::kQueueFull;
   }
   if (queue_.size() >= 2 * settings_.queue_limit) {
-    std::erase_if(queue_, [this](Job& job) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    const size_t dropped = std::erase_if(queue_, [this](Job& job) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       if (in_flight_.contains(job.key)) return false;
       Wipe(job.secret);
       return true;
     });
+    starvation_watch_.JobsDropped(dropped);
   }
   in_flight_[key].waiters.push_back(waiter);
   waiting_[{check.worker, check.session}] = key;
   queue_.push_back(Job{std::move(key), std::move(check.stored_hash), std::move(check.secret)});
+  starvation_watch_.JobQueued();
   return Submitted::kQueued;
 }
 
@@ -141,15 +154,18 @@ void AuthPool::StoreVerdict(const std::string& key, bool ok) {
   cache_[key] = CacheEntry{ok, now + (ok ? settings_.cache_ttl : settings_.failure_ttl)};
 }
 
-void AuthPool::RunThread() {
+void AuthPool::RunThread(size_t index) {
+  thread_ids_[index].store(gettid(), std::memory_order_release);
   // Pool threads yield to the rings: hashing is throughput work, message traffic is latency.
   util::NameThisThread("auth-pool");
-  // No starvation watch here, unlike the TLS handshake pool: on a saturated machine a bcrypt
-  // storm keeps both threads hashing without end, and moving them to nice 10 mid-hash took
-  // CPU from everything else (monitoring scrapes timed out in the adversarial tests,
-  // request/reply p99 beside the storm doubled). A starved hash moves its thread to nice 10
-  // when it ends, for the hashes after it.
-  util::PoolThreadPriority priority;
+  // The watch here waits a whole second before it moves a starved hashing thread to nice 10
+  // (the TLS handshake pool's waits 50 ms): on a saturated machine a bcrypt storm keeps both
+  // threads hashing without end, and moving them to nice 10 at once takes CPU from the rings
+  // (request/reply p99 beside the storm rose). But a hash must end: in the idle class beside
+  // busy normal threads it gets about 0.3% of a CPU, and a cost-12 hash then takes over a
+  // minute, longer than any auth timeout, so a login would never pass. After a starved hash
+  // the thread stays at nice 10 (judged when it ends) until hashes run unhindered again.
+  util::PoolThreadPriority priority(&starvation_watch_);
   priority.Start();
   BcryptHasher hasher;
   std::vector<uint32_t> to_wake;

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -25,9 +27,8 @@ constexpr double kStarvedBelow = 0.25;     // CPU / wall under which the idle cl
 constexpr double kUnhinderedAbove = 0.75;  // CPU / wall at which the idle class is safe again
 constexpr absl::Duration kWatchEvery = absl::Milliseconds(5);
 // The watch steps in only for real starvation (an idle-class thread beside busy normal threads
-// gets well under 10% of a CPU): a job that merely shares the CPUs with the rings for a few
-// milliseconds stays in the idle class, where it cannot delay them.
-constexpr absl::Duration kRescueAfter = absl::Milliseconds(50);
+// gets well under 10% of a CPU): a job that merely shares the CPUs with the rings for a while
+// stays in the idle class, where it cannot delay them.
 constexpr double kRescueBelow = 0.10;
 
 // The kernel's struct sched_attr (first version); <linux/sched/types.h> clashes with glibc's
@@ -102,6 +103,13 @@ absl::Duration PoolThreadPriority::CpuTime() const {
   return absl::DurationFromTimespec(now);
 }
 
+void LeaveIdleClassForShutdown(pid_t tid) {
+  if (tid == 0 || !CanLeaveIdleClass()) return;  // without the probe it never entered it
+  if (SetSchedulingClass(tid, SCHED_OTHER) != 0) {
+    log::Debug("side pool: could not raise a thread's priority for shutdown: %s", strerror(errno));
+  }
+}
+
 void PoolThreadPriority::Start() {
   tid_.store(gettid(), std::memory_order_relaxed);
   // A clock id another thread (the watch) can read this thread's CPU time from.
@@ -166,7 +174,7 @@ void PoolThreadPriority::RescueIfStarved(absl::Time now, bool queue_stalled) {
     return;
   }
   const absl::Duration wall = now - absl::FromUnixNanos(started_ns);
-  if (wall < kRescueAfter) return;
+  if (wall < watch_->rescue_after_) return;
   const absl::Duration cpu =
       CpuTime() - absl::Nanoseconds(job_cpu_before_ns_.load(std::memory_order_relaxed));
   const double share = absl::FDivDuration(cpu, wall);
@@ -177,7 +185,8 @@ void PoolThreadPriority::RescueIfStarved(absl::Time now, bool queue_stalled) {
   }
 }
 
-StarvationWatch::StarvationWatch() : thread_([this] { Run(); }) {}
+StarvationWatch::StarvationWatch(absl::Duration rescue_after)
+    : rescue_after_(rescue_after), thread_([this] { Run(); }) {}
 
 StarvationWatch::~StarvationWatch() {
   {
@@ -201,6 +210,10 @@ void StarvationWatch::JobQueued() {
   queued_.fetch_add(1, std::memory_order_relaxed);
   // Releasing the lock makes a sleeping watch re-check its condition.
   absl::MutexLock lock(&mu_);
+}
+
+void StarvationWatch::JobsDropped(uint64_t count) {
+  taken_.fetch_add(count, std::memory_order_release);
 }
 
 void StarvationWatch::Run() {
@@ -240,7 +253,7 @@ void StarvationWatch::Run() {
         last_taken = taken;
         last_progress = now;
       }
-      const bool queue_stalled = now - last_progress >= kRescueAfter;
+      const bool queue_stalled = now - last_progress >= rescue_after_;
       for (PoolThreadPriority* thread : threads_) thread->RescueIfStarved(now, queue_stalled);
     }
     if (stopping_) return;

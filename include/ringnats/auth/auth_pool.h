@@ -106,7 +106,7 @@ class AuthPool {
     absl::Time expires;
   };
 
-  void RunThread();
+  void RunThread(size_t index);
   void StoreVerdict(const std::string& key, bool ok) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const AuthPoolSettings settings_;
@@ -124,7 +124,12 @@ class AuthPool {
   // TakeResults; lets a worker skip the lock when nothing is waiting for it.
   std::unique_ptr<std::atomic<bool>[]> results_ready_;
   AuthPoolStats stats_ ABSL_GUARDED_BY(mu_);
+  // Rescues a pool thread whose hash starved in the idle class for a second (see RunThread);
+  // outlives threads_, which are joined first.
+  util::StarvationWatch starvation_watch_{absl::Seconds(1)};
   std::vector<std::thread> threads_;
+  // Each pool thread's kernel id, written by the thread as it starts, read by the destructor.
+  std::unique_ptr<std::atomic<pid_t>[]> thread_ids_;
 };
 
 }  // namespace ringnats::auth

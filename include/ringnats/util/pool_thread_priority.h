@@ -33,6 +33,12 @@ namespace ringnats::util {
 
 class StarvationWatch;
 
+// Moves pool thread `tid` out of the idle class (to nice 10) from another thread, so that a
+// job it is running ends in CPU time rather than when the machine next idles. For shutdown,
+// which joins the pool's threads: on a saturated machine an idle-class thread in the middle
+// of a cost-14 bcrypt hash would hold the exit for minutes.
+void LeaveIdleClassForShutdown(pid_t tid);
+
 // One pool thread's scheduling class. Created, started and destroyed on the pool thread it
 // sets, and read by its pool's StarvationWatch from the watch's thread: what the watch reads
 // is atomic, and nothing here holds a lock, because a starved idle-class thread preempted
@@ -94,7 +100,9 @@ class PoolThreadPriority {
 // while it runs jobs). Destroy it after the pool's threads ended.
 class StarvationWatch {
  public:
-  StarvationWatch();
+  // `rescue_after`: how long a running job (or a queue nothing is taken from) must starve
+  // before the watch steps in.
+  explicit StarvationWatch(absl::Duration rescue_after = absl::Milliseconds(50));
   ~StarvationWatch();
   StarvationWatch(const StarvationWatch&) = delete;
   StarvationWatch& operator=(const StarvationWatch&) = delete;
@@ -102,9 +110,12 @@ class StarvationWatch {
   // Any thread, when a job enters the pool's queue; wakes the watch. The pool thread that
   // takes it out says so with PoolThreadPriority::JobStarted.
   void JobQueued();
+  // Queued jobs that will never be taken (the pool dropped them).
+  void JobsDropped(uint64_t count);
 
  private:
   friend class PoolThreadPriority;
+  const absl::Duration rescue_after_;
   void Enrol(PoolThreadPriority* thread);
   void Leave(PoolThreadPriority* thread);
   void Run();

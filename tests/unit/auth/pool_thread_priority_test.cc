@@ -152,6 +152,27 @@ TEST(PoolThreadPriorityTest, QueuedJobRescuesTheThreadThatShouldTakeIt) {
   StarveWithAJobQueued(/*take_job_first=*/false);
 }
 
+// Shutdown joins the pool's threads: an unwatched idle-class thread starved in the middle of
+// a job is moved to nice 10 from another thread, so the job ends and the join returns.
+TEST(PoolThreadPriorityTest, ShutdownMovesAStarvedThreadOutOfTheIdleClass) {
+  if (!MayLeaveIdleClass()) GTEST_SKIP() << "this process may not leave SCHED_IDLE";
+  std::atomic<pid_t> starved{0};
+  std::thread shutdown([&] {
+    while (starved.load() == 0) std::this_thread::yield();  // not pinned: runs on CPU 1
+    util::LeaveIdleClassForShutdown(starved.load());
+  });
+  BesideABusyThread([&] {
+    util::PoolThreadPriority priority;  // no watch: nothing else would rescue it mid-job
+    priority.Start();
+    EXPECT_EQ(Now().policy, SCHED_IDLE);
+    priority.JobStarted();
+    starved = gettid();
+    SpinUntilMovedToNiceTen();
+    priority.JobDone();
+  });
+  shutdown.join();
+}
+
 // The share is CPU over wall time, so ThreadCpuTime must count running, not waiting.
 TEST(PoolThreadPriorityTest, ThreadCpuTimeCountsRunningNotWaiting) {
   const absl::Duration start = ThreadCpuTime();
