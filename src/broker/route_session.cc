@@ -127,7 +127,14 @@ void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
 }
 
 void RouteProtocol::RecheckAfterReload(Session& session) {
-  if (session.route == nullptr || session.route->solicited >= 0 || !session.authenticated) {
+  if (session.route == nullptr || session.route->solicited >= 0) return;
+  if (!session.authenticated) {
+    // Not decided yet: a CONNECT still to come is checked against the new credentials, and a
+    // verdict in flight for the old ones is replaced by a decision under the new ones when it
+    // arrives (nats-server lets a route that started authenticating before the reload finish
+    // under the old credentials).
+    session.auth_snapshot = worker_.config_->route_auth;
+    if (session.auth_pending) session.reauth_pending = true;
     return;
   }
   session.auth_snapshot = worker_.config_->route_auth;
