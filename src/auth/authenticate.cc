@@ -1,5 +1,6 @@
 #include "ringnats/auth/authenticate.h"
 
+#include "ringnats/auth/route_certificate.h"
 #include "ringnats/auth/secrets.h"
 
 namespace ringnats::auth {
@@ -66,6 +67,14 @@ Verdict Authenticate(const AuthConfig& config, const Credentials& presented,
       return verdict;
     }
     case AuthConfig::Mode::kToken: return CheckSecret(nullptr, config.token, presented.token);
+    case AuthConfig::Mode::kRouteCertificate: {
+      std::string_view matched_by;
+      const bool accepted =
+          RouteCertificateAccepted(config.route_certificate, certificate, &matched_by);
+      return Verdict{.kind = accepted ? Verdict::Kind::kAccept : Verdict::Kind::kReject,
+                     .user = accepted ? &config.single_user : nullptr,
+                     .certificate_match = matched_by};
+    }
     case AuthConfig::Mode::kSingleUser: {
       // The user name is not secret; the password is compared in constant time either way.
       Verdict verdict =

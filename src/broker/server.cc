@@ -90,6 +90,18 @@ absl::StatusOr<RuntimeConfigPtr> BuildRuntimeConfig(const config::ServerOptions&
     route_auth->single_user.name = options.cluster.user;
     route_auth->single_user.password = options.cluster.password;
   }
+  if (options.cluster.tls.enabled) {
+    // The certificate takes the password's place (nats-server's isRouterAuthorized).
+    auth::RouteCertificateRule& rule = route_auth->route_certificate;
+    rule.map_user = options.cluster.tls.verify_and_map;
+    rule.check_known_urls = options.cluster.tls.verify_cert_and_check_known_urls;
+    rule.user = options.cluster.user;
+    for (const config::RouteUrl& url : options.cluster.routes) rule.known_hosts.push_back(url.host);
+    if (rule.enabled()) {
+      route_auth->mode = auth::AuthConfig::Mode::kRouteCertificate;
+      route_auth->single_user.name = options.cluster.user;
+    }
+  }
   route_auth->timeout = options.cluster.auth_timeout;
   runtime->route_auth = std::move(route_auth);
   if (options.cluster.permissions.has_value()) {
@@ -116,7 +128,8 @@ absl::StatusOr<RuntimeConfigPtr> BuildRuntimeConfig(const config::ServerOptions&
       facts.host = advertise;
     }
   }
-  facts.auth_required = runtime->route_auth->enabled();
+  // nats-server: whether a cluster user is configured (a certificate may stand in for it).
+  facts.auth_required = !options.cluster.user.empty();
   facts.tls_required = options.cluster.tls.enabled;
   facts.max_payload = options.max_payload;
   facts.headers = !options.no_header_support;

@@ -27,11 +27,16 @@ using tls::testing::Pki;
 constexpr std::string_view kRouteTlsErrorLog =
     R"(\[ERR\] 127\.0\.0\.1:[0-9]+ - rid:[0-9]+ - TLS route handshake error: )";
 
+// nats-server 2.9.10's words for a refused route: `[ERR] 127.0.0.1:PORT - rid:N -
+// authentication error`.
+constexpr std::string_view kRouteAuthErrorLog =
+    R"(\[ERR\] 127\.0\.0\.1:[0-9]+ - rid:[0-9]+ - authentication error$)";
+
 // Made once per test binary: one CA for the cluster, another for the intruder. Route
 // certificates serve as server and client certificates, so they carry no key usage limits.
 struct RouteCertificates {
   Pki pki;
-  Issued ca, other_ca, route, foreign_route;
+  Issued ca, other_ca, route, foreign_route, mapped_route;
   RouteCertificates() {
     ca = pki.MakeCa("ca");
     other_ca = pki.MakeCa("other-ca");
@@ -40,6 +45,10 @@ struct RouteCertificates {
     spec.sans = {"DNS:localhost", "IP:127.0.0.1"};
     route = pki.Issue("route", spec, "ca");
     foreign_route = pki.Issue("foreign-route", spec, "other-ca");
+    CertSpec mapped = spec;
+    mapped.common_name = "mapped-route";
+    mapped.sans = {"email:routes@acme.test", "DNS:localhost", "IP:127.0.0.1"};
+    mapped_route = pki.Issue("mapped-route", mapped, "ca");
   }
 };
 
@@ -48,11 +57,11 @@ const RouteCertificates& Certificates() {
   return *certificates;
 }
 
-std::string TlsBlock(const Issued& cert) {
+std::string TlsBlock(const Issued& cert, std::string_view extra = "") {
   return absl::StrFormat(
       "  tls {\n    cert_file: \"%s\"\n    key_file: \"%s\"\n    ca_file: \"%s\"\n"
-      "    timeout: 2\n  }\n",
-      cert.cert_file, cert.key_file, Certificates().ca.cert_file);
+      "    timeout: 2\n%s  }\n",
+      cert.cert_file, cert.key_file, Certificates().ca.cert_file, extra);
 }
 
 NodeConfig TlsNode(const Issued& cert, std::vector<std::string> routes = {}) {
@@ -119,6 +128,27 @@ TEST_F(RouteTlsTest, NodesWithoutTlsOrWithAForeignCertificateNeverJoin) {
   ASSERT_NO_FATAL_FAILURE(ExpectIsolated(1, 0));
   ASSERT_NO_FATAL_FAILURE(ExpectIsolated(2, 0));
   ASSERT_NO_FATAL_FAILURE(ExpectIsolated(2, 3));
+}
+
+// `cluster { tls { verify_and_map } }`: the peer's certificate must name the cluster user
+// (an email, DNS name or URI of it, or its subject); the certificate takes the password's
+// place, so the joining node's route URL carries no credentials. A node whose certificate,
+// from the same CA, names someone else never joins.
+TEST_F(RouteTlsTest, VerifyAndMapAdmitsOnlyCertificatesThatNameTheClusterUser) {
+  NodeConfig seed;
+  seed.auth = RouteAuth{"routes@acme.test", "Unused-route-pw-3kd9"};
+  seed.cluster_extra = TlsBlock(Certificates().mapped_route, "    verify_and_map: true\n");
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, seed));
+
+  NodeConfig mapped = TlsNode(Certificates().mapped_route, {RouteUrl(cluster_port(0), "", "")});
+  ASSERT_NO_FATAL_FAILURE(StartNode(1, mapped));
+  ASSERT_TRUE(AwaitMesh({0, 1}));
+
+  NodeConfig unmapped = TlsNode(Certificates().route, {RouteUrl(cluster_port(0), "", "")});
+  ASSERT_NO_FATAL_FAILURE(StartNode(2, unmapped));
+  ASSERT_TRUE(node(0).WaitForLog(kRouteAuthErrorLog, kInterestTimeout));
+  ASSERT_NO_FATAL_FAILURE(ExpectIsolated(2, 0));
+  ASSERT_NO_FATAL_FAILURE(ExpectIsolated(2, 1));
 }
 
 }  // namespace

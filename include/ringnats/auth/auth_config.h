@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "ringnats/auth/route_certificate.h"
 #include "ringnats/util/string_map.h"
 
 namespace ringnats::auth {
@@ -40,7 +41,8 @@ struct User {
 };
 
 struct AuthConfig {
-  enum class Mode : uint8_t { kNone, kToken, kSingleUser, kUsers };
+  // kRouteCertificate: routes only, the peer's certificate decides (route_certificate.h).
+  enum class Mode : uint8_t { kNone, kToken, kSingleUser, kUsers, kRouteCertificate };
   Mode mode = Mode::kNone;
   std::string token;         // kToken: plain text or bcrypt hash
   User single_user;          // kSingleUser
@@ -51,6 +53,7 @@ struct AuthConfig {
   // kUsers with tls { verify_and_map }: the client certificate names the user (see
   // certificate_user.h); CONNECT's user and password play no part.
   bool tls_map = false;
+  RouteCertificateRule route_certificate;  // kRouteCertificate
 
   // INFO's auth_required: on whenever auth is configured, except with no_auth_user.
   bool auth_required() const { return mode != Mode::kNone && no_auth_user.empty(); }

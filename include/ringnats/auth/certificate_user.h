@@ -11,16 +11,9 @@
 #include <vector>
 
 #include "ringnats/auth/auth_config.h"
+#include "ringnats/auth/certificate_identity.h"
 
 namespace ringnats::auth {
-
-// What a verified client certificate says about its holder.
-struct CertificateIdentity {
-  std::vector<std::string> emails;
-  std::vector<std::string> dns_names;
-  std::vector<std::string> uris;
-  std::string subject;  // RFC 2253: "CN=alice,OU=eng,O=Acme"
-};
 
 // Null when no user matches. `matched_by` (optional) says which part of the certificate
 // matched, as nats-server's debug line words it ("email found in cert", "SAN found in cert",
