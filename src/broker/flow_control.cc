@@ -23,7 +23,7 @@ constexpr int64_t kStallMinNs = 100'000'000;
 constexpr int64_t kStallMaxNs = 1'000'000'000;
 // Producers remembered per stalled consumer; beyond this a producer's stall simply runs out.
 constexpr size_t kMaxStalledProducersPerConsumer = 1024;
-// Bounds of the cross-worker credit (a quarter of max_pending between them).
+// Bounds of the cross-worker credit (a quarter of max_pending over the other workers).
 constexpr size_t kMinCreditBytes = 256 * 1024;
 constexpr size_t kMaxCreditBytes = 8u << 20;
 
@@ -157,7 +157,12 @@ void Worker::ReleaseExpiredStalls(int64_t now_ns) {
 }
 
 size_t Worker::CrossWorkerCreditBytes() const {
-  return std::clamp(static_cast<size_t>(options_->max_pending) / 4, kMinCreditBytes,
+  // A quarter of max_pending shared among the other workers: a consumer's worker may deliver
+  // what every other worker sent it at once, so with a whole quarter per pair, four workers
+  // could put three quarters on a consumer in one pass, from just under the stall threshold
+  // (half) to past max_pending, and close a consumer that was still reading.
+  const size_t others = std::max<size_t>(1, shared_.workers.size() - 1);
+  return std::clamp(static_cast<size_t>(options_->max_pending) / 4 / others, kMinCreditBytes,
                     kMaxCreditBytes);
 }
 
