@@ -58,19 +58,7 @@ class TlsConnection {
   bool Flush() {
     while (engine_.HasCiphertext()) {
       const size_t got = engine_.TakeCiphertext(out_, sizeof(out_));
-      size_t sent = 0;
-      while (sent < got) {
-        const ssize_t n = send(fd_, out_ + sent, got - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-          sent += static_cast<size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-          continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-          if (!Wait(POLLOUT, write_millis_)) return false;
-        } else {
-          return false;
-        }
-      }
+      if (!SendAll(fd_, out_, got, write_millis_, *listening_)) return false;
     }
     return true;
   }

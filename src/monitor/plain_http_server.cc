@@ -51,20 +51,7 @@ class BufferedSocketStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    size_t done = 0;
-    while (done < size) {
-      const ssize_t n = send(fd_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        done += static_cast<size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && is_writable()) {
-        continue;
-      } else {
-        return -1;
-      }
-    }
-    return static_cast<ssize_t>(size);
+    return SendAll(fd_, ptr, size, write_millis_, listening_) ? static_cast<ssize_t>(size) : -1;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {

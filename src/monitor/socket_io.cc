@@ -44,6 +44,24 @@ bool WaitReady(int fd, short events, int millis, const std::atomic<socket_t>& li
   return false;
 }
 
+bool SendAll(int fd, const char* data, size_t size, int write_millis,
+             const std::atomic<socket_t>& listening) {
+  size_t sent = 0;
+  while (sent < size) {
+    const ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!WaitReady(fd, POLLOUT, write_millis, listening)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string Address(int fd, bool peer) {
   sockaddr_storage address{};
   socklen_t length = sizeof(address);

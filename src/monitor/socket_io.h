@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cstddef>
 #include <ctime>
 #include <string>
 
@@ -24,6 +25,11 @@ int NextRequestWaitMillis(bool first_request, time_t keep_alive_seconds, int rea
 // once `listening` is INVALID_SOCKET (Stop was called). A wait to send is not cut short:
 // Stop lets answers in flight finish.
 bool WaitReady(int fd, short events, int millis, const std::atomic<socket_t>& listening);
+
+// Sends all `size` bytes on a non-blocking socket, waiting up to `write_millis` each time the
+// peer's window is full; false on a timeout or a socket error.
+bool SendAll(int fd, const char* data, size_t size, int write_millis,
+             const std::atomic<socket_t>& listening);
 
 // "127.0.0.1:54321" or "[::1]:54321", as Go prints an address; `peer` picks the remote end.
 std::string Address(int fd, bool peer);
