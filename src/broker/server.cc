@@ -334,12 +334,11 @@ void ReloadClusterName(SharedState& shared, const config::ClusterOptions& before
     log::Info("Cluster name updated to %s", after.name);
   }
   // Host and port cannot change on a reload (refused before this); routes are reported apart.
-  const bool same_block = before.name == after.name && before.advertise == after.advertise &&
-                          before.no_advertise == after.no_advertise &&
-                          before.connect_retries == after.connect_retries &&
-                          before.user == after.user && before.password == after.password &&
-                          before.auth_timeout == after.auth_timeout && before.tls == after.tls &&
-                          before.permissions == after.permissions;
+  config::ClusterOptions before_block = before;
+  config::ClusterOptions after_block = after;
+  before_block.routes.clear();
+  after_block.routes.clear();
+  const bool same_block = before_block == after_block;
   if (!same_block) log::Info("Reloaded: cluster");
 }
 

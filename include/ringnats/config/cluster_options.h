@@ -93,6 +93,8 @@ struct ClusterOptions {
 
   bool enabled() const { return port != 0; }
   bool auth_required() const { return !user.empty(); }
+
+  friend bool operator==(const ClusterOptions&, const ClusterOptions&) = default;
 };
 
 // nats-server's check of the advertised cluster address when the route listener starts
