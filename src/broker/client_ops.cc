@@ -228,6 +228,7 @@ void Worker::HandlePong(Session& session) {
 }
 
 void Worker::CheckTimers(Session& session, int64_t now_ns) {
+  if (CheckTlsFirstFallback(session, now_ns)) return;
   if (CheckTlsDeadline(session, now_ns)) return;
   if (session.auth_deadline_ns != 0 && now_ns >= session.auth_deadline_ns) {
     log::Debug("%s - Authentication Timeout", session.log_prefix);

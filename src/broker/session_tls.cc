@@ -49,6 +49,35 @@ void Worker::StartClientTls(Session& session) {
   StartSessionTls(session, tls::Engine::NewServer(config_->tls.clients), options_->tls.timeout);
 }
 
+void Worker::AwaitTlsFirstClient(Session& session, absl::Duration fallback) {
+  session.tls_first_fallback_ns = now_ns_ + absl::ToInt64Nanoseconds(fallback);
+  ScheduleTimer(session.tls_first_fallback_ns);
+  // Either way a handshake follows, and the auth timer starts after it.
+  if (session.auth_deadline_ns != 0) {
+    session.auth_deadline_ns = 0;
+    session.auth_timer_after_tls = true;
+  }
+}
+
+// As nats-server 2.10, the bytes are not looked at: a client that is not really starting
+// TLS fails the handshake, not this choice.
+void Worker::BeginTlsFirst(Session& session, std::string_view first_bytes) {
+  session.tls_first_fallback_ns = 0;
+  StartClientTls(session);
+  if (session.closing) return;
+  SendClientInfo(session);  // inside TLS, once the handshake is done
+  loop_.ReceiveAsTls(session.conn, first_bytes);
+}
+
+bool Worker::CheckTlsFirstFallback(Session& session, int64_t now_ns) {
+  if (session.tls_first_fallback_ns == 0 || now_ns < session.tls_first_fallback_ns) return false;
+  session.tls_first_fallback_ns = 0;
+  log::Debug("%s - TLS handshake first: nothing received, INFO in plaintext", session.log_prefix);
+  SendClientInfo(session);
+  StartClientTls(session);
+  return true;
+}
+
 void Worker::StartRouteTls(Session& session, std::string_view dialled_host) {
   const bool solicited = !dialled_host.empty();
   log::Debug("%s - Starting TLS route %s handshake", session.log_prefix,

@@ -137,15 +137,21 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   // it; nats-server 2.10's handshake_first has the handshake first and INFO inside it.
   const bool tls = config_->tls.clients != nullptr;
   const bool tls_first = tls && options_->tls.handshake_first;
+  if (tls_first && options_->tls.handshake_first_fallback > absl::ZeroDuration()) {
+    // nats-server counts the connection before it waits to see which kind of client it is.
+    if (open > options_->max_connections) {
+      log::Error("%s - maximum connections exceeded", s.log_prefix);
+      CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
+      return;
+    }
+    AwaitTlsFirstClient(s, options_->tls.handshake_first_fallback);
+    return;
+  }
   if (tls_first) {
     StartClientTls(s);
     if (s.closing) return;
   }
-  std::string info = config_->info_prefix;
-  if (shared_.cluster != nullptr) route_protocol_.RefreshClientInfo();
-  AppendInfoClientFields(&info, s.client_id, s.peer_ip, /*lame_duck=*/false,
-                         route_protocol_.client_info_fields());
-  Write(s, info);
+  SendClientInfo(s);
   if (open > options_->max_connections) {
     log::Error("%s - maximum connections exceeded", s.log_prefix);
     CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
@@ -154,9 +160,21 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
   if (tls && !tls_first) StartClientTls(s);
 }
 
+void Worker::SendClientInfo(Session& session) {
+  std::string info = config_->info_prefix;
+  if (shared_.cluster != nullptr) route_protocol_.RefreshClientInfo();
+  AppendInfoClientFields(&info, session.client_id, session.peer_ip, /*lame_duck=*/false,
+                         route_protocol_.client_info_fields());
+  Write(session, info);
+}
+
 void Worker::OnReceived(ring::ConnId id, std::string_view data) {
   Session* session = Find(id);
   if (session == nullptr || session->closing) return;
+  if (session->tls_first_fallback_ns != 0) {
+    BeginTlsFirst(*session, data);
+    return;
+  }
   ProcessInput(*session, data);  // input.cc picks the client or the route protocol
 }
 
@@ -351,6 +369,9 @@ void Worker::OnTick(int64_t now_ns) {
     next_due = std::min(next_due, session->next_ping_ns);
     if (session->auth_deadline_ns != 0) next_due = std::min(next_due, session->auth_deadline_ns);
     if (session->tls_deadline_ns != 0) next_due = std::min(next_due, session->tls_deadline_ns);
+    if (session->tls_first_fallback_ns != 0) {
+      next_due = std::min(next_due, session->tls_first_fallback_ns);
+    }
   }
   next_timer_due_ns_ = next_due;
 }

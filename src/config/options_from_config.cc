@@ -342,15 +342,6 @@ absl::Status ValidateForStart(const ServerOptions& o) {
         "configuration",
         o.authorization.no_auth_user));
   }
-  // TODO(issue 12): each refusal goes when RunServer serves that listener with TLS (the
-  // contexts are checked above, so a bad certificate is still reported as nats-server reports
-  // it). Until then a server told to require TLS must not start in plaintext.
-  if (o.tls.enabled && o.tls.handshake_first &&
-      o.tls.handshake_first_fallback > absl::ZeroDuration()) {
-    return absl::UnimplementedError(
-        "handshake_first with a fallback to plaintext INFO (\"auto\" or a duration) is not "
-        "supported by ringnats yet");
-  }
   return absl::OkStatus();
 }
 

@@ -1089,6 +1089,14 @@ void EventLoop::StartTls(ConnId id, tls::Engine engine) {
   }
 }
 
+void EventLoop::ReceiveAsTls(ConnId id, std::string_view ciphertext) {
+  RN_DCHECK_ON_OWNER(*this);
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->tls == nullptr || conn->closing || ciphertext.empty()) return;
+  conn->tls->Receive(ciphertext);
+  impl_->TlsProgress(id.slot);
+}
+
 bool EventLoop::LocalAddress(ConnId id, sockaddr_storage* address) const {
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || conn->fd < 0) return false;

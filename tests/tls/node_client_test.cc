@@ -34,12 +34,14 @@ class NodeClientTest : public TlsTest {
     }
   }
 
-  NodeRun Run(const std::string& ca, const KeyPair* client = nullptr) {
+  NodeRun Run(const std::string& ca, const KeyPair* client = nullptr,
+              bool handshake_first = false) {
     std::string command = absl::StrFormat("bash '%s' --url 'tls://127.0.0.1:%d' --ca '%s'",
                                           RINGNATS_TLS_NODE_RUNNER, port(), ca);
     if (client != nullptr) {
       command += absl::StrFormat(" --cert '%s' --key '%s'", client->cert, client->key);
     }
+    if (handshake_first) command += " --handshake-first";
     NodeRun run;
     std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
     if (pipe == nullptr) {
@@ -104,6 +106,26 @@ TEST_F(NodeClientTest, ServerFromAnotherCaRefused) {
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_EQ(run.result.value("ok", true), false) << run.output;
   EXPECT_EQ(run.result.value("code", ""), "UNABLE_TO_VERIFY_LEAF_SIGNATURE") << run.output;
+}
+
+// nats-server 2.10's handshake_first (ringnats only; 2.9 refuses the key): nats.js with
+// handshakeFirst against `true`, then with and without it through one port with the fallback.
+TEST_F(NodeClientTest, HandshakeFirst) {
+  if (reference()) GTEST_SKIP() << "nats-server 2.9 does not know handshake_first";
+  struct Case {
+    const char* setting;
+    bool client_first;
+  };
+  for (const Case& c : {Case{"true", true}, Case{"\"auto\"", true}, Case{"\"auto\"", false}}) {
+    SCOPED_TRACE(absl::StrFormat("handshake_first: %s, client handshakeFirst: %v", c.setting,
+                                 c.client_first));
+    ASSERT_NO_FATAL_FAILURE(StartServer(
+        TlsBlock(certs().server_ecdsa, absl::StrFormat("  handshake_first: %s\n", c.setting))));
+    NodeRun run = Run(certs().ca, nullptr, c.client_first);
+    if (run.exit_code == 77) GTEST_SKIP() << run.output;
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.result.value("reply", ""), "echo:hello") << run.output;
+  }
 }
 
 }  // namespace

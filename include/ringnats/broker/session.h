@@ -82,6 +82,10 @@ struct Session {
   bool tls = false;
   int64_t tls_deadline_ns = 0;
   bool auth_timer_after_tls = false;
+  // handshake_first with a fallback: until this time (0: not waiting) the session waits to
+  // see whether the client starts TLS. Any byte it sends starts the handshake; silence gets
+  // INFO in plaintext and the usual upgrade, as in nats-server 2.10.
+  int64_t tls_first_fallback_ns = 0;
   std::string tls_version;  // "1.3" and nats-server's suite name, for /connz
   std::string tls_cipher_suite;
   // Who the client's verified certificate names (verify / verify_and_map); unset without one.

@@ -225,6 +225,11 @@ class Worker final : public ring::LoopHandler {
   // session_tls.cc
   // After the plaintext INFO: the client speaks TLS from here on.
   void StartClientTls(Session& session);
+  // handshake_first with a fallback: the first bytes decide (session_tls.cc).
+  void AwaitTlsFirstClient(Session& session, absl::Duration fallback);
+  void BeginTlsFirst(Session& session, std::string_view first_bytes);
+  bool CheckTlsFirstFallback(Session& session, int64_t now_ns);
+  void SendClientInfo(Session& session);
   // A route's TLS, before anything is written: the client side when we dialled
   // `dialled_host` (the name or IP its certificate must match), the server side when empty.
   void StartRouteTls(Session& session, std::string_view dialled_host);

@@ -188,6 +188,10 @@ class EventLoop {
   // decrypted before OnReceived. outbound() is then the plaintext side; its pending_bytes()
   // counts what is not encrypted yet (at most max_buffered_ciphertext more is in flight).
   void StartTls(ConnId id, tls::Engine engine);
+  // After StartTls: `ciphertext` is what OnReceived handed the handler before TLS started
+  // (a TLS-first client's hello that arrived while the handler waited to see whether one
+  // would); the engine takes it as if just received.
+  void ReceiveAsTls(ConnId id, std::string_view ciphertext);
   // The connection's own address (getsockname); false once it is closed.
   bool LocalAddress(ConnId id, sockaddr_storage* address) const;
   // The connection's engine; null without TLS, or while its handshake step is on the pool.

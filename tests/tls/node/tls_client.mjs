@@ -4,6 +4,8 @@
 // when the round trip worked, 2 when the connect or the request failed (the line says why).
 //
 //   node tls_client.mjs --url tls://127.0.0.1:4222 --ca ca.pem [--cert c.pem --key k.pem]
+//                       [--handshake-first]   (start TLS before INFO: a 2.10 server's tls
+//                                              { handshake_first })
 
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     ca: { type: 'string' },
     cert: { type: 'string' },
     key: { type: 'string' },
+    'handshake-first': { type: 'boolean' },
   },
 });
 
@@ -26,6 +29,7 @@ const tls = {};
 if (values.ca) tls.caFile = values.ca;
 if (values.cert) tls.certFile = values.cert;
 if (values.key) tls.keyFile = values.key;
+if (values['handshake-first']) tls.handshakeFirst = true;
 
 let nc;
 try {
