@@ -139,6 +139,7 @@ struct EventLoop::Impl {
   size_t buf_ring_bytes = 0;
   char* buffers = nullptr;
   unsigned buffers_out = 0;  // buffers handed to us and not yet returned
+  unsigned cheap_signs_left = 0;  // this iteration's (LoopSettings::cheap_signs_per_iteration)
 
   ChunkPool chunk_pool;
   std::vector<std::unique_ptr<Conn>> conns;
@@ -712,12 +713,16 @@ struct EventLoop::Impl {
     tls::Engine* engine = layer.engine();
     if (engine == nullptr || conn.closing) return;
     if (engine->handshaking() && engine->HasInput()) {
-      if (engine->WillSign() && settings.handshake_pool != nullptr) {
+      if (engine->WillSign() && settings.handshake_pool != nullptr &&
+          !(engine->cheap_signature() && cheap_signs_left > 0)) {
         Offload(slot);
         return;
       }
       // One step takes every flight that has arrived.
-      engine->Advance();
+      if (engine->Advance().signed_with_private_key) {
+        ++stats->tls_handshake_signs_inline;
+        if (settings.handshake_pool != nullptr) --cheap_signs_left;
+      }
     }
     FlushTlsOutput(slot);
     if (engine->failed()) {
@@ -904,6 +909,7 @@ void EventLoop::Run(LoopHandler& handler) {
   bool& stopping = s.stopping;
   while (true) {
     ++stats_.iterations;
+    s.cheap_signs_left = s.settings.cheap_signs_per_iteration;
     handler.OnWake();
     s.ProcessCompletions(handler);
     mailbox_.RunAll();

@@ -311,6 +311,14 @@ absl::StatusOr<std::shared_ptr<const ServerContext>> ServerContext::Create(
   return std::shared_ptr<const ServerContext>(new ServerContext(settings, ctx.release()));
 }
 
+ServerContext::ServerContext(ServerSettings settings, SSL_CTX* ctx)
+    : settings_(std::move(settings)), ctx_(ctx), cheap_signature_(false) {
+  if (EVP_PKEY* key = SSL_CTX_get0_privatekey(ctx_); key != nullptr) {
+    const int type = EVP_PKEY_get_base_id(key);
+    cheap_signature_ = type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448;
+  }
+}
+
 std::string ServerContext::CertificateDigest() const {
   X509* certificate = SSL_CTX_get0_certificate(ctx_);
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -241,7 +241,9 @@ absl::StatusOr<Engine> Engine::NewServer(std::shared_ptr<const ServerContext> co
   impl->ssl = SSL_new(context->native());
   if (impl->ssl == nullptr) return absl::ResourceExhaustedError("SSL_new failed");
   SSL_set_accept_state(impl->ssl);
-  return Engine(std::move(impl), /*is_server=*/true);
+  Engine engine(std::move(impl), /*is_server=*/true);
+  engine.cheap_signature_ = context->cheap_signature();
+  return engine;
 }
 
 absl::StatusOr<Engine> Engine::NewClient(std::shared_ptr<const ClientContext> context,

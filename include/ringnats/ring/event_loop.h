@@ -9,7 +9,8 @@
 // TLS is a layer of the connection here, not of the protocol above: after StartTls the loop
 // feeds what it receives to the connection's tls::Engine and hands the handler plaintext, and
 // encrypts the handler's outbound bytes when it flushes them. A server handshake's
-// private-key step runs on the shared handshake pool (LoopSettings), never on the ring.
+// private-key step runs on the shared handshake pool (LoopSettings), except a few cheap
+// (ECDSA, EdDSA) ones per iteration.
 //
 // Owned by one worker thread: create it on that thread and call everything except the
 // members marked "any thread" only from there. Connection I/O state never leaves it.
@@ -114,6 +115,12 @@ struct LoopSettings {
   // Where server handshakes sign (shared by every loop; must outlive them all). Null: on the
   // ring itself.
   tls::HandshakePool* handshake_pool = nullptr;
+  // With a pool: how many cheap signing steps (ServerContext::cheap_signature, about 0.1-0.2
+  // ms each with the key exchange) a loop iteration runs on the ring before the rest of that
+  // iteration's go to the pool. One connect's signature inline saves two thread wake-ups; the
+  // bound keeps an ECDSA connect storm from delaying the ring's other connections by more
+  // than this many steps per iteration.
+  unsigned cheap_signs_per_iteration = 2;
 };
 
 struct LoopStats {
@@ -125,6 +132,7 @@ struct LoopStats {
   uint64_t doorbells_sent = 0;
   uint64_t doorbells_skipped = 0;
   uint64_t tls_handshake_steps_offloaded = 0;
+  uint64_t tls_handshake_signs_inline = 0;  // signing steps run on the ring itself
 };
 
 class EventLoop {

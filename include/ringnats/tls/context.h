@@ -69,12 +69,15 @@ class ServerContext {
   std::string CertificateDigest() const;
   // For Engine only: never modify it.
   SSL_CTX* native() const { return ctx_; }
+  // The key signs in tens of microseconds (ECDSA, EdDSA), not milliseconds (RSA): a ring may
+  // sign a few handshakes itself rather than pay two thread hand-offs to the handshake pool.
+  bool cheap_signature() const { return cheap_signature_; }
 
  private:
-  ServerContext(ServerSettings settings, SSL_CTX* ctx)
-      : settings_(std::move(settings)), ctx_(ctx) {}
+  ServerContext(ServerSettings settings, SSL_CTX* ctx);
   ServerSettings settings_;
   SSL_CTX* ctx_;
+  bool cheap_signature_;
 };
 
 class ClientContext {

@@ -24,12 +24,11 @@
 // flight that has arrived and writes at most our next flight, so it performs at most one
 // private-key operation (the signature in CertificateVerify or ServerKeyExchange, or an RSA
 // key-exchange decryption). WillSign() says whether the next Advance may sign; the Step it
-// returns says whether it did (time it with ThreadCpuTime() for a CPU budget). A ring bounds
-// handshake CPU per loop iteration by queueing engines whose handshaking() && HasInput() &&
-// WillSign() and advancing at most N of them (or until a ThreadCpuTime() budget is spent) per
-// iteration, while advancing all other handshake steps (cheap: Finished checks, session tickets) at
-// once. A client cannot send application data before it has our signed flight, so a deferred engine
-// holds at most the peer's hello.
+// returns says whether it did. The ring (ring/event_loop.cc) hands a step that may sign to
+// the handshake pool, except a few per loop iteration whose key signs cheaply
+// (cheap_signature(): ECDSA, EdDSA), and advances all other handshake steps (cheap: Finished
+// checks, session tickets) at once. A client cannot send application data before it has our
+// signed flight, so an engine waiting for the pool holds at most the peer's hello.
 //
 // Memory bounds (the caller pulls):
 //   - ciphertext fed and not yet decrypted: what the caller fed. While handshaking it is
@@ -160,6 +159,8 @@ class Engine {
   bool is_server() const { return is_server_; }
   // True while the next Advance() may sign (a server that has not sent its flight yet).
   bool WillSign() const;
+  // Its context's key signs cheaply (ServerContext::cheap_signature).
+  bool cheap_signature() const { return cheap_signature_; }
   // Go's wording where nats-server logs one ("tls: client didn't provide a certificate",
   // "remote error: tls: bad certificate", "EOF", ...), else OpenSSL's reason. Empty unless
   // failed().
@@ -191,6 +192,7 @@ class Engine {
 
   std::unique_ptr<Impl> impl_;
   bool is_server_ = false;
+  bool cheap_signature_ = false;
   State state_ = State::kHandshaking;
   ErrorKind error_kind_ = ErrorKind::kNone;
   std::string error_;

@@ -27,19 +27,24 @@ using tls::testing::Pki;
 
 struct Contexts {
   Pki pki;
-  std::shared_ptr<const tls::ServerContext> server;
+  std::shared_ptr<const tls::ServerContext> server;  // RSA: the expensive signature
+  std::shared_ptr<const tls::ServerContext> ecdsa_server;
   std::shared_ptr<const tls::ClientContext> client;
-  Contexts() {
-    const Issued ca = pki.MakeCa("ca");
+  std::shared_ptr<const tls::ServerContext> Server(const char* name, KeyType key) {
     CertSpec spec;
     spec.common_name = "localhost";
     spec.sans = {"DNS:localhost", "IP:127.0.0.1"};
-    spec.key = KeyType::kRsa2048;  // the expensive signature, to exercise the pool
-    const Issued server = pki.Issue("server", spec, "ca");
+    spec.key = key;
+    const Issued issued = pki.Issue(name, spec, "ca");
     tls::ServerSettings server_settings;
-    server_settings.cert_file = server.cert_file;
-    server_settings.key_file = server.key_file;
-    this->server = *tls::ServerContext::Create(server_settings);
+    server_settings.cert_file = issued.cert_file;
+    server_settings.key_file = issued.key_file;
+    return *tls::ServerContext::Create(server_settings);
+  }
+  Contexts() {
+    const Issued ca = pki.MakeCa("ca");
+    server = Server("server", KeyType::kRsa2048);
+    ecdsa_server = Server("ecdsa-server", KeyType::kEcdsaP256);
     tls::ClientSettings client_settings;
     client_settings.ca_file = ca.cert_file;
     this->client = *tls::ClientContext::Create(client_settings);
@@ -54,19 +59,22 @@ Contexts& SharedContexts() {
 // A loop with a listener and a handshake pool, and one TLS connection it made to itself.
 class TlsLoop {
  public:
-  TlsLoop() : pool_(1) {
+  explicit TlsLoop(unsigned cheap_signs_per_iteration = LoopSettings().cheap_signs_per_iteration)
+      : pool_(1) {
     absl::StatusOr<BoundListener> bound = ListenReusePort("127.0.0.1", 0, 16);
     EXPECT_TRUE(bound.ok());
     port_ = bound->port;
     LoopSettings settings;
     settings.listen_fd = bound->fd;
     settings.handshake_pool = &pool_;
+    settings.cheap_signs_per_iteration = cheap_signs_per_iteration;
     loop_ = std::make_unique<LoopThread>(settings);
   }
   ~TlsLoop() { loop_->Stop(); }  // before the pool goes: its jobs post to the loop
 
-  // Connects the loop to itself and starts TLS on both ends; true once both are established.
-  bool ConnectBothEnds() {
+  // Connects the loop to itself and starts TLS on both ends (the server end with `server`,
+  // RSA by default); true once both are established.
+  bool ConnectBothEnds(std::shared_ptr<const tls::ServerContext> server = SharedContexts().server) {
     if (!loop_->OnLoop([&](EventLoop& loop) { return loop.Connect(Loopback(port_), 1); }).ok()) {
       return false;
     }
@@ -77,7 +85,7 @@ class TlsLoop {
     server_ = accepted->id;
     // One task: the server end speaks TLS before the client's hello can reach it.
     loop_->OnLoop([&](EventLoop& loop) {
-      loop.StartTls(server_, *tls::Engine::NewServer(SharedContexts().server));
+      loop.StartTls(server_, *tls::Engine::NewServer(server));
       loop.StartTls(client_, *tls::Engine::NewClient(SharedContexts().client, "localhost"));
       return 0;
     });
@@ -91,6 +99,10 @@ class TlsLoop {
       loop.OutboundToSend(id).Append(bytes);
       return 0;
     });
+  }
+
+  LoopStats Stats() {
+    return loop_->OnLoop([](EventLoop& loop) { return loop.stats(); });
   }
 
   RecordingHandler& handler() { return loop_->handler; }
@@ -132,14 +144,33 @@ TEST(TlsLayerTest, BothEndsEstablishAndCarryMegabytesBothWays) {
   const std::string down = Pattern(3 << 19, 'k');
   t.Send(t.server(), down);
   EXPECT_TRUE(SameBytes(t.handler().WaitBytes(t.client(), down.size()), down));
-  const uint64_t offloaded =
-      t.loop().OnLoop([](EventLoop& loop) { return loop.stats().tls_handshake_steps_offloaded; });
-  EXPECT_GE(offloaded, 1u);  // the server's signature ran on the pool
+  const LoopStats stats = t.Stats();
+  EXPECT_EQ(stats.tls_handshake_steps_offloaded, 1u);  // the RSA signature ran on the pool
+  EXPECT_EQ(stats.tls_handshake_signs_inline, 0u);
   const std::string version = t.loop().OnLoop([&](EventLoop& loop) {
     const tls::Engine* engine = loop.tls_engine(t.server());
     return engine == nullptr ? std::string("none") : engine->version_name();
   });
   EXPECT_EQ(version, "1.3");
+}
+
+// An ECDSA signature costs less than the two thread hand-offs to the pool: the ring signs a
+// few per iteration itself; with no budget it goes to the pool like RSA.
+TEST(TlsLayerTest, CheapSignatureOnTheRingWithinItsBudget) {
+  {
+    TlsLoop t;
+    ASSERT_TRUE(t.ConnectBothEnds(SharedContexts().ecdsa_server));
+    const LoopStats stats = t.Stats();
+    EXPECT_EQ(stats.tls_handshake_signs_inline, 1u);
+    EXPECT_EQ(stats.tls_handshake_steps_offloaded, 0u);
+  }
+  {
+    TlsLoop t(/*cheap_signs_per_iteration=*/0);
+    ASSERT_TRUE(t.ConnectBothEnds(SharedContexts().ecdsa_server));
+    const LoopStats stats = t.Stats();
+    EXPECT_EQ(stats.tls_handshake_signs_inline, 0u);
+    EXPECT_EQ(stats.tls_handshake_steps_offloaded, 1u);
+  }
 }
 
 TEST(TlsLayerTest, PausedReadingHoldsPlaintextUntilResumed) {
