@@ -251,12 +251,19 @@ void Worker::CheckTimers(Session& session, int64_t now_ns) {
       Write(session, "PING\r\n");
     }
   }
+  CheckWriteDeadline(session, now_ns);
+}
+
+void Worker::CheckWriteDeadline(Session& session, int64_t now_ns) {
   const int64_t blocked = loop_.FlushUnderWayFor(session.conn, now_ns);
   if (blocked > absl::ToInt64Nanoseconds(options_->write_deadline)) {
     WorkerCounters::Add(counters_.slow_consumers, 1);
-    log::Info("%s - Slow Consumer Detected: WriteDeadline of %s exceeded with %d total bytes.",
-              session.log_prefix, absl::FormatDuration(options_->write_deadline),
-              loop_.outbound(session.conn).pending_bytes());
+    const ring::OutboundBuffer& out = loop_.outbound(session.conn);
+    log::Info(
+        "%s - Slow Consumer Detected: WriteDeadline of %s exceeded with %d chunks of %d total "
+        "bytes.",
+        session.log_prefix, absl::FormatDuration(options_->write_deadline), out.ChunkCount(),
+        out.pending_bytes());
     Close(session, CloseReason::kSlowConsumerWriteDeadline);
   }
 }

@@ -360,8 +360,17 @@ void Worker::OnTick(int64_t now_ns) {
   // Results of subscriptions that went away are freed, not kept until evicted.
   match_cache_.Trim();
   PublishMatchStats();
-  // Nothing is due and no send can be past its write deadline: skip the scan.
-  if (now_ns < next_timer_due_ns_ && loop_.sends_in_flight() == 0) return;
+  if (now_ns < next_timer_due_ns_) {
+    // No session timer is due: only a send under way can pass its write deadline, so look
+    // at those, not at every session (tens of thousands of idle ones cost milliseconds).
+    if (loop_.sends_in_flight() == 0) return;
+    loop_.ConnsSending(&sending_scratch_);
+    for (ring::ConnId id : sending_scratch_) {
+      Session* session = Find(id);
+      if (session != nullptr && !session->closing) CheckWriteDeadline(*session, now_ns);
+    }
+    return;
+  }
   int64_t next_due = INT64_MAX;
   for (auto& session : sessions_) {
     if (session == nullptr || session->closing) continue;

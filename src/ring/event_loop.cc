@@ -89,6 +89,7 @@ struct Conn {
   bool recv_one_shot = false;
   bool hangup_armed = false;  // a poll for the peer's FIN while reading is paused
   bool send_in_flight = false;
+  uint32_t sending_index = 0;  // its place in Impl::sending while send_in_flight
   bool send_scheduled = false;
   bool closing = false;
   bool flush_before_close = false;
@@ -155,7 +156,9 @@ struct EventLoop::Impl {
   bool running = false;               // Run has armed the listeners
   bool stopping = false;              // Run is closing everything
   size_t live_conns = 0;
-  size_t sends_in_flight = 0;
+  // Slots with a send submitted and not completed: the only ones a write deadline can pass
+  // on, so a timer tick looks at these, not at every connection.
+  std::vector<uint32_t> sending;
 
   std::atomic<bool> stop_requested{false};
   // Doorbell de-duplication, shared with the other workers: true while this loop is (about
@@ -436,7 +439,8 @@ struct EventLoop::Impl {
     io_uring_prep_sendmsg(sqe, conn.fd, &conn.msg, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, Pack(Tag::kSend, slot, conn.generation));
     conn.send_in_flight = true;
-    ++sends_in_flight;
+    conn.sending_index = static_cast<uint32_t>(sending.size());
+    sending.push_back(slot);
     if (conn.flush_remaining == 0) {
       conn.flush_remaining = conn.out.pending_bytes();
       conn.flush_started_ns = MonotonicNowNs();
@@ -572,7 +576,11 @@ struct EventLoop::Impl {
     const uint32_t slot = SlotOf(cqe.user_data);
     Conn& conn = *conns[slot];
     conn.send_in_flight = false;
-    --sends_in_flight;
+    RN_DCHECK(conn.sending_index < sending.size() && sending[conn.sending_index] == slot);
+    const uint32_t moved = sending.back();
+    sending[conn.sending_index] = moved;
+    conns[moved]->sending_index = conn.sending_index;
+    sending.pop_back();
     if (conn.discard_output) {
       conn.discard_output = false;
       conn.out.Clear();
@@ -1160,7 +1168,12 @@ void EventLoop::ResumeReceive(ConnId id) {
 }
 
 size_t EventLoop::sends_in_flight() const {
-  return impl_->sends_in_flight;
+  return impl_->sending.size();
+}
+
+void EventLoop::ConnsSending(std::vector<ConnId>* out) const {
+  out->clear();
+  for (uint32_t slot : impl_->sending) out->push_back(ConnId{slot, impl_->conns[slot]->generation});
 }
 
 int64_t EventLoop::FlushUnderWayFor(ConnId id, int64_t now_ns) const {

@@ -67,6 +67,14 @@ size_t OutboundBuffer::FillIovecs(iovec* iov, size_t max) const {
   return count;
 }
 
+size_t OutboundBuffer::ChunkCount() const {
+  size_t count = 0;
+  for (const OutboundChunk* chunk = head_; chunk != nullptr; chunk = chunk->next) {
+    if (chunk->end != chunk->begin) ++count;
+  }
+  return count;
+}
+
 void OutboundBuffer::Consume(size_t n) {
   pending_ -= n;
   while (n > 0) {

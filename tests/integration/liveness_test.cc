@@ -31,48 +31,75 @@ TEST_F(LivenessTest, PeerThatNeverAnswersPingsIsStale) {
   EXPECT_TRUE(ServerStillWorks());
 }
 
-TEST_F(LivenessTest, SlowConsumerIsClosedOthersKeepWorking) {
+// A subscriber to "flood" that stops reading (with a small receive buffer, so the server's
+// output to it backs up quickly), a bystander subscribed to "other", and a publisher.
+class SlowConsumerTest : public LivenessTest {
+ protected:
+  void ConnectClients() {
+    slow_ = Client(kQuietConnect, {.receive_buffer = 4096});
+    bystander_ = Client();
+    pub_ = Client();
+    ASSERT_TRUE(slow_ && bystander_ && pub_);
+    ASSERT_TRUE(slow_->Send("SUB flood 1\r\n"));
+    ASSERT_TRUE(bystander_->Send("SUB other 1\r\n"));
+    ASSERT_TRUE(slow_->Ping());
+    ASSERT_TRUE(bystander_->Ping());
+  }
+
+  // Publishes `count` messages of `size` bytes to "flood", eight per write.
+  void Flood(int count, size_t size) {
+    const std::string message =
+        absl::StrFormat("PUB flood %d\r\n", size) + std::string(size, 'f') + "\r\n";
+    std::string eight;
+    for (int i = 0; i < 8; ++i) eight += message;
+    for (int i = 0; i < count / 8; ++i) {
+      ASSERT_TRUE(pub_->Send(eight, milliseconds(30000))) << "write " << i;
+    }
+    ASSERT_TRUE(pub_->Ping(milliseconds(30000)));
+    flooded_ = static_cast<size_t>(count / 8 * 8) * message.size();
+  }
+
+  // The slow subscriber is closed without having been sent everything, and the publisher
+  // and the bystander go on as before.
+  void ExpectOnlyTheSlowOneClosed() {
+    size_t received = 0;
+    EXPECT_TRUE(slow_->DrainUntilClosed(&received, milliseconds(30000)));
+    EXPECT_LT(received, flooded_);
+    ASSERT_TRUE(pub_->Send("PUB other 5\r\nafter\r\n"));
+    ASSERT_TRUE(pub_->Ping());
+    EXPECT_TRUE(bystander_->Expect("MSG other 1 5\r\nafter\r\n"));
+    EXPECT_TRUE(bystander_->Ping());
+    EXPECT_TRUE(ServerStillWorks());
+  }
+
+ private:
+  std::unique_ptr<RawClient> slow_, bystander_, pub_;
+  size_t flooded_ = 0;
+};
+
+TEST_F(SlowConsumerTest, PastMaxPendingClosedOthersKeepWorking) {
   // Big messages relative to max_pending: nats-server stalls a fast producer while the
   // consumer's queue is between half and all of max_pending (up to 1 s per message), so
   // few large messages cross that band quickly.
   ASSERT_NO_FATAL_FAILURE(
       StartServer("max_payload: 32768\nmax_pending: 65536\nwrite_deadline: \"2s\"\n"));
-  // A subscriber that stops reading, with a small receive buffer so the server's outbound
-  // queue fills quickly.
-  auto slow = Client(kQuietConnect, {.receive_buffer = 4096});
-  auto bystander = Client();
-  auto pub = Client();
-  ASSERT_TRUE(slow && bystander && pub);
-  ASSERT_TRUE(slow->Send("SUB flood 1\r\n"));
-  ASSERT_TRUE(bystander->Send("SUB other 1\r\n"));
-  ASSERT_TRUE(slow->Ping());
-  ASSERT_TRUE(bystander->Ping());
-
+  ASSERT_NO_FATAL_FAILURE(ConnectClients());
   // 16 MB: far beyond max_pending plus any socket buffering on loopback.
-  constexpr int kMessages = 560;
-  constexpr int kPerChunk = 8;
-  const std::string message = "PUB flood 30000\r\n" + std::string(30000, 'f') + "\r\n";
-  std::string chunk;
-  for (int i = 0; i < kPerChunk; ++i) {
-    chunk += message;
-  }
-  for (int i = 0; i < kMessages / kPerChunk; ++i) {
-    ASSERT_TRUE(pub->Send(chunk, milliseconds(30000))) << "chunk " << i;
-  }
-  ASSERT_TRUE(pub->Ping(milliseconds(30000)));
+  ASSERT_NO_FATAL_FAILURE(Flood(560, 30000));
   EXPECT_TRUE(server().WaitForLog("Slow Consumer Detected"));
+  ExpectOnlyTheSlowOneClosed();
+}
 
-  // The slow subscriber was disconnected without being sent everything.
-  size_t received = 0;
-  EXPECT_TRUE(slow->DrainUntilClosed(&received, milliseconds(30000)));
-  EXPECT_LT(received, kMessages * message.size());
-
-  // The publisher and the bystander were not affected.
-  ASSERT_TRUE(pub->Send("PUB other 5\r\nafter\r\n"));
-  ASSERT_TRUE(pub->Ping());
-  EXPECT_TRUE(bystander->Expect("MSG other 1 5\r\nafter\r\n"));
-  EXPECT_TRUE(bystander->Ping());
-  EXPECT_TRUE(ServerStillWorks());
+TEST_F(SlowConsumerTest, PastTheWriteDeadlineClosedOthersKeepWorking) {
+  // max_pending (64 MB by default) far above what is sent: only the write deadline can close
+  // the reader, once a send to it has been blocked for longer than that.
+  ASSERT_NO_FATAL_FAILURE(StartServer("write_deadline: \"500ms\"\n"));
+  ASSERT_NO_FATAL_FAILURE(ConnectClients());
+  // 8 MB: more than loopback's socket buffers hold (4 MB at most), an eighth of max_pending.
+  ASSERT_NO_FATAL_FAILURE(Flood(256, 32768));
+  EXPECT_TRUE(server().WaitForLog(
+      R"(Slow Consumer Detected: WriteDeadline of 500ms exceeded with \d+ chunks of \d+ total bytes\.)"));
+  ExpectOnlyTheSlowOneClosed();
 }
 
 TEST_F(LivenessTest, ClientThatNeverSpeaksDoesNotBlockOthers) {

@@ -221,6 +221,7 @@ class Worker final : public ring::LoopHandler {
   void CloseForLameDuck(int64_t now_ns);
 
   void CheckTimers(Session& session, int64_t now_ns);
+  void CheckWriteDeadline(Session& session, int64_t now_ns);
 
   // session_tls.cc
   // After the plaintext INFO: the client speaks TLS from here on.
@@ -288,6 +289,7 @@ class Worker final : public ring::LoopHandler {
   // Lowered by ScheduleTimer whenever a session sets an earlier one.
   int64_t next_timer_due_ns_ = 0;
   void ScheduleTimer(int64_t at_ns) { next_timer_due_ns_ = std::min(next_timer_due_ns_, at_ns); }
+  std::vector<ring::ConnId> sending_scratch_;  // OnTick's connections with a send under way
   bool in_lame_duck_ = false;
   size_t lame_duck_initial_sessions_ = 0;
   size_t lame_duck_closed_ = 0;

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ringnats/ring/mailbox.h"
@@ -219,6 +220,8 @@ class EventLoop {
   int64_t FlushUnderWayFor(ConnId id, int64_t now_ns) const;
   // Sends submitted and not yet completed, over all connections of this loop.
   size_t sends_in_flight() const;
+  // The connections with a send in flight (at most one each), into `out`.
+  void ConnsSending(std::vector<ConnId>* out) const;
 
   const LoopStats& stats() const { return stats_; }
 

@@ -82,6 +82,8 @@ class OutboundBuffer {
 
   // Fills at most `max` iovecs with unsent bytes; returns how many.
   size_t FillIovecs(iovec* iov, size_t max) const;
+  // Chunks holding unsent bytes (walks the list: for reports, not the hot path).
+  size_t ChunkCount() const;
   // `n` bytes were written to the socket.
   void Consume(size_t n);
   void Clear();
