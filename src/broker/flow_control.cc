@@ -42,7 +42,9 @@ int64_t StallDuration(size_t pending, size_t max_pending) {
 }  // namespace
 
 bool Worker::EnforcePendingLimit(Session& session, size_t pending) {
-  if (pending <= static_cast<size_t>(options_->max_pending) || session.closing) return false;
+  size_t limit = static_cast<size_t>(options_->max_pending);
+  if (session.route != nullptr) limit += session.route->initial_interest_bytes;
+  if (pending <= limit || session.closing) return false;
   WorkerCounters::Add(counters_.slow_consumers, 1);
   log::Info("%s - Slow Consumer Detected: MaxPending of %d Exceeded", session.log_prefix,
             options_->max_pending);

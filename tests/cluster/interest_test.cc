@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "cluster/cluster_fixture.h"
 #include "cluster/numbered_messages.h"
@@ -84,6 +85,32 @@ TEST_F(InterestTest, GossipedRoutesCarryTrafficWithoutTheSeed) {
   ASSERT_TRUE(AwaitInterest(*subscriber, {1, 2}));
   ASSERT_TRUE(publisher->Send(NumberedBurst("t.x", "B", kMessages) + EndMarker("t.x", "B")));
   EXPECT_TRUE(ExpectEveryMessageOnceInOrder(*subscriber, {"B"}, kMessages));
+}
+
+TEST_F(InterestTest, MoreInterestThanMaxPendingStillFormsTheRoute) {
+  // 10,000 subjects are about 190 KB of RS+ lines, sent at once when the route comes up:
+  // three times max_pending. nats-server does not hold routes to max_pending; ringnats lets
+  // a route queue its initial interest on top of it.
+  constexpr int kSubjects = 10'000;
+  const std::string small_pending = "max_pending: 65536\nmax_payload: 65536\n";
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, NodeConfig{.name = "A", .extra = small_pending}));
+  auto subscriber = Client(0);
+  ASSERT_TRUE(subscriber);
+  std::string subs;
+  for (int i = 1; i <= kSubjects; ++i) subs += absl::StrFormat("SUB many.%d %d\r\n", i, i);
+  ASSERT_TRUE(subscriber->Send(subs));
+  ASSERT_TRUE(subscriber->Ping());
+
+  ASSERT_NO_FATAL_FAILURE(StartNode(
+      1, NodeConfig{.name = "B", .routes = {RouteUrl(cluster_port(0))}, .extra = small_pending}));
+  ASSERT_TRUE(AwaitMesh({0, 1}));
+  ASSERT_TRUE(AwaitInterest(*subscriber, {1}));
+  auto publisher = Client(1);
+  ASSERT_TRUE(publisher);
+  ASSERT_TRUE(publisher->Send("PUB many.1 5\r\nfirst\r\nPUB many.10000 4\r\nlast\r\n"));
+  ASSERT_TRUE(publisher->Ping());
+  EXPECT_TRUE(subscriber->Expect("MSG many.1 1 5\r\nfirst\r\nMSG many.10000 10000 4\r\nlast\r\n"));
+  EXPECT_FALSE(absl::StrContains(node(0).ReadLog(), "Slow Consumer")) << node(0).ReadLog();
 }
 
 // "127.0.0.1:PORT" entries of the INFO's connect_urls.
