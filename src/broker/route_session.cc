@@ -218,6 +218,7 @@ void RouteProtocol::Register(Session& session) {
   entry.info_json = link.peer.json;
   entry.remote_ip = session.peer_ip;
   entry.remote_port = session.peer_port;
+  entry.displaced = link.displaced;
   if (link.solicited >= 0) solicited_[link.solicited].peer_id = link.peer.server_id;
   std::optional<route::RouteEntry> displaced;
   if (!worker_.shared_.cluster->registry.Register(entry, worker_.shared_.server_id, &displaced)) {

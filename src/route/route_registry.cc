@@ -11,6 +11,7 @@ bool RouteRegistry::Register(RouteEntry entry, std::string_view our_server_id,
   for (RouteEntry& route : routes_) {
     if (route.server_id != entry.server_id) continue;
     if (entry.solicited == keep_ours && route.solicited != keep_ours) {
+      if (route.displaced != nullptr) route.displaced->store(true, std::memory_order_release);
       *displaced = std::move(route);
       route = std::move(entry);
       version_.fetch_add(1, std::memory_order_release);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ struct RouteEntry {
   std::string info_json;               // the peer's INFO, for gossip
   std::string remote_ip;
   int remote_port = 0;
+  // Shared with the worker that owns the route: Register sets it (release, under the
+  // registry's mutex) when a route dialled the other way replaces this one, before the
+  // replacement can carry interest; the owner reads it (acquire) before each message it
+  // writes to the route. Until the owner closes the displaced route, no message goes out on
+  // both.
+  std::shared_ptr<std::atomic<bool>> displaced;
 };
 
 class RouteRegistry {
