@@ -36,8 +36,7 @@ void RouteProtocol::FlushTargets(const Message& message) {
     size_t end = i;
     while (end < targets_.size() && targets_[end].conn == conn) ++end;
     Session* route = worker_.Find(conn);
-    if (route == nullptr || route->closing || !route->route->registered ||
-        route->route->displaced->load(std::memory_order_acquire)) {
+    if (route == nullptr || route->closing || !route->route->registered) {
       i = end;
       continue;
     }

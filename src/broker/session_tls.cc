@@ -52,6 +52,8 @@ void Worker::StartClientTls(Session& session) {
 void Worker::AwaitTlsFirstClient(Session& session, absl::Duration fallback) {
   session.tls_first_fallback_ns = now_ns_ + absl::ToInt64Nanoseconds(fallback);
   ScheduleTimer(session.tls_first_fallback_ns);
+  // The keep-alive clock starts after the wait too: no PING may go out before INFO.
+  session.next_ping_ns += absl::ToInt64Nanoseconds(fallback);
   // Either way a handshake follows, and the auth timer starts after it.
   if (session.auth_deadline_ns != 0) {
     session.auth_deadline_ns = 0;

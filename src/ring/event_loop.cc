@@ -729,7 +729,8 @@ struct EventLoop::Impl {
       // One step takes every flight that has arrived.
       if (engine->Advance().signed_with_private_key) {
         ++stats->tls_handshake_signs_inline;
-        if (settings.handshake_pool != nullptr) --cheap_signs_left;
+        // (A dialled route's client certificate signs here too, outside the budget.)
+        if (settings.handshake_pool != nullptr && cheap_signs_left > 0) --cheap_signs_left;
       }
     }
     FlushTlsOutput(slot);

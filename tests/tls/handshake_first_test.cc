@@ -101,6 +101,13 @@ TEST_F(HandshakeFirstTest, FallbackWaitDoesNotCountAgainstTheAuthTimeout) {
       R"({"verbose":false,"pedantic":false,"tls_required":true,"user":"alice","pass":"s3cret"})"));
 }
 
+TEST_F(HandshakeFirstTest, FallbackWaitHoldsBackTheKeepAliveToo) {
+  // A PING due (1 s) inside the wait (2 s) must not go out before INFO: the keep-alive clock,
+  // like the auth timer, starts after the wait.
+  ASSERT_NO_FATAL_FAILURE(Start("\"2s\"", "ping_interval: \"1s\"\n"));
+  EXPECT_TRUE(InfoFirstClientWorks());
+}
+
 TEST_F(HandshakeFirstTest, FallbackRefusesPastMaxConnectionsBeforeWaiting) {
   ASSERT_NO_FATAL_FAILURE(Start("\"30s\"", "max_connections: 1\n"));
   absl::StatusOr<std::unique_ptr<RawClient>> first = RawClient::Connect(port());

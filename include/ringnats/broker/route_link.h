@@ -32,7 +32,7 @@ struct RouteLink {
   int64_t solicited = -1;
   bool registered = false;  // the peer's INFO arrived and the route holds its server id
   // Set by another worker when a route dialled the other way replaced this one (see
-  // route::RouteEntry::displaced): from then on nothing is sent here.
+  // route::RouteEntry::displaced): from then on DeliverLocal sends nothing here.
   std::shared_ptr<std::atomic<bool>> displaced = std::make_shared<std::atomic<bool>>(false);
   route::PeerRouteInfo peer;
   // Interest the peer announced: interest key -> slot in the worker's SubscriptionTable.

@@ -10,7 +10,7 @@
 // feeds what it receives to the connection's tls::Engine and hands the handler plaintext, and
 // encrypts the handler's outbound bytes when it flushes them. A server handshake's
 // private-key step runs on the shared handshake pool (LoopSettings), except a few cheap
-// (ECDSA, EdDSA) ones per iteration.
+// (ECDSA P-256, Ed25519) ones per iteration.
 //
 // Owned by one worker thread: create it on that thread and call everything except the
 // members marked "any thread" only from there. Connection I/O state never leaves it.

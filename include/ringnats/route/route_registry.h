@@ -35,8 +35,8 @@ struct RouteEntry {
   int remote_port = 0;
   // Shared with the worker that owns the route: Register sets it (release, under the
   // registry's mutex) when a route dialled the other way replaces this one, before the
-  // replacement can carry interest; the owner reads it (acquire) before each message it
-  // writes to the route. Until the owner closes the displaced route, no message goes out on
+  // replacement can carry interest; the owner reads it (acquire) before it takes the route
+  // as a message's target. Until the owner closes the displaced route, no message goes out on
   // both.
   std::shared_ptr<std::atomic<bool>> displaced;
 };

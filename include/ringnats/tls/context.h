@@ -69,7 +69,8 @@ class ServerContext {
   std::string CertificateDigest() const;
   // For Engine only: never modify it.
   SSL_CTX* native() const { return ctx_; }
-  // The key signs in tens of microseconds (ECDSA, EdDSA), not milliseconds (RSA): a ring may
+  // The key signs in tens of microseconds (ECDSA P-256, Ed25519), not a millisecond or more
+  // (RSA, larger curves): a ring may
   // sign a few handshakes itself rather than pay two thread hand-offs to the handshake pool.
   bool cheap_signature() const { return cheap_signature_; }
 

@@ -26,9 +26,9 @@
 // key-exchange decryption). WillSign() says whether the next Advance may sign; the Step it
 // returns says whether it did. The ring (ring/event_loop.cc) hands a step that may sign to
 // the handshake pool, except a few per loop iteration whose key signs cheaply
-// (cheap_signature(): ECDSA, EdDSA), and advances all other handshake steps (cheap: Finished
-// checks, session tickets) at once. A client cannot send application data before it has our
-// signed flight, so an engine waiting for the pool holds at most the peer's hello.
+// (cheap_signature(): ECDSA P-256, Ed25519), and advances all other handshake steps (cheap:
+// Finished checks, session tickets) at once. A client cannot send application data before it has
+// our signed flight, so an engine waiting for the pool holds at most the peer's hello.
 //
 // Memory bounds (the caller pulls):
 //   - ciphertext fed and not yet decrypted: what the caller fed. While handshaking it is
