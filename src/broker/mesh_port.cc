@@ -54,13 +54,18 @@ void MeshPort::FlushQueuedRefs(const Message& message) {
 }
 
 void MeshPort::ReceiveBatches(
+    size_t max_bytes_per_source,
     absl::FunctionRef<void(std::span<const sublist::SubRef>, const Message&)> deliver) {
   for (uint32_t src = 0; src < shared_.mesh.size(); ++src) {
     if (src == self_) continue;
     auto& inbox = *shared_.mesh.to_worker[src][self_];
     PairCredit& credit = *shared_.mesh.credit[src][self_];
-    while (DeliveryBatch* batch = inbox.TryPop()) {
+    size_t delivered_bytes = 0;
+    while (delivered_bytes < max_bytes_per_source) {
+      DeliveryBatch* batch = inbox.TryPop();
+      if (batch == nullptr) break;
       batch->ForEach(deliver);
+      delivered_bytes += batch->size_bytes();
       credit.owed_bytes.fetch_sub(batch->size_bytes(), std::memory_order_relaxed);
       batch->Reset();
       if (!shared_.mesh.returned[self_][src]->TryPush(batch)) delete batch;

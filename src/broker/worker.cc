@@ -388,11 +388,15 @@ void Worker::OnTick(int64_t now_ns) {
 // ---- cross-worker batches ----
 
 void Worker::ReceiveBatches() {
-  mesh_.ReceiveBatches([this](std::span<const sublist::SubRef> refs, const Message& message) {
-    frame_.Format(message);
-    for (const sublist::SubRef& ref : refs) DeliverLocal(ref, message, frame_, nullptr);
-    if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message);
-  });
+  // At most one credit's worth from each worker per iteration: as much as it may have
+  // outstanding at once.
+  mesh_.ReceiveBatches(CrossWorkerCreditBytes(),
+                       [this](std::span<const sublist::SubRef> refs, const Message& message) {
+                         frame_.Format(message);
+                         for (const sublist::SubRef& ref : refs)
+                           DeliverLocal(ref, message, frame_, nullptr);
+                         if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message);
+                       });
 }
 
 }  // namespace ringnats::broker

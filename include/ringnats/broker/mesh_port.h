@@ -34,9 +34,15 @@ class MeshPort {
   bool QueuedDestinationOwesMoreThan(size_t credit_bytes) const;
   void FlushQueuedRefs(const Message& message);
 
-  // Once per loop iteration: hands every batch other workers sent to `deliver` (one call per
+  // Once per loop iteration: hands the batches other workers sent to `deliver` (one call per
   // message with its refs on this worker), pays their bytes back and returns the batches.
+  // Stops taking from a worker once `max_bytes_per_source` of its batches were delivered:
+  // paying back lets that worker send more at once, and one that refills the queue as fast
+  // as this one empties it would keep this worker here, with no socket write, stall notice
+  // or timer in between, until its consumers passed max_pending. The rest waits for the
+  // next iteration (HasPendingWork).
   void ReceiveBatches(
+      size_t max_bytes_per_source,
       absl::FunctionRef<void(std::span<const sublist::SubRef>, const Message&)> deliver);
   // Once per loop iteration: pushes this iteration's batches and waking their destinations.
   void SendBatches();
