@@ -264,6 +264,12 @@ void Worker::CheckWriteDeadline(Session& session, int64_t now_ns) {
         "bytes.",
         session.log_prefix, absl::FormatDuration(options_->write_deadline), out.ChunkCount(),
         out.pending_bytes());
+    // As nats-server: a route that took part of the flush is slow, not gone; it is kept and
+    // judged again on what it has not taken yet.
+    if (session.kind == SessionKind::kRoute && loop_.FlushSentBytes(session.conn) > 0) {
+      loop_.RestartFlush(session.conn);
+      return;
+    }
     Close(session, CloseReason::kSlowConsumerWriteDeadline);
   }
 }

@@ -5,6 +5,8 @@
 // max_pending queued, the producing client stops being read until the consumer drains below
 // that or a stall of 100 ms (growing with the backlog to 1 s at max_pending) runs out; only a
 // consumer that still passes max_pending, or whose flush outlives write_deadline, is closed.
+// A route is a consumer too, and stalls the clients publishing to it the same way, but is
+// never closed for max_pending, and at write_deadline only if nothing at all went out.
 // A producer on another worker is stalled through that worker's mailbox. Separately, a
 // worker stops reading publishers whose messages another worker has not yet delivered past
 // a byte credit, which bounds the memory between workers.
@@ -42,9 +44,10 @@ int64_t StallDuration(size_t pending, size_t max_pending) {
 }  // namespace
 
 bool Worker::EnforcePendingLimit(Session& session, size_t pending) {
-  size_t limit = static_cast<size_t>(options_->max_pending);
-  if (session.route != nullptr) limit += session.route->initial_interest_bytes;
-  if (pending <= limit || session.closing) return false;
+  if (pending <= static_cast<size_t>(options_->max_pending) || session.closing ||
+      session.kind == SessionKind::kRoute) {
+    return false;
+  }
   WorkerCounters::Add(counters_.slow_consumers, 1);
   log::Info("%s - Slow Consumer Detected: MaxPending of %d Exceeded", session.log_prefix,
             options_->max_pending);

@@ -89,7 +89,7 @@ void Worker::HandlePublish(Session& publisher, const proto::Op& op) {
       }
     }
   }
-  if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message);
+  if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message, &publisher);
   if (mesh_.HasQueuedRefs()) {
     if (mesh_.QueuedDestinationOwesMoreThan(CrossWorkerCreditBytes())) {
       // A destination is not keeping up: stop reading this publisher until it pays back.

@@ -26,7 +26,7 @@ void RouteProtocol::AddTarget(const Subscription& sub) {
   targets_.push_back(Target{sub.owner, sub.queue});
 }
 
-void RouteProtocol::FlushTargets(const Message& message) {
+void RouteProtocol::FlushTargets(const Message& message, Session* publisher) {
   std::stable_sort(targets_.begin(), targets_.end(),
                    [](const Target& a, const Target& b) { return a.conn.slot < b.conn.slot; });
   char size_buf[24];
@@ -81,7 +81,9 @@ void RouteProtocol::FlushTargets(const Message& message) {
     WorkerCounters::Add(worker_.counters_.out_msgs, 1);
     WorkerCounters::Add(worker_.counters_.out_bytes, body.size());
     ++worker_.deliveries_of_last_op_;
-    worker_.EnforcePendingLimit(*route, out.pending_bytes());
+    if (out.pending_bytes() > static_cast<size_t>(worker_.options_->max_pending) / 2) {
+      worker_.StallProducerOf(*route, message, publisher);
+    }
   }
   targets_.clear();
 }

@@ -128,7 +128,6 @@ void RouteProtocol::SendAllInterest(Session& route) {
   for (const auto& [key, weight] : worker_.shared_.cluster->ledger.Snapshot()) {
     Announce(*route.route, key, weight, worker_.config_->route_imports, &lines);
   }
-  route.route->initial_interest_bytes = lines.size();
   if (!lines.empty()) worker_.Write(route, lines);
 }
 

@@ -395,7 +395,8 @@ void Worker::ReceiveBatches() {
                          frame_.Format(message);
                          for (const sublist::SubRef& ref : refs)
                            DeliverLocal(ref, message, frame_, nullptr);
-                         if (route_protocol_.has_targets()) route_protocol_.FlushTargets(message);
+                         if (route_protocol_.has_targets())
+                           route_protocol_.FlushTargets(message, nullptr);
                        });
 }
 

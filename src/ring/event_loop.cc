@@ -98,7 +98,9 @@ struct Conn {
   // Set when output is dropped (close now) while a send is in flight: the kernel may still
   // be reading the chunks, so they are released when that send completes, not before.
   bool discard_output = false;
-  // The flush under way: bytes of it not yet sent, and when it began (write deadline).
+  // The flush under way: its size, bytes of it not yet sent, and when it began (write
+  // deadline).
+  size_t flush_size = 0;
   size_t flush_remaining = 0;
   int64_t flush_started_ns = 0;
   // Outbound connects: the slot exists from Connect on, the handler learns its id only at
@@ -442,7 +444,7 @@ struct EventLoop::Impl {
     conn.sending_index = static_cast<uint32_t>(sending.size());
     sending.push_back(slot);
     if (conn.flush_remaining == 0) {
-      conn.flush_remaining = conn.out.pending_bytes();
+      conn.flush_size = conn.flush_remaining = conn.out.pending_bytes();
       conn.flush_started_ns = MonotonicNowNs();
     }
   }
@@ -1181,6 +1183,19 @@ int64_t EventLoop::FlushUnderWayFor(ConnId id, int64_t now_ns) const {
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || conn->flush_remaining == 0) return 0;
   return now_ns - conn->flush_started_ns;
+}
+
+size_t EventLoop::FlushSentBytes(ConnId id) const {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->flush_remaining == 0) return 0;
+  return conn->flush_size - conn->flush_remaining;
+}
+
+void EventLoop::RestartFlush(ConnId id) {
+  Conn* conn = impl_->Find(id);
+  if (conn == nullptr || conn->flush_remaining == 0) return;
+  conn->flush_size = conn->flush_remaining = conn->out.pending_bytes();
+  conn->flush_started_ns = MonotonicNowNs();
 }
 
 }  // namespace ringnats::ring

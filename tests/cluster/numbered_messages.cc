@@ -13,10 +13,12 @@ using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 using Clock = std::chrono::steady_clock;
 
-std::string NumberedBurst(std::string_view subject, std::string_view tag, int count) {
+std::string NumberedBurst(std::string_view subject, std::string_view tag, int count,
+                          size_t padding) {
   std::string burst;
+  const std::string filler = padding > 0 ? ":" + std::string(padding, 'p') : "";
   for (int i = 0; i < count; ++i) {
-    const std::string payload = absl::StrFormat("%s:%d", tag, i);
+    const std::string payload = absl::StrFormat("%s:%d%s", tag, i, filler);
     absl::StrAppendFormat(&burst, "PUB %s %d\r\n%s\r\n", subject, payload.size(), payload);
   }
   return burst;
@@ -47,7 +49,8 @@ AssertionResult ReadUntilEnds(harness::RawClient& client, const std::vector<std:
     }
     const size_t colon = msg.payload.find(':');
     const std::string tag = msg.payload.substr(0, colon == std::string::npos ? 0 : colon);
-    const std::string rest = colon == std::string::npos ? "" : msg.payload.substr(colon + 1);
+    std::string rest = colon == std::string::npos ? "" : msg.payload.substr(colon + 1);
+    rest = rest.substr(0, rest.find(':'));  // without the filler
     if (std::find(tags.begin(), tags.end(), tag) == tags.end()) {
       return AssertionFailure() << "unexpected payload \"" << harness::Escape(msg.payload)
                                 << "\" on " << msg.subject;
@@ -81,9 +84,10 @@ AssertionResult ReadUntilEnds(harness::RawClient& client, const std::vector<std:
 }
 
 AssertionResult ExpectEveryMessageOnceInOrder(harness::RawClient& client,
-                                              const std::vector<std::string>& tags, int count) {
+                                              const std::vector<std::string>& tags, int count,
+                                              std::chrono::milliseconds timeout) {
   Received received;
-  if (AssertionResult read = ReadUntilEnds(client, tags, &received); !read) return read;
+  if (AssertionResult read = ReadUntilEnds(client, tags, &received, timeout); !read) return read;
   for (const std::string& tag : tags) {
     const std::vector<int>& numbers = received.numbers[tag];
     for (size_t i = 0; i < numbers.size(); ++i) {

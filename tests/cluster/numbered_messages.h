@@ -20,8 +20,10 @@
 
 namespace ringnats::clustertest {
 
-// PUB frames for "<tag>:0" .. "<tag>:<count-1>" on `subject`.
-std::string NumberedBurst(std::string_view subject, std::string_view tag, int count);
+// PUB frames for "<tag>:0" .. "<tag>:<count-1>" on `subject`; with `padding` > 0 each
+// payload ends in ":" and that many filler bytes, for bursts of many bytes.
+std::string NumberedBurst(std::string_view subject, std::string_view tag, int count,
+                          size_t padding = 0);
 
 // The PUB frame for "<tag>:end" on `subject`.
 std::string EndMarker(std::string_view subject, std::string_view tag);
@@ -40,8 +42,8 @@ struct Received {
     std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // ReadUntilEnds, then every tag must have brought exactly 0..count-1 in order.
-::testing::AssertionResult ExpectEveryMessageOnceInOrder(harness::RawClient& client,
-                                                         const std::vector<std::string>& tags,
-                                                         int count);
+::testing::AssertionResult ExpectEveryMessageOnceInOrder(
+    harness::RawClient& client, const std::vector<std::string>& tags, int count,
+    std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace ringnats::clustertest

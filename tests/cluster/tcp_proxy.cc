@@ -7,8 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -42,23 +45,35 @@ bool WriteAll(int fd, const char* data, size_t size) {
   return true;
 }
 
+constexpr size_t kUnlimited = std::numeric_limits<size_t>::max();
+// A throttle's budget is handed out in slices of this length.
+constexpr std::chrono::milliseconds kThrottleSlice{10};
+
 // One proxied connection: `down` was accepted from the dialling node, `up` dialled to the
 // target. A blackholed pair forwards nothing and only closes a side whose peer closed it.
+// `budget` is what each direction may still forward in this throttle slice.
 struct Pair {
   int down = -1;
   int up = -1;
   bool blackholed = false;
+  size_t budget[2] = {kUnlimited, kUnlimited};
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(int target_port) {
+absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(int target_port, int receive_buffer) {
   std::unique_ptr<TcpProxy> proxy(new TcpProxy());
   proxy->target_port_ = target_port;
   proxy->listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (proxy->listen_fd_ < 0) return absl::ErrnoToStatus(errno, "socket");
   const int one = 1;
   setsockopt(proxy->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Set on the listener, so that accepted sockets start with it (the window is negotiated
+  // in the handshake).
+  if (receive_buffer > 0 && setsockopt(proxy->listen_fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer,
+                                       sizeof receive_buffer) != 0) {
+    return absl::ErrnoToStatus(errno, "SO_RCVBUF");
+  }
   sockaddr_in address = Loopback(0);
   if (bind(proxy->listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
       listen(proxy->listen_fd_, 64) != 0) {
@@ -92,9 +107,18 @@ void TcpProxy::Heal() {
   Apply(Command::kHeal);
 }
 
-void TcpProxy::Apply(Command command) {
+void TcpProxy::Throttle(size_t bytes_per_second) {
+  Apply(Command::kSetRate, bytes_per_second);
+}
+
+void TcpProxy::Unthrottle() {
+  Apply(Command::kSetRate, kUnlimited);
+}
+
+void TcpProxy::Apply(Command command, size_t rate) {
   std::unique_lock<std::mutex> lock(mu_);
   pending_ = command;
+  pending_rate_ = rate;
   const uint64_t target = applied_ + 1;
   const uint64_t wake = 1;
   [[maybe_unused]] const ssize_t written = write(wake_fd_, &wake, sizeof wake);
@@ -106,6 +130,12 @@ void TcpProxy::Run() {
   State state = State::kForwarding;
   std::vector<Pair> pairs;
   std::vector<char> buffer(64 * 1024);
+  size_t rate = kUnlimited;  // bytes per second per direction of a pair
+  const auto slice_budget = [&rate] {
+    return rate == kUnlimited ? kUnlimited : rate / (1000 / kThrottleSlice.count());
+  };
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_slice = Clock::now();
 
   const auto close_pairs = [&pairs](bool only_blackholed) {
     std::vector<Pair> kept;
@@ -121,13 +151,24 @@ void TcpProxy::Run() {
   };
 
   while (true) {
-    std::vector<pollfd> fds = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-    // fds[2 + 2 * i] is pairs[i].down, fds[3 + 2 * i] its up (-1 is ignored by poll).
-    for (const Pair& pair : pairs) {
-      fds.push_back({pair.down, POLLIN, 0});
-      fds.push_back({pair.up, POLLIN, 0});
+    int timeout_ms = -1;
+    if (rate != kUnlimited) {
+      const Clock::time_point now = Clock::now();
+      if (now >= next_slice) {
+        for (Pair& pair : pairs) pair.budget[0] = pair.budget[1] = slice_budget();
+        next_slice = now + kThrottleSlice;
+      }
+      timeout_ms =
+          static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(next_slice - now).count());
     }
-    if (poll(fds.data(), fds.size(), -1) < 0) {
+    std::vector<pollfd> fds = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
+    // fds[2 + 2 * i] is pairs[i].down, fds[3 + 2 * i] its up (-1 is ignored by poll: a closed
+    // side, or one whose throttle budget is spent until the next slice).
+    for (const Pair& pair : pairs) {
+      fds.push_back({pair.budget[0] > 0 ? pair.down : -1, POLLIN, 0});
+      fds.push_back({pair.budget[1] > 0 ? pair.up : -1, POLLIN, 0});
+    }
+    if (poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -151,6 +192,11 @@ void TcpProxy::Run() {
           close_pairs(/*only_blackholed=*/true);
           state = State::kForwarding;
           break;
+        case Command::kSetRate:
+          rate = pending_rate_;
+          for (Pair& pair : pairs) pair.budget[0] = pair.budget[1] = slice_budget();
+          next_slice = Clock::now() + kThrottleSlice;
+          break;
         case Command::kStop:
           close_pairs(/*only_blackholed=*/false);
           ++applied_;
@@ -169,7 +215,7 @@ void TcpProxy::Run() {
       const int down = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (down >= 0) {
         accepted_.fetch_add(1);
-        Pair pair{down, -1, false};
+        Pair pair{down, -1, false, {slice_budget(), slice_budget()}};
         switch (state) {
           case State::kCutReset: CloseFd(pair.down); break;
           case State::kCutSilent: pair.blackholed = true; break;
@@ -195,7 +241,7 @@ void TcpProxy::Run() {
         int& from = side == 0 ? pair.down : pair.up;
         int& to = side == 0 ? pair.up : pair.down;
         if (revents == 0 || from < 0) continue;
-        const ssize_t n = read(from, buffer.data(), buffer.size());
+        const ssize_t n = read(from, buffer.data(), std::min(buffer.size(), pair.budget[side]));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
           // A partition hides the close from the other side; a link passes it on.
@@ -203,6 +249,7 @@ void TcpProxy::Run() {
           if (!pair.blackholed) CloseFd(to);
           continue;
         }
+        if (pair.budget[side] != kUnlimited) pair.budget[side] -= static_cast<size_t>(n);
         if (pair.blackholed) continue;
         if (!WriteAll(to, buffer.data(), static_cast<size_t>(n))) {
           CloseFd(from);

@@ -10,6 +10,12 @@
 // closes every connection that lived through the cut (as a peer's RST would once packets
 // flow again) and forwards new connections again.
 //
+// Throttle(rate) forwards at most `rate` bytes per second in each direction of each
+// connection (0: nothing, as a peer that stopped reading), so the node writing into the
+// proxy finds its socket full and its own queue growing; Unthrottle() forwards at full
+// speed again. With a small `receive_buffer` the proxy's accepted sockets hold little, so
+// the writer feels the throttle sooner.
+//
 // The proxy runs its own thread; Cut, Heal, accepted() and the destructor may be called from
 // any one thread (the test thread) and return once the proxy thread has applied them.
 
@@ -29,7 +35,8 @@ class TcpProxy {
   enum class CutMode { kReset, kSilent };
 
   // Listens on 127.0.0.1 (a port the kernel picks) and forwards to 127.0.0.1:target_port.
-  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(int target_port);
+  // `receive_buffer` > 0 sets SO_RCVBUF of the sockets it accepts.
+  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(int target_port, int receive_buffer = 0);
 
   TcpProxy(const TcpProxy&) = delete;
   TcpProxy& operator=(const TcpProxy&) = delete;
@@ -42,14 +49,16 @@ class TcpProxy {
 
   void Cut(CutMode mode);
   void Heal();
+  void Throttle(size_t bytes_per_second);
+  void Unthrottle();
 
  private:
-  enum class Command { kNone, kCutReset, kCutSilent, kHeal, kStop };
+  enum class Command { kNone, kCutReset, kCutSilent, kHeal, kSetRate, kStop };
 
   TcpProxy() = default;
   void Run();
   // Hands `command` to the proxy thread and waits until it has been applied.
-  void Apply(Command command);
+  void Apply(Command command, size_t rate = 0);
 
   int listen_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: a command is waiting
@@ -59,6 +68,7 @@ class TcpProxy {
 
   std::mutex mu_;
   Command pending_ = Command::kNone;  // guarded by mu_
+  size_t pending_rate_ = 0;           // guarded by mu_: kSetRate's bytes per second
   uint64_t applied_ = 0;              // guarded by mu_: commands the thread has applied
   std::condition_variable applied_cv_;
   std::thread thread_;

@@ -45,10 +45,6 @@ struct RouteLink {
   // Queue groups we announced to the peer: interest key -> weight. Plain interest is told
   // as it changes without a record per subject (see Announce in route_interest.cc).
   StringMap<int64_t> announced;
-  // Bytes of the interest sent when the route registered (every RS+ of this node at once).
-  // The route may queue that much beyond max_pending: a node with more interest than fits
-  // in max_pending must still form routes (nats-server exempts routes from max_pending).
-  size_t initial_interest_bytes = 0;
 };
 
 }  // namespace ringnats::broker

@@ -75,9 +75,11 @@ class RouteProtocol {
 
   // ---- messages (route_delivery.cc) ----
   // A client's message matched a route's subscription: one RMSG per route once every match
-  // of the message is seen (FlushTargets).
+  // of the message is seen (FlushTargets). `publisher` is the client that published it when
+  // it is on this worker (null when the message came from another worker): a route past half
+  // of max_pending stalls it as a client consumer would.
   void AddTarget(const Subscription& sub);
-  void FlushTargets(const Message& message);
+  void FlushTargets(const Message& message, Session* publisher);
   bool has_targets() const { return !targets_.empty(); }
 
   // /routez: this worker's registered routes.

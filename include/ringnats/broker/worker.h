@@ -136,6 +136,9 @@ class Worker final : public ring::LoopHandler {
   // against max_pending (EnforcePendingLimit).
   void Write(Session& session, std::string_view bytes);
   // Closes a client whose queued output passed max_pending as a slow consumer; true if so.
+  // Never a route (nats-server holds only clients to max_pending): the producers feeding a
+  // route are stalled instead, and a route is closed only when a whole write_deadline goes
+  // by without a byte sent (CheckWriteDeadline).
   bool EnforcePendingLimit(Session& session, size_t pending);
 
   // authentication.cc

@@ -218,6 +218,10 @@ class EventLoop {
   // that takes a little at a time does not restart the clock (nats-server's write_deadline
   // covers one whole flush the same way).
   int64_t FlushUnderWayFor(ConnId id, int64_t now_ns) const;
+  // Bytes of the current flush already sent (0 when none is under way).
+  size_t FlushSentBytes(ConnId id) const;
+  // Makes everything queued now a new flush whose clock starts now, if one is under way.
+  void RestartFlush(ConnId id);
   // Sends submitted and not yet completed, over all connections of this loop.
   size_t sends_in_flight() const;
   // The connections with a send in flight (at most one each), into `out`.
