@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -39,6 +42,41 @@ class FailureTest : public ClusterTest {
       ASSERT_NO_FATAL_FAILURE(StartNode(i, config));
     }
     ASSERT_TRUE(AwaitMesh(AllNodes()));
+  }
+
+  // A publisher on node `from` streams numbered messages to subscribers on node `to` and on
+  // node `killed`; `killed` is killed with -9 once the first half has been written (so part
+  // of it is still on its way), then the second half is written. The subscriber on `to`
+  // must get every message once, in order: a dying third node costs the survivors nothing.
+  void StreamWhileKilling(int from, int to, int killed) {
+    constexpr int kMessages = 20'000;
+    const std::string subject = absl::StrFormat("t.kill.%d", killed);
+    auto sub = Client(to);
+    auto doomed = Client(killed);
+    auto pub = Client(from);
+    ASSERT_TRUE(sub && doomed && pub);
+    ASSERT_TRUE(sub->Send(absl::StrFormat("SUB %s 1\r\n", subject)));
+    ASSERT_TRUE(AwaitInterest(*sub, AllNodes()));
+    ASSERT_TRUE(doomed->Send(absl::StrFormat("SUB %s 1\r\n", subject)));
+    ASSERT_TRUE(AwaitInterest(*doomed, AllNodes()));
+    const std::string burst = NumberedBurst(subject, "A", kMessages, 64) + EndMarker(subject, "A");
+    const size_t half = burst.size() / 2;
+    std::promise<void> first_half_written;
+    std::promise<void> killed_done;
+    std::future<void> may_go_on = killed_done.get_future();
+    ::testing::AssertionResult published = ::testing::AssertionSuccess();
+    std::thread publisher([&] {
+      published = pub->Send(std::string_view(burst).substr(0, half));
+      first_half_written.set_value();
+      may_go_on.wait();
+      if (published) published = pub->Send(std::string_view(burst).substr(half));
+    });
+    first_half_written.get_future().wait();
+    KillNode(killed);
+    killed_done.set_value();
+    EXPECT_TRUE(ExpectEveryMessageOnceInOrder(*sub, {"A"}, kMessages, std::chrono::seconds(60)));
+    publisher.join();
+    EXPECT_TRUE(published);
   }
 };
 
@@ -76,6 +114,18 @@ TEST_F(FailureTest, KilledNodeIsDroppedAndRejoinsOnRestart) {
   EXPECT_TRUE(ExpectEveryMessageOnceInOrder(*sub_c, {"A"}, kMessages));
   // B's subscriber was untouched by all this and got nothing more.
   EXPECT_TRUE(sub_b->Ping());
+}
+
+// Kill -9 under traffic, twice, each time a different node (in a mixed layout, one of each
+// kind: nodes 1 and 2 run different servers), each restarted before the next.
+TEST_F(FailureTest, NodesKilledUnderTrafficCostTheSurvivorsNoMessage) {
+  ASSERT_NO_FATAL_FAILURE(StartStaticCluster());
+  ASSERT_NO_FATAL_FAILURE(StreamWhileKilling(/*from=*/0, /*to=*/1, /*killed=*/2));
+  ASSERT_NO_FATAL_FAILURE(RestartNode(2));
+  ASSERT_TRUE(AwaitMesh(AllNodes()));
+  ASSERT_NO_FATAL_FAILURE(StreamWhileKilling(/*from=*/0, /*to=*/2, /*killed=*/1));
+  ASSERT_NO_FATAL_FAILURE(RestartNode(1));
+  ASSERT_TRUE(AwaitMesh(AllNodes()));
 }
 
 // The seed pattern: A (the node B and C were given) dies and comes back; B and C, whose

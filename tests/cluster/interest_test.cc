@@ -89,8 +89,8 @@ TEST_F(InterestTest, GossipedRoutesCarryTrafficWithoutTheSeed) {
 
 TEST_F(InterestTest, MoreInterestThanMaxPendingStillFormsTheRoute) {
   // 10,000 subjects are about 190 KB of RS+ lines, sent at once when the route comes up:
-  // three times max_pending. nats-server does not hold routes to max_pending; ringnats lets
-  // a route queue its initial interest on top of it.
+  // three times max_pending. Neither nats-server nor ringnats holds routes to max_pending
+  // (slow_route_test.cc), so the route forms and stays.
   constexpr int kSubjects = 10'000;
   const std::string small_pending = "max_pending: 65536\nmax_payload: 65536\n";
   ASSERT_NO_FATAL_FAILURE(StartNode(0, NodeConfig{.name = "A", .extra = small_pending}));
