@@ -98,7 +98,8 @@ std::string BuildRouteConnect(const RouteConnectFacts& facts) {
   connect["headers"] = facts.headers;
   connect["name"] = facts.server_id;
   connect["cluster"] = facts.cluster;
-  if (facts.cluster_dynamic) connect["dynamic"] = true;
+  // nats-server's route CONNECT names it so (its INFO too); omitted when false, as there.
+  if (facts.cluster_dynamic) connect["cluster_dynamic"] = true;
   return absl::StrCat("CONNECT ", connect.dump(), "\r\n");
 }
 
@@ -110,7 +111,7 @@ absl::StatusOr<PeerRouteConnect> ParsePeerRouteConnect(std::string_view text) {
   connect.password = StringField(*json, "pass");
   connect.server_id = StringField(*json, "name");
   connect.cluster = StringField(*json, "cluster");
-  connect.cluster_dynamic = BoolField(*json, "dynamic");
+  connect.cluster_dynamic = BoolField(*json, "cluster_dynamic");
   connect.headers = BoolField(*json, "headers");
   connect.is_client = json->contains("lang");
   connect.is_gateway = json->contains("gateway");

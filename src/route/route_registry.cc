@@ -75,11 +75,11 @@ bool RouteRegistry::AgreeOnName(std::string_view name, bool theirs_dynamic) {
   absl::MutexLock lock(&mu_);
   if (name == cluster_name_) return true;
   if (!name_dynamic_) return theirs_dynamic;  // the peer adopts ours
-  if (!theirs_dynamic || name < cluster_name_) {
+  if (!theirs_dynamic || cluster_name_ < name) {
     cluster_name_ = std::string(name);
     name_dynamic_ = theirs_dynamic;
   }
-  // Otherwise the peer adopts ours: both generated, ours sorts first.
+  // Otherwise the peer adopts ours: both generated, ours sorts last.
   return true;
 }
 

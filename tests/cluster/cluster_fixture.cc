@@ -75,8 +75,9 @@ harness::ServerSpec NodeSpec(int index) {
 }
 
 std::string NodeConfigText(const NodeConfig& config) {
-  std::string text = absl::StrFormat("server_name: %s\n%s\ncluster {\n  name: %s\n", config.name,
-                                     config.extra, config.cluster_name);
+  std::string text = absl::StrFormat("server_name: %s\n%s\ncluster {\n", config.name, config.extra);
+  if (!config.cluster_name.empty())
+    absl::StrAppendFormat(&text, "  name: %s\n", config.cluster_name);
   absl::StrAppendFormat(&text, "  listen: \"127.0.0.1:%d\"\n%s", config.cluster_port,
                         config.cluster_extra);
   if (config.auth.has_value()) {

@@ -51,7 +51,7 @@ struct RouteAuth {
 
 struct NodeConfig {
   std::string name;  // server_name
-  std::string cluster_name = std::string(kClusterName);
+  std::string cluster_name = std::string(kClusterName);  // empty: no name (a dynamic one)
   // The `cluster { authorization {} }` block; none when empty.
   std::optional<RouteAuth> auth = RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)};
   std::vector<std::string> routes;  // route URLs, see RouteUrl

@@ -66,5 +66,33 @@ TEST_F(ClusterNameReloadTest, NewNameForNewRoutesAndClientsRoutesUpKeepGoing) {
   EXPECT_TRUE(AwaitMesh({0, 3}));
 }
 
+// No node has a configured name: each makes one up, and as routes connect they settle on
+// one name (nats-server's dynamic cluster name), which every node's clients then see in
+// INFO; gossip still completes the mesh.
+TEST_F(ClusterNameReloadTest, NodesWithoutANameSettleOnOne) {
+  NodeConfig seed;
+  seed.name = "A";
+  seed.cluster_name.clear();
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, seed));
+  for (int index : {1, 2}) {
+    NodeConfig joiner = seed;
+    joiner.name = index == 1 ? "B" : "C";
+    joiner.routes = {RouteUrl(cluster_port(0))};
+    ASSERT_NO_FATAL_FAILURE(StartNode(index, joiner));
+  }
+  ASSERT_TRUE(AwaitMesh(AllNodes()));
+  std::string agreed;
+  for (int index : AllNodes()) {
+    auto client = harness::RawClient::Connect(node(index).port());
+    ASSERT_TRUE(client.ok()) << client.status();
+    nlohmann::ordered_json info;
+    ASSERT_TRUE((*client)->ReadInfo(&info));
+    const std::string name = info.value("cluster", "");
+    EXPECT_FALSE(name.empty()) << "node " << index << ": " << info.dump();
+    if (agreed.empty()) agreed = name;
+    EXPECT_EQ(name, agreed) << "node " << index << " has another cluster name";
+  }
+}
+
 }  // namespace
 }  // namespace ringnats::clustertest

@@ -146,24 +146,27 @@ TEST_F(InterestTest, ClientsLearnTheClientUrlsOfOtherNodes) {
   ASSERT_NO_FATAL_FAILURE(StartNode(2, config));
   ASSERT_TRUE(AwaitMesh(AllNodes()));
 
-  // The async INFO may come a little after the routes work: read until it names C.
-  const Clock::time_point deadline = Clock::now() + kInterestTimeout;
-  bool learnt = false;
-  std::string seen;
-  while (!learnt && Clock::now() < deadline) {
-    std::string line;
-    if (!(*early)->ReadThrough("\r\n", &line, std::chrono::milliseconds(500))) continue;
-    seen += line;
-    if (!line.starts_with("INFO ")) {
-      ADD_FAILURE() << "unexpected \"" << harness::Escape(line) << "\"";
-      break;
+  // An async INFO may come a little after the routes work (or stop): reads until one
+  // satisfies `wanted`; fails on anything but INFO.
+  const auto await_info = [&](auto wanted) {
+    const Clock::time_point deadline = Clock::now() + kInterestTimeout;
+    std::string seen;
+    while (Clock::now() < deadline) {
+      std::string line;
+      if (!(*early)->ReadThrough("\r\n", &line, std::chrono::milliseconds(500))) continue;
+      seen += line;
+      if (!line.starts_with("INFO ")) {
+        return ::testing::AssertionFailure() << "unexpected \"" << harness::Escape(line) << "\"";
+      }
+      const nlohmann::ordered_json async_info =
+          nlohmann::ordered_json::parse(line.substr(5), nullptr, /*allow_exceptions=*/false);
+      if (wanted(ConnectUrls(async_info))) return ::testing::AssertionSuccess();
     }
-    const nlohmann::ordered_json async_info =
-        nlohmann::ordered_json::parse(line.substr(5), nullptr, /*allow_exceptions=*/false);
-    learnt = Contains(ConnectUrls(async_info), node(2).port());
-  }
-  EXPECT_TRUE(learnt) << "no async INFO naming C's client port " << node(2).port() << "; got \""
-                      << harness::Escape(seen) << "\"";
+    return ::testing::AssertionFailure()
+           << "no such async INFO; got \"" << harness::Escape(seen) << "\"";
+  };
+  EXPECT_TRUE(await_info([&](const auto& urls) { return Contains(urls, node(2).port()); }))
+      << "C's client port " << node(2).port() << " never announced";
 
   // A client arriving now hears of both other nodes in its first INFO.
   for (int at : {0, 1, 2}) {
@@ -176,6 +179,14 @@ TEST_F(InterestTest, ClientsLearnTheClientUrlsOfOtherNodes) {
           << "INFO of node " << at << " lacks node " << other << ": " << info.dump();
     }
   }
+
+  // C goes away: A tells its clients, and C's client port leaves connect_urls.
+  const int c_port = node(2).port();
+  ASSERT_NO_FATAL_FAILURE(KillNode(2));
+  EXPECT_TRUE(await_info([&](const auto& urls) {
+    return !Contains(urls, c_port) && Contains(urls, node(1).port());
+  })) << "C's client port "
+      << c_port << " never withdrawn";
 }
 
 }  // namespace

@@ -63,9 +63,10 @@ class RouteRegistry {
 
   std::string cluster_name() const;
   bool cluster_name_dynamic() const;
-  // A peer announced `name`: adopted if ours was generated and theirs is not (or both were
-  // generated and theirs sorts first), as nats-server does. False only when both names were
-  // configured and differ; a generated name on either side gives way to the other.
+  // A peer announced `name`: adopted if ours was generated and theirs is not, or both were
+  // generated and theirs sorts after ours, as nats-server does (so a cluster of generated
+  // names settles on the greatest). False only when both names were configured and differ;
+  // otherwise the side whose name loses adopts the other's when it reads it.
   bool AgreeOnName(std::string_view name, bool theirs_dynamic);
   // A reload configured `name`: it replaces the current one (configured or generated) for
   // routes that connect from now on and for clients' INFO. Routes already up keep going, as

@@ -53,5 +53,30 @@ TEST(RouteRegistryTest, ADuplicateThatLosesIsRefusedAndMarksNothing) {
   EXPECT_EQ(registry.All()[0].conn, accepted.conn);
 }
 
+// Dynamic cluster names as nats-server 2.9 settles them: a generated name gives way to a
+// configured one, and of two generated names the greater wins; two configured names that
+// differ never agree.
+TEST(RouteRegistryTest, GeneratedNamesSettleOnTheGreatestAndGiveWayToConfiguredOnes) {
+  RouteRegistry small("GEN-A", /*name_dynamic=*/true);
+  EXPECT_TRUE(small.AgreeOnName("GEN-B", /*theirs_dynamic=*/true));
+  EXPECT_EQ(small.cluster_name(), "GEN-B");
+  EXPECT_TRUE(small.cluster_name_dynamic());
+
+  RouteRegistry great("GEN-B", /*name_dynamic=*/true);
+  EXPECT_TRUE(great.AgreeOnName("GEN-A", /*theirs_dynamic=*/true));
+  EXPECT_EQ(great.cluster_name(), "GEN-B") << "the peer adopts ours";
+
+  RouteRegistry generated("GEN-Z", /*name_dynamic=*/true);
+  EXPECT_TRUE(generated.AgreeOnName("prod", /*theirs_dynamic=*/false));
+  EXPECT_EQ(generated.cluster_name(), "prod");
+  EXPECT_FALSE(generated.cluster_name_dynamic());
+
+  RouteRegistry configured("prod", /*name_dynamic=*/false);
+  EXPECT_TRUE(configured.AgreeOnName("GEN-Z", /*theirs_dynamic=*/true));
+  EXPECT_EQ(configured.cluster_name(), "prod");
+  EXPECT_FALSE(configured.AgreeOnName("staging", /*theirs_dynamic=*/false));
+  EXPECT_EQ(configured.cluster_name(), "prod");
+}
+
 }  // namespace
 }  // namespace ringnats::route
