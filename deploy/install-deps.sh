@@ -13,6 +13,8 @@ packages=(
   golang-go golang-github-nats-io-go-nats-dev
   # The ThreadSanitizer build compiles Debian's abseil source (deploy/build-tsan-abseil.sh).
   dpkg-dev cmake
+  # systemd-analyze checks the units of deploy/ (tests/deploy/cluster_example_test.sh).
+  systemd
 )
 # Node.js and npm run the npm `nats` client tests. A machine may already have them from
 # elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm package), so

@@ -4,10 +4,11 @@
 # cluster_check.py checks the full mesh, that a wrong route password is refused and that
 # messages cross between every pair of nodes, and start-local.sh stops every node.
 # Also checks that deploy/ringnats@.service is still what make-instance-unit.sh makes of
-# deploy/ringnats.service.
+# deploy/ringnats.service, that systemd accepts both units (systemd-analyze verify, with
+# ExecStart pointing at the binary under test), and that the command line the instance
+# unit runs for `ringnats@node1` accepts node1's file where the unit looks for it.
 #
 # RINGNATS_BIN: the server to run, ringnats or nats-server (which reads the same files).
-# Exits 77 (skipped) while the server refuses clusters as not supported yet.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +23,29 @@ if ! diff -u "$repo/deploy/ringnats@.service" <(printf '%s\n' "$expected_unit");
   exit 1
 fi
 echo "ok: deploy/ringnats@.service matches deploy/ringnats.service"
+
+units=$(mktemp -d "${TMPDIR:-/tmp}/cluster_units.XXXXXX")
+for unit in ringnats.service ringnats@.service; do
+  sed "s#/usr/local/bin/ringnats#$RINGNATS_BIN#" "$repo/deploy/$unit" >"$units/$unit"
+done
+# Anything systemd-analyze says (an unknown key, a bad value, a missing command) fails.
+verdict=$(cd "$units" && systemd-analyze verify --man=no ringnats.service ringnats@node1.service 2>&1)
+if [ -n "$verdict" ]; then
+  rm -rf "$units"
+  echo "FAIL: systemd-analyze verify of deploy/ringnats.service and deploy/ringnats@.service:"
+  echo "$verdict"
+  exit 1
+fi
+echo "ok: systemd-analyze verify accepts both units"
+# The instance unit's ExecStart for node1, with /etc/ringnats/ standing for deploy/cluster/
+# (where deploy/README.md has the files copied), as a config check.
+exec_start=$(sed -n 's/^ExecStart=//p' "$units/ringnats@.service")
+exec_start=${exec_start//%i/node1}
+exec_start=${exec_start//\/etc\/ringnats\//$cluster/}
+read -r -a command <<<"$exec_start"
+rm -rf "$units"
+"${command[@]}" -t
+echo "ok: the instance unit's command for node1 accepts deploy/cluster/node1.conf"
 
 for node in node1 node2 node3; do
   "$RINGNATS_BIN" -t -c "$cluster/$node.conf"
