@@ -120,17 +120,33 @@ void RouteProtocol::HandleRoutedMessage(Session& route, const proto::RouteOp& op
       const size_t count = group.members.size();
       if (count == 0) continue;
       const size_t start = absl::Uniform<size_t>(worker_.random_, 0, count);
-      for (size_t i = 0; i < count; ++i) {
+      bool taken = false;
+      for (size_t i = 0; i < count && !taken; ++i) {
         const sublist::SubRef& ref = group.members[(start + i) % count];
         if (IsRouteRef(ref)) continue;
         if (ref.worker != worker_.index_) {
           worker_.mesh_.QueueRemote(ref);
-          break;
+          taken = true;
+        } else {
+          taken = worker_.DeliverLocal(ref, message, frame(), &route);
         }
-        if (worker_.DeliverLocal(ref, message, frame(), &route)) break;
+      }
+      // As nats-server: a peer sent it here for a member this node no longer has (or never
+      // had, its interest being late), so it goes to a route that has one (the first in the
+      // group, even the route it came on) rather than being lost.
+      for (size_t i = 0; i < count && !taken; ++i) {
+        const sublist::SubRef& ref = group.members[i];
+        if (!IsRouteRef(ref)) continue;
+        if (ref.worker != worker_.index_) {
+          worker_.mesh_.QueueRemote(ref);
+          taken = true;
+        } else {
+          taken = worker_.DeliverLocal(ref, message, frame(), &route);
+        }
       }
     }
   }
+  if (has_targets()) FlushTargets(message, nullptr);
   if (worker_.mesh_.HasQueuedRefs()) {
     if (worker_.mesh_.QueuedDestinationOwesMoreThan(worker_.CrossWorkerCreditBytes())) worker_.WaitForCredit(route);
     worker_.mesh_.FlushQueuedRefs(message);

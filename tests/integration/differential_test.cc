@@ -19,6 +19,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -40,6 +41,9 @@ struct Transcript {
   const char* name;
   std::vector<Step> steps;
   std::string config;
+  // The connections go to the route port (the config has a `cluster` block): a peer's or a
+  // stranger's route handshake.
+  bool on_route_port = false;
 };
 
 void PrintTo(const Transcript& t, std::ostream* os) { *os << t.name; }
@@ -100,6 +104,20 @@ int ConnectionCount(const Transcript& t) {
   return count;
 }
 
+// nats-server announces its system account's subscriptions (`RS+ $SYS ...`) to every route;
+// ringnats has no accounts but $G (docs/clustering.md), so those lines are left out.
+std::string WithoutSystemAccountInterest(std::string_view reply) {
+  std::string kept;
+  while (!reply.empty()) {
+    const size_t end = reply.find("\r\n");
+    const size_t next = end == std::string_view::npos ? reply.size() : end + 2;
+    const std::string_view line = reply.substr(0, next);
+    if (!line.starts_with("RS+ $SYS ")) kept.append(line);
+    reply.remove_prefix(next);
+  }
+  return kept;
+}
+
 // Runs `t` against one server and returns a printable record of everything observed.
 std::string RunTranscript(const ServerSpec& spec, const Transcript& t) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
@@ -117,7 +135,8 @@ std::string RunTranscript(const ServerSpec& spec, const Transcript& t) {
   std::vector<bool> unfinished(connections, false);
   std::string record;
   for (int c = 0; c < connections; ++c) {
-    absl::StatusOr<std::unique_ptr<RawClient>> client = RawClient::Connect((*server)->port());
+    absl::StatusOr<std::unique_ptr<RawClient>> client =
+        RawClient::Connect(t.on_route_port ? (*server)->cluster_port() : (*server)->port());
     if (!client.ok()) {
       ADD_FAILURE() << client.status();
       return "<no connection>";
@@ -159,6 +178,7 @@ std::string RunTranscript(const ServerSpec& spec, const Transcript& t) {
     if (!collected) {
       reply = client.TakeBuffered();
     }
+    if (t.on_route_port) reply = WithoutSystemAccountInterest(reply);
     closed[step.conn] = was_closed;
     record += absl::StrFormat("conn%d step%d \"%s\"%s\n", step.conn, i, Escape(reply),
                               was_closed ? " CLOSED" : (collected ? "" : " NO-PONG"));
@@ -224,6 +244,29 @@ const std::string kQuiet = "CONNECT {\"verbose\":false,\"pedantic\":false}\r\n";
 const std::string kHeaders = "CONNECT {\"verbose\":false,\"headers\":true}\r\n";
 const std::string kNoResponders =
     "CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\n";
+
+constexpr char kRouteConfig[] =
+    "cluster {\n  name: dt\n  listen: \"127.0.0.1:-1\"\n"
+    "  authorization { user: ruser, password: rpass }\n}\n";
+
+// A peer's route CONNECT (nats-server 2.9's fields), with these credentials ("" leaves them
+// out) and cluster name.
+std::string RouteConnect(std::string_view user, std::string_view pass,
+                         std::string_view cluster = "dt") {
+  std::string credentials;
+  if (!user.empty()) credentials = absl::StrFormat("\"user\":\"%s\",\"pass\":\"%s\",", user, pass);
+  return absl::StrFormat(
+      "CONNECT {\"echo\":true,\"verbose\":false,\"pedantic\":false,%s\"tls_required\":false,"
+      "\"headers\":true,\"name\":\"NPEERDIFFERENTIAL\",\"cluster\":\"%s\",\"lnoc\":true}\r\n",
+      credentials, cluster);
+}
+
+// The INFO a peer sends after its CONNECT.
+std::string RouteInfo() {
+  return "INFO {\"server_id\":\"NPEERDIFFERENTIAL\",\"server_name\":\"peer\",\"version\":"
+         "\"2.9.10\",\"host\":\"127.0.0.1\",\"port\":1,\"headers\":true,\"cluster\":\"dt\","
+         "\"connect_urls\":[\"127.0.0.1:2\"]}\r\n";
+}
 
 std::vector<Transcript> Transcripts() {
   return {
@@ -391,6 +434,25 @@ std::vector<Transcript> Transcripts() {
        {{1, kQuiet + "SUB bar 9\r\n"},
         {1, "BOGUS\r\n"},
         {0, kQuiet + "SUB foo 1\r\nPUB foo 1\r\nb\r\nPUB bar 1\r\nc\r\n"}}},
+      // The route handshake, on the route port of a server with route credentials.
+      {"RouteWrongPassword", {{0, RouteConnect("ruser", "wrong")}}, kRouteConfig, true},
+      {"RouteMissingCredentials", {{0, RouteConnect("", "")}}, kRouteConfig, true},
+      {"RouteOtherClusterName",
+       {{0, RouteConnect("ruser", "rpass", "elsewhere")}},
+       kRouteConfig,
+       true},
+      {"ClientOnRoutePort", {{0, kQuiet}}, kRouteConfig, true},
+      {"RouteVerbBeforeConnect", {{0, "RS+ $G foo\r\n"}}, kRouteConfig, true},
+      {"RouteHandshakeThenInterestAndMessages",
+       {{0, RouteConnect("ruser", "rpass") + RouteInfo()},
+        {0, "RS+ $G foo\r\nRS+ $G bar q 1\r\nRS- $G foo\r\nRMSG $G foo 2\r\nhi\r\n"},
+        {0, "RMSG $G bar + _INBOX.x q 2\r\nhi\r\nRS- $G bar q\r\n"}},
+       kRouteConfig,
+       true},
+      {"RouteGarbageAfterHandshake",
+       {{0, RouteConnect("ruser", "rpass") + RouteInfo()}, {0, "BOGUS\r\n"}},
+       kRouteConfig,
+       true},
   };
 }
 
