@@ -1,8 +1,10 @@
 // Messages and routes. A client's message reaches each route with matching interest once
 // (RMSG, or HMSG with headers), naming the queue groups whose chosen member is on that peer;
-// a message from a route reaches this node's clients only: its plain subscribers, and one
-// member of each queue group the RMSG names. A message never goes from a route to a route,
-// which is what makes delivery exactly-once in a full mesh.
+// a message from a route reaches this node's clients: its plain subscribers, and one member
+// of each queue group the RMSG names. A message from a route goes to a route only when a
+// named queue group has no member here any more (its interest was late): then, as in
+// nats-server, to a route with a member, so the message is not lost. Otherwise never, which
+// is what makes delivery exactly-once in a full mesh.
 
 #include <algorithm>
 

@@ -258,8 +258,10 @@ void RouteProtocol::CloseDuplicate(ring::ConnId conn) {
 
 void RouteProtocol::Gossip(const Session& session) {
   const RouteLink& link = *session.route;
+  const route::RouteRegistry& registry = worker_.shared_.cluster->registry;
   const std::string line = route::BuildGossipInfo(
-      link.peer, absl::StrFormat("nats-route://%s:%d/", session.peer_ip, link.peer.port));
+      link.peer, absl::StrFormat("nats-route://%s:%d/", session.peer_ip, link.peer.port),
+      registry.cluster_name(), registry.cluster_name_dynamic());
   for (const route::RouteEntry& other : worker_.shared_.cluster->registry.All()) {
     if (other.server_id == link.peer.server_id) continue;
     if (other.worker == worker_.index_) {

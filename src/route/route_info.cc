@@ -79,11 +79,18 @@ absl::StatusOr<PeerRouteInfo> ParsePeerRouteInfo(std::string_view text) {
   return info;
 }
 
-std::string BuildGossipInfo(const PeerRouteInfo& peer, std::string_view ip) {
+std::string BuildGossipInfo(const PeerRouteInfo& peer, std::string_view ip,
+                            std::string_view cluster, bool cluster_dynamic) {
   Json info = Json::parse(peer.json, nullptr, /*allow_exceptions=*/false);
   if (info.is_discarded() || !info.is_object()) info = Json::object();
   info.erase("nonce");
   info["ip"] = ip;
+  info["cluster"] = cluster;
+  if (cluster_dynamic) {
+    info["cluster_dynamic"] = true;
+  } else {
+    info.erase("cluster_dynamic");
+  }
   return absl::StrCat("INFO ", info.dump(), "\r\n");
 }
 

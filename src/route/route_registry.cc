@@ -74,13 +74,12 @@ bool RouteRegistry::cluster_name_dynamic() const {
 bool RouteRegistry::AgreeOnName(std::string_view name, bool theirs_dynamic) {
   absl::MutexLock lock(&mu_);
   if (name == cluster_name_) return true;
-  if (!name_dynamic_) return theirs_dynamic;  // the peer adopts ours
-  if (!theirs_dynamic || cluster_name_ < name) {
+  if (name_dynamic_ && (!theirs_dynamic || cluster_name_ < name)) {
     cluster_name_ = std::string(name);
     name_dynamic_ = theirs_dynamic;
+    return true;
   }
-  // Otherwise the peer adopts ours: both generated, ours sorts last.
-  return true;
+  return false;
 }
 
 bool RouteRegistry::Rename(std::string_view name) {

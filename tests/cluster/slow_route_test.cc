@@ -9,6 +9,7 @@
 // and one whose peer stopped reading is closed and redialled.
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -42,7 +43,12 @@ constexpr std::chrono::milliseconds kRejoinTimeout{40000};
 class SlowRouteTest : public ClusterTest {
  protected:
   void TearDown() override {
-    if (publishing_.joinable()) publishing_.join();
+    if (publishing_.joinable()) {
+      // A publisher still blocked in a send (a failed test) gets an error at once instead
+      // of waiting out kFloodTimeout.
+      if (publisher_ != nullptr) shutdown(publisher_->fd(), SHUT_RDWR);
+      publishing_.join();
+    }
     publisher_.reset();
     subscriber_.reset();
     ClusterTest::TearDown();

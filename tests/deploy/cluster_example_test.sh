@@ -29,8 +29,8 @@ for unit in ringnats.service ringnats@.service; do
   sed "s#/usr/local/bin/ringnats#$RINGNATS_BIN#" "$repo/deploy/$unit" >"$units/$unit"
 done
 # Anything systemd-analyze says (an unknown key, a bad value, a missing command) fails.
-verdict=$(cd "$units" && systemd-analyze verify --man=no ringnats.service ringnats@node1.service 2>&1)
-if [ -n "$verdict" ]; then
+if ! verdict=$(cd "$units" && systemd-analyze verify --man=no ringnats.service \
+  ringnats@node1.service 2>&1) || [ -n "$verdict" ]; then
   rm -rf "$units"
   echo "FAIL: systemd-analyze verify of deploy/ringnats.service and deploy/ringnats@.service:"
   echo "$verdict"

@@ -50,8 +50,12 @@ struct PeerRouteInfo {
 absl::StatusOr<PeerRouteInfo> ParsePeerRouteInfo(std::string_view json);
 
 // `INFO {...}\r\n` telling our other routes about `peer`, reachable at `ip`
-// ("nats-route://host:port/"): the peer's own INFO with its nonce dropped and "ip" added.
-std::string BuildGossipInfo(const PeerRouteInfo& peer, std::string_view ip);
+// ("nats-route://host:port/"): the peer's own INFO with its nonce dropped, "ip" added, and
+// the cluster name the two agreed on (`cluster`, `cluster_dynamic`) in place of the one the
+// peer had when it connected: nats-server checks the name of every INFO, and a stale one
+// would make it drop the route.
+std::string BuildGossipInfo(const PeerRouteInfo& peer, std::string_view ip,
+                            std::string_view cluster, bool cluster_dynamic);
 
 // The CONNECT a soliciting server sends (credentials from the route URL).
 struct RouteConnectFacts {

@@ -65,8 +65,8 @@ class RouteRegistry {
   bool cluster_name_dynamic() const;
   // A peer announced `name`: adopted if ours was generated and theirs is not, or both were
   // generated and theirs sorts after ours, as nats-server does (so a cluster of generated
-  // names settles on the greatest). False only when both names were configured and differ;
-  // otherwise the side whose name loses adopts the other's when it reads it.
+  // names settles on the greatest). Otherwise a different name is refused, as nats-server
+  // refuses it: the peer adopts ours when it reads our INFO and connects again.
   bool AgreeOnName(std::string_view name, bool theirs_dynamic);
   // A reload configured `name`: it replaces the current one (configured or generated) for
   // routes that connect from now on and for clients' INFO. Routes already up keep going, as

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace ringnats::route {
 namespace {
@@ -24,6 +25,24 @@ TEST(RouteInfoTest, RouteConnectCarriesClusterDynamicUnderNatsServersKey) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_TRUE(parsed->cluster_dynamic);
   EXPECT_EQ(parsed->cluster, "GEN-A");
+}
+
+// Gossip passes a peer's INFO on with the name this node and the peer agreed on, not the
+// one the peer had when it connected (nats-server checks the name of every INFO).
+TEST(RouteInfoTest, GossipCarriesTheAgreedClusterName) {
+  absl::StatusOr<PeerRouteInfo> peer = ParsePeerRouteInfo(
+      R"({"server_id":"NPEER","cluster":"GEN-OLD","cluster_dynamic":true,"nonce":"n","port":7})");
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  const std::string line = BuildGossipInfo(*peer, "nats-route://127.0.0.1:7/", "prod", false);
+  ASSERT_TRUE(line.starts_with("INFO ") && line.ends_with("\r\n")) << line;
+  const nlohmann::json info =
+      nlohmann::json::parse(line.substr(5, line.size() - 7), nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(info.is_object()) << line;
+  EXPECT_EQ(info.value("cluster", ""), "prod");
+  EXPECT_FALSE(info.contains("cluster_dynamic"));
+  EXPECT_FALSE(info.contains("nonce"));
+  EXPECT_EQ(info.value("ip", ""), "nats-route://127.0.0.1:7/");
+  EXPECT_EQ(info.value("server_id", ""), "NPEER");
 }
 
 }  // namespace

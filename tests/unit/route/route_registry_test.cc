@@ -54,8 +54,8 @@ TEST(RouteRegistryTest, ADuplicateThatLosesIsRefusedAndMarksNothing) {
 }
 
 // Dynamic cluster names as nats-server 2.9 settles them: a generated name gives way to a
-// configured one, and of two generated names the greater wins; two configured names that
-// differ never agree.
+// configured one, and of two generated names the greater wins; the side that keeps its name
+// refuses the other (which adopts it from the INFO and connects again).
 TEST(RouteRegistryTest, GeneratedNamesSettleOnTheGreatestAndGiveWayToConfiguredOnes) {
   RouteRegistry small("GEN-A", /*name_dynamic=*/true);
   EXPECT_TRUE(small.AgreeOnName("GEN-B", /*theirs_dynamic=*/true));
@@ -63,7 +63,7 @@ TEST(RouteRegistryTest, GeneratedNamesSettleOnTheGreatestAndGiveWayToConfiguredO
   EXPECT_TRUE(small.cluster_name_dynamic());
 
   RouteRegistry great("GEN-B", /*name_dynamic=*/true);
-  EXPECT_TRUE(great.AgreeOnName("GEN-A", /*theirs_dynamic=*/true));
+  EXPECT_FALSE(great.AgreeOnName("GEN-A", /*theirs_dynamic=*/true));
   EXPECT_EQ(great.cluster_name(), "GEN-B") << "the peer adopts ours";
 
   RouteRegistry generated("GEN-Z", /*name_dynamic=*/true);
@@ -72,7 +72,7 @@ TEST(RouteRegistryTest, GeneratedNamesSettleOnTheGreatestAndGiveWayToConfiguredO
   EXPECT_FALSE(generated.cluster_name_dynamic());
 
   RouteRegistry configured("prod", /*name_dynamic=*/false);
-  EXPECT_TRUE(configured.AgreeOnName("GEN-Z", /*theirs_dynamic=*/true));
+  EXPECT_FALSE(configured.AgreeOnName("GEN-Z", /*theirs_dynamic=*/true));
   EXPECT_EQ(configured.cluster_name(), "prod");
   EXPECT_FALSE(configured.AgreeOnName("staging", /*theirs_dynamic=*/false));
   EXPECT_EQ(configured.cluster_name(), "prod");
