@@ -123,28 +123,23 @@ void RouteProtocol::HandleRoutedMessage(Session& route, const proto::RouteOp& op
       if (count == 0) continue;
       const size_t start = absl::Uniform<size_t>(worker_.random_, 0, count);
       bool taken = false;
-      for (size_t i = 0; i < count && !taken; ++i) {
-        const sublist::SubRef& ref = group.members[(start + i) % count];
-        if (IsRouteRef(ref)) continue;
+      // A member on another worker is taken on trust; one here only if it can deliver.
+      auto take = [&](const sublist::SubRef& ref) {
         if (ref.worker != worker_.index_) {
           worker_.mesh_.QueueRemote(ref);
-          taken = true;
-        } else {
-          taken = worker_.DeliverLocal(ref, message, frame(), &route);
+          return true;
         }
+        return worker_.DeliverLocal(ref, message, frame(), &route);
+      };
+      for (size_t i = 0; i < count && !taken; ++i) {
+        const sublist::SubRef& ref = group.members[(start + i) % count];
+        if (!IsRouteRef(ref)) taken = take(ref);
       }
       // As nats-server: a peer sent it here for a member this node no longer has (or never
       // had, its interest being late), so it goes to a route that has one (the first in the
       // group, even the route it came on) rather than being lost.
       for (size_t i = 0; i < count && !taken; ++i) {
-        const sublist::SubRef& ref = group.members[i];
-        if (!IsRouteRef(ref)) continue;
-        if (ref.worker != worker_.index_) {
-          worker_.mesh_.QueueRemote(ref);
-          taken = true;
-        } else {
-          taken = worker_.DeliverLocal(ref, message, frame(), &route);
-        }
+        if (IsRouteRef(group.members[i])) taken = take(group.members[i]);
       }
     }
   }
