@@ -110,9 +110,6 @@ bool Worker::DeliverLocal(sublist::SubRef ref, const Message& message, const Msg
   Session* target = Find(sub->owner);
   if (target == nullptr || target->closing) return false;
   if (target->kind == SessionKind::kRoute) {
-    // A route its duplicate replaced carries nothing more: a queue group picks another
-    // member instead.
-    if (target->route->displaced->load(std::memory_order_acquire)) return false;
     // A peer's interest: the message goes out once per route after every match is seen.
     route_protocol_.AddTarget(*sub);
     return true;

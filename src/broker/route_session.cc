@@ -218,23 +218,13 @@ void RouteProtocol::Register(Session& session) {
   entry.info_json = link.peer.json;
   entry.remote_ip = session.peer_ip;
   entry.remote_port = session.peer_port;
-  entry.displaced = link.displaced;
   if (link.solicited >= 0) solicited_[link.solicited].peer_id = link.peer.server_id;
-  std::optional<route::RouteEntry> displaced;
-  if (!worker_.shared_.cluster->registry.Register(entry, worker_.shared_.server_id, &displaced)) {
+  if (!worker_.shared_.cluster->registry.Register(entry, worker_.shared_.server_id)) {
+    // Our id is the lower: the route registered first stays, this one goes.
     log::Debug("%s - Detected duplicate remote route \"%s\"", session.log_prefix,
                link.peer.server_id);
     worker_.Close(session, CloseReason::kDuplicateRoute);
     return;
-  }
-  if (displaced.has_value()) {
-    // Both servers dialled each other: both keep the route dialled by the lower server id.
-    log::Debug("%s - Replacing duplicate remote route \"%s\"", session.log_prefix,
-               link.peer.server_id);
-    const ring::ConnId old = displaced->conn;
-    worker_.shared_.PostToWorker(
-        displaced->worker,
-        [old](Worker& worker) { worker.routes().CloseDuplicate(old); }, &worker_.loop_);
   }
   link.registered = true;
   registered_.push_back(session.conn);
@@ -246,14 +236,6 @@ void RouteProtocol::Register(Session& session) {
   SendAllInterest(session);
   log::Debug("%s - Sent local subscriptions to route", session.log_prefix);
   Gossip(session);
-}
-
-void RouteProtocol::CloseDuplicate(ring::ConnId conn) {
-  Session* session = worker_.Find(conn);
-  if (session == nullptr || session->closing || session->kind != SessionKind::kRoute) return;
-  session->route->registered = false;  // the registry already names the replacement
-  registered_.erase(std::remove(registered_.begin(), registered_.end(), conn), registered_.end());
-  worker_.Close(*session, CloseReason::kDuplicateRoute);
 }
 
 void RouteProtocol::Gossip(const Session& session) {

@@ -4,21 +4,13 @@
 
 namespace ringnats::route {
 
-bool RouteRegistry::Register(RouteEntry entry, std::string_view our_server_id,
-                             std::optional<RouteEntry>* displaced) {
+bool RouteRegistry::Register(RouteEntry entry, std::string_view our_server_id) {
   absl::MutexLock lock(&mu_);
-  const bool keep_ours = our_server_id < entry.server_id;
-  for (RouteEntry& route : routes_) {
-    if (route.server_id != entry.server_id) continue;
-    if (entry.solicited == keep_ours && route.solicited != keep_ours) {
-      if (route.displaced != nullptr) route.displaced->store(true, std::memory_order_release);
-      *displaced = std::move(route);
-      route = std::move(entry);
-      version_.fetch_add(1, std::memory_order_release);
-      return true;
-    }
-    return false;
-  }
+  const bool we_decide = our_server_id < entry.server_id;
+  const bool routed = std::any_of(routes_.begin(), routes_.end(), [&](const RouteEntry& route) {
+    return route.server_id == entry.server_id;
+  });
+  if (routed && we_decide) return false;
   routes_.push_back(std::move(entry));
   version_.fetch_add(1, std::memory_order_release);
   return true;

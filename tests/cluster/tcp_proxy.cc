@@ -257,7 +257,11 @@ void TcpProxy::Run() {
         }
       }
     }
-    std::erase_if(pairs, [](const Pair& pair) { return pair.down < 0 && pair.up < 0; });
+    std::erase_if(pairs, [this](const Pair& pair) {
+      const bool over = pair.down < 0 && pair.up < 0;
+      if (over) ended_.fetch_add(1);
+      return over;
+    });
   }
 }
 

@@ -46,6 +46,8 @@ class TcpProxy {
   int port() const { return port_; }
   // Connections accepted so far, forwarded or not.
   int accepted() const { return accepted_.load(); }
+  // Forwarded connections that one of the two ends closed (the proxy closed the other).
+  int ended() const { return ended_.load(); }
 
   void Cut(CutMode mode);
   void Heal();
@@ -65,6 +67,7 @@ class TcpProxy {
   int port_ = 0;
   int target_port_ = 0;
   std::atomic<int> accepted_{0};
+  std::atomic<int> ended_{0};
 
   std::mutex mu_;
   Command pending_ = Command::kNone;  // guarded by mu_

@@ -4,9 +4,7 @@
 // holds in the trie on the peer's behalf) and the interest we announced to it.
 // Owned by the worker that owns the route's session.
 
-#include <atomic>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,9 +29,6 @@ struct RouteLink {
   // Index into the worker's solicited routes when this worker dialled the peer, else -1.
   int64_t solicited = -1;
   bool registered = false;  // the peer's INFO arrived and the route holds its server id
-  // Set by another worker when a route dialled the other way replaced this one (see
-  // route::RouteEntry::displaced): from then on DeliverLocal sends nothing here.
-  std::shared_ptr<std::atomic<bool>> displaced = std::make_shared<std::atomic<bool>>(false);
   route::PeerRouteInfo peer;
   // Interest the peer announced: interest key -> slot in the worker's SubscriptionTable.
   StringMap<uint32_t> remote_subs;

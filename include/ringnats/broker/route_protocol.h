@@ -48,8 +48,6 @@ class RouteProtocol {
   void RecheckAfterReload(Session& session);
   // The route is closing: forget its registration and interest; dial it again if ours.
   void Closing(Session& session, CloseReason reason);
-  // Another worker's route to the same peer won the duplicate resolution.
-  void CloseDuplicate(ring::ConnId conn);
   // Gossip from another worker: write `line` to this worker's route `conn`.
   void WriteTo(ring::ConnId conn, const std::string& line);
 

@@ -1,6 +1,7 @@
 #pragma once
 // Which peer servers this node has a route to, by their server id: the rule that keeps the
-// mesh at one route per peer (a second route to the same server is a duplicate and closes),
+// mesh at one route per peer (a second route to the same server is a duplicate, closed by
+// the server with the lower id),
 // what gossip forwards, the client URLs of the whole cluster for `connect_urls`, and the
 // cluster name (which a node with a generated name adopts from its peers).
 //
@@ -9,8 +10,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,12 +32,6 @@ struct RouteEntry {
   std::string info_json;               // the peer's INFO, for gossip
   std::string remote_ip;
   int remote_port = 0;
-  // Shared with the worker that owns the route: Register sets it (release, under the
-  // registry's mutex) when a route dialled the other way replaces this one, before the
-  // replacement can carry interest; the owner reads it (acquire) before it takes the route
-  // as a message's target. Until the owner closes the displaced route, no message goes out on
-  // both.
-  std::shared_ptr<std::atomic<bool>> displaced;
 };
 
 class RouteRegistry {
@@ -46,13 +39,15 @@ class RouteRegistry {
   RouteRegistry(std::string cluster_name, bool name_dynamic)
       : cluster_name_(std::move(cluster_name)), name_dynamic_(name_dynamic) {}
 
-  // Claims `entry.server_id` for this route. When another route already has it (both
-  // servers dialled each other), both servers keep the route dialled by the lower server id:
-  // if that is `entry`, the other is returned in `displaced` and replaced; otherwise this
-  // returns false and `entry` must close.
-  bool Register(RouteEntry entry, std::string_view our_server_id,
-                std::optional<RouteEntry>* displaced);
-  // Forgets the route if it is still the one registered for `server_id`.
+  // Claims `entry.server_id` for this route. Of two routes between a pair of servers, the
+  // server with the lower id decides which one lives, as nats-server does: the one it
+  // registered first, so a route in use is kept however late a duplicate arrives; for the
+  // later one this returns false and it must close. The server with the higher id keeps
+  // every route until the peer closes the ones it refused: the peer announces its interest
+  // only on the route it keeps, so messages follow that route, and none goes out twice or
+  // is dropped while the two servers saw the routes arrive in different orders.
+  bool Register(RouteEntry entry, std::string_view our_server_id);
+  // Forgets the route on `worker`'s connection `conn` (another route to the same peer stays).
   void Unregister(std::string_view server_id, uint32_t worker, ring::ConnId conn);
   bool Has(std::string_view server_id) const;
   std::vector<RouteEntry> All() const;

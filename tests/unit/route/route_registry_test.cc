@@ -1,11 +1,8 @@
-// One route per peer: when both servers dial each other, both keep the route dialled by the
-// lower server id, and the route it replaces is marked displaced at once (its worker stops
-// sending on it before it closes it), so no message goes out on both.
+// One route per peer, decided by the server with the lower id: it keeps the route it
+// registered first (the one in use, however late the duplicate) and refuses the other; the
+// server with the higher id keeps both until the peer closes the one it refused.
 
 #include "ringnats/route/route_registry.h"
-
-#include <memory>
-#include <optional>
 
 #include "gtest/gtest.h"
 
@@ -17,40 +14,42 @@ RouteEntry Route(std::string_view peer, bool solicited, uint32_t slot) {
   entry.server_id = std::string(peer);
   entry.solicited = solicited;
   entry.conn = ring::ConnId{slot, 1};
-  entry.displaced = std::make_shared<std::atomic<bool>>(false);
   return entry;
 }
 
-TEST(RouteRegistryTest, TheRouteDialledByTheLowerIdDisplacesTheOtherAndMarksIt) {
-  // We are "A", the peer "B": A < B, so both keep the route A dialled.
-  RouteRegistry registry("c", false);
-  const RouteEntry accepted = Route("B", /*solicited=*/false, 1);
-  std::optional<RouteEntry> displaced;
-  ASSERT_TRUE(registry.Register(accepted, "A", &displaced));
-  EXPECT_FALSE(displaced.has_value());
-
-  const RouteEntry dialled = Route("B", /*solicited=*/true, 2);
-  ASSERT_TRUE(registry.Register(dialled, "A", &displaced));
-  ASSERT_TRUE(displaced.has_value());
-  EXPECT_EQ(displaced->conn, accepted.conn);
-  EXPECT_TRUE(accepted.displaced->load());
-  EXPECT_FALSE(dialled.displaced->load());
-  ASSERT_EQ(registry.size(), 1u);
-  EXPECT_EQ(registry.All()[0].conn, dialled.conn);
+TEST(RouteRegistryTest, TheLowerIdKeepsTheRouteItRegisteredFirstWhicheverWayItWasDialled) {
+  // We are "A", the peer "B": A < B, so A decides.
+  for (const bool first_dialled_by_us : {false, true}) {
+    RouteRegistry registry("c", false);
+    const RouteEntry first = Route("B", first_dialled_by_us, 1);
+    ASSERT_TRUE(registry.Register(first, "A"));
+    EXPECT_FALSE(registry.Register(Route("B", !first_dialled_by_us, 2), "A"));
+    EXPECT_FALSE(registry.Register(Route("B", first_dialled_by_us, 3), "A"));
+    ASSERT_EQ(registry.size(), 1u);
+    EXPECT_EQ(registry.All()[0].conn, first.conn);
+  }
 }
 
-TEST(RouteRegistryTest, ADuplicateThatLosesIsRefusedAndMarksNothing) {
-  // We are "C", the peer "B": B < C, so both keep the route B dialled (accepted here).
+TEST(RouteRegistryTest, TheHigherIdKeepsEveryRouteUntilThePeerClosesOne) {
+  // We are "C", the peer "B": B < C, so B decides and C waits for its verdict.
   RouteRegistry registry("c", false);
   const RouteEntry accepted = Route("B", /*solicited=*/false, 1);
-  std::optional<RouteEntry> displaced;
-  ASSERT_TRUE(registry.Register(accepted, "C", &displaced));
   const RouteEntry dialled = Route("B", /*solicited=*/true, 2);
-  EXPECT_FALSE(registry.Register(dialled, "C", &displaced));
-  EXPECT_FALSE(displaced.has_value());
-  EXPECT_FALSE(accepted.displaced->load());
-  EXPECT_FALSE(dialled.displaced->load());
-  EXPECT_EQ(registry.All()[0].conn, accepted.conn);
+  ASSERT_TRUE(registry.Register(accepted, "C"));
+  ASSERT_TRUE(registry.Register(dialled, "C"));
+  EXPECT_EQ(registry.size(), 2u);
+  // B refused the one C registered first: the other one stays.
+  registry.Unregister("B", accepted.worker, accepted.conn);
+  ASSERT_EQ(registry.size(), 1u);
+  EXPECT_EQ(registry.All()[0].conn, dialled.conn);
+  EXPECT_TRUE(registry.Has("B"));
+}
+
+TEST(RouteRegistryTest, RoutesToDifferentPeersNeverCollide) {
+  RouteRegistry registry("c", false);
+  ASSERT_TRUE(registry.Register(Route("B", true, 1), "A"));
+  ASSERT_TRUE(registry.Register(Route("C", false, 2), "A"));
+  EXPECT_EQ(registry.size(), 2u);
 }
 
 // Dynamic cluster names as nats-server 2.9 settles them: a generated name gives way to a
