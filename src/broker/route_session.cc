@@ -114,7 +114,10 @@ void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
   }
   session.connect_received = true;
   session.connect_received_ns = worker_.now_ns_;
-  if (!AgreeOnClusterName(session, connect->cluster, connect->cluster_dynamic)) return;
+  if (!AgreeOnClusterName(session, connect->cluster, connect->cluster_dynamic,
+                          NameRefusal::kError)) {
+    return;
+  }
   session.connect.headers = connect->headers;
   if (!session.auth_snapshot->enabled()) {
     Authenticated(session);
@@ -148,12 +151,18 @@ void RouteProtocol::RecheckAfterReload(Session& session) {
   worker_.RecheckCredentials(session);  // a failure closes it through AuthenticationFailed
 }
 
-bool RouteProtocol::AgreeOnClusterName(Session& session, std::string_view name, bool dynamic) {
+bool RouteProtocol::AgreeOnClusterName(Session& session, std::string_view name, bool dynamic,
+                                       NameRefusal refusal) {
   route::RouteRegistry& registry = worker_.shared_.cluster->registry;
   if (name.empty() || registry.AgreeOnName(name, dynamic)) return true;
   const std::string text =
       absl::StrFormat("Rejecting connection, cluster name \"%s\" does not match \"%s\"", name,
                       registry.cluster_name());
+  if (refusal == NameRefusal::kSilentClose) {
+    log::Debug("%s - %s", session.log_prefix, text);
+    worker_.Close(session, CloseReason::kClusterNameConflict);
+    return false;
+  }
   log::Error("%s - %s", session.log_prefix, text);
   worker_.CloseWithError(session, text, CloseReason::kClusterNameConflict);
   return false;
@@ -183,7 +192,10 @@ void RouteProtocol::HandleInfo(Session& session, const proto::RouteOp& op) {
       worker_.Close(session, CloseReason::kDuplicateRoute);
       return;
     }
-    if (!AgreeOnClusterName(session, info->cluster, info->cluster_dynamic)) return;
+    if (!AgreeOnClusterName(session, info->cluster, info->cluster_dynamic,
+                            NameRefusal::kSilentClose)) {
+      return;
+    }
     link.peer = *std::move(info);
     Register(session);
     return;

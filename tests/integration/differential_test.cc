@@ -264,10 +264,12 @@ std::string RouteConnect(std::string_view user, std::string_view pass,
 }
 
 // The INFO a peer sends after its CONNECT.
-std::string RouteInfo() {
-  return "INFO {\"server_id\":\"NPEERDIFFERENTIAL\",\"server_name\":\"peer\",\"version\":"
-         "\"2.9.10\",\"host\":\"127.0.0.1\",\"port\":1,\"headers\":true,\"cluster\":\"dt\","
-         "\"connect_urls\":[\"127.0.0.1:2\"]}\r\n";
+std::string RouteInfo(std::string_view cluster = "dt") {
+  return absl::StrFormat(
+      "INFO {\"server_id\":\"NPEERDIFFERENTIAL\",\"server_name\":\"peer\",\"version\":"
+      "\"2.9.10\",\"host\":\"127.0.0.1\",\"port\":1,\"headers\":true,\"cluster\":\"%s\","
+      "\"connect_urls\":[\"127.0.0.1:2\"]}\r\n",
+      cluster);
 }
 
 std::vector<Transcript> Transcripts() {
@@ -441,6 +443,11 @@ std::vector<Transcript> Transcripts() {
       {"RouteMissingCredentials", {{0, RouteConnect("", "")}}, kRouteConfig, true},
       {"RouteOtherClusterName",
        {{0, RouteConnect("ruser", "rpass", "elsewhere")}},
+       kRouteConfig,
+       true},
+      // Refused on the INFO path nats-server closes without a word.
+      {"RouteOtherClusterNameInInfo",
+       {{0, RouteConnect("ruser", "rpass") + RouteInfo("elsewhere")}},
        kRouteConfig,
        true},
       {"ClientOnRoutePort", {{0, kQuiet}}, kRouteConfig, true},

@@ -109,8 +109,11 @@ class RouteProtocol {
   std::string InfoLine() const;
   void HandleConnect(Session& session, const proto::RouteOp& op);
   void HandleInfo(Session& session, const proto::RouteOp& op);
-  // A peer's cluster name against ours (empty: none given); closes the route on a conflict.
-  bool AgreeOnClusterName(Session& session, std::string_view name, bool dynamic);
+  // A peer's cluster name against ours (empty: none given); closes the route on a conflict,
+  // as nats-server does: with an -ERR when the name came in a CONNECT, silently in an INFO.
+  enum class NameRefusal { kError, kSilentClose };
+  bool AgreeOnClusterName(Session& session, std::string_view name, bool dynamic,
+                          NameRefusal refusal);
   void Register(Session& session);
   void Gossip(const Session& session);
   // route_interest.cc
