@@ -14,6 +14,11 @@ namespace ringnats::broker {
 void Worker::EnterLameDuck() {
   in_lame_duck_ = true;
   loop_.StopAccepting();
+  if (shared_.cluster != nullptr) {
+    // The INFO below is the announcement; our own URLs leave the clients' connect_urls.
+    route_protocol_.RefreshClientInfo(/*announce=*/false);
+    route_protocol_.AnnounceLameDuck();
+  }
   for (auto& slot : sessions_) {
     if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
     Session& session = *slot;

@@ -32,8 +32,9 @@ std::string_view RouteOpName(proto::RouteOpType type) {
 
 }  // namespace
 
-std::string RouteProtocol::InfoLine() const {
+std::string RouteProtocol::InfoLine(bool lame_duck) const {
   route::LocalRouteFacts facts = worker_.config_->route_facts;
+  facts.lame_duck = lame_duck;
   facts.cluster = worker_.shared_.cluster->registry.cluster_name();
   facts.cluster_dynamic = worker_.shared_.cluster->registry.cluster_name_dynamic();
   return route::BuildRouteInfo(facts, /*nonce=*/"");
@@ -60,7 +61,7 @@ void RouteProtocol::Start(Session& session) {
     worker_.StartRouteTls(session, /*dialled_host=*/"");
     if (session.closing) return;
   }
-  worker_.Write(session, InfoLine());
+  worker_.Write(session, InfoLine(/*lame_duck=*/false));
 }
 
 void RouteProtocol::HandleParseError(Session& session, const proto::RouteParseStep& step) {
@@ -201,7 +202,9 @@ void RouteProtocol::HandleInfo(Session& session, const proto::RouteOp& op) {
     return;
   }
   if (info->server_id == link.peer.server_id) {
-    link.peer.connect_urls = std::move(info->connect_urls);  // the peer's update about itself
+    // The peer's update about itself. nats-server acts on one kind only: a peer entering lame
+    // duck mode is no place for clients to reconnect to any more.
+    if (info->lame_duck) registry.ForgetConnectUrls(link.peer.server_id);
     return;
   }
   // Gossip: the peer tells us about a server it routes to. Dial it unless it is us, already

@@ -170,7 +170,7 @@ void RouteProtocol::ScheduleRetry(size_t index, int error) {
 void RouteProtocol::Tick(int64_t now_ns) {
   if (!started_) SolicitConfigured();
   RetrySolicited(now_ns);
-  RefreshClientInfo();
+  RefreshClientInfo(/*announce=*/true);
 }
 
 void RouteProtocol::RetrySolicited(int64_t now_ns) {
@@ -223,15 +223,21 @@ void RouteProtocol::OnConnected(ring::ConnId id, uint64_t tag) {
   connect.cluster = worker_.shared_.cluster->registry.cluster_name();
   connect.cluster_dynamic = worker_.shared_.cluster->registry.cluster_name_dynamic();
   worker_.Write(session, route::BuildRouteConnect(connect));
-  worker_.Write(session, InfoLine());
+  worker_.Write(session, InfoLine(/*lame_duck=*/false));
 }
 
-void RouteProtocol::RefreshClientInfo() {
+void RouteProtocol::RefreshClientInfo(bool announce) {
   const uint64_t version = worker_.shared_.cluster->registry.version();
-  if (version == client_info_version_ && !client_info_fields_.empty()) return;
+  const bool lame_duck = worker_.in_lame_duck_;
+  if (version == client_info_version_ && lame_duck == client_info_lame_duck_ &&
+      !client_info_fields_.empty()) {
+    return;
+  }
   const bool changed = !client_info_fields_.empty();
   client_info_version_ = version;
-  std::vector<std::string> urls = worker_.config_->route_facts.connect_urls;
+  client_info_lame_duck_ = lame_duck;
+  std::vector<std::string> urls;
+  if (!lame_duck) urls = worker_.config_->route_facts.connect_urls;
   if (!worker_.options_->cluster.no_advertise) {
     for (std::string& url : worker_.shared_.cluster->registry.PeerConnectUrls()) {
       if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(std::move(url));
@@ -248,7 +254,7 @@ void RouteProtocol::RefreshClientInfo() {
   // (nats-server sends no INFO for a new name).
   const bool urls_changed = urls_field != client_info_urls_;
   client_info_urls_ = std::move(urls_field);
-  if (!changed || !urls_changed || worker_.options_->cluster.no_advertise) return;
+  if (!announce || !changed || !urls_changed || worker_.options_->cluster.no_advertise) return;
   // Clients that understand async INFO learn where else they may reconnect.
   for (auto& slot : worker_.sessions_) {
     if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
@@ -258,6 +264,11 @@ void RouteProtocol::RefreshClientInfo() {
                            client_info_fields_);
     worker_.Write(*slot, info);
   }
+}
+
+void RouteProtocol::AnnounceLameDuck() {
+  const std::string line = InfoLine(/*lame_duck=*/true);
+  for (ring::ConnId conn : registered_) WriteTo(conn, line);
 }
 
 }  // namespace ringnats::broker

@@ -162,7 +162,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
 
 void Worker::SendClientInfo(Session& session) {
   std::string info = config_->info_prefix;
-  if (shared_.cluster != nullptr) route_protocol_.RefreshClientInfo();
+  if (shared_.cluster != nullptr) route_protocol_.RefreshClientInfo(/*announce=*/true);
   AppendInfoClientFields(&info, session.client_id, session.peer_ip, /*lame_duck=*/false,
                          route_protocol_.client_info_fields());
   Write(session, info);

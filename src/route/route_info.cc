@@ -50,6 +50,7 @@ std::string BuildRouteInfo(const LocalRouteFacts& facts, std::string_view nonce)
   info["cluster"] = facts.cluster;
   if (facts.cluster_dynamic) info["cluster_dynamic"] = true;
   if (!facts.connect_urls.empty()) info["connect_urls"] = facts.connect_urls;
+  if (facts.lame_duck) info["ldm"] = true;
   info["ringnats_version"] = RINGNATS_VERSION;
   return absl::StrCat("INFO ", info.dump(), " \r\n");
 }

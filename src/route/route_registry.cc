@@ -42,6 +42,15 @@ size_t RouteRegistry::size() const {
   return routes_.size();
 }
 
+void RouteRegistry::ForgetConnectUrls(std::string_view server_id) {
+  absl::MutexLock lock(&mu_);
+  for (RouteEntry& route : routes_) {
+    if (route.server_id != server_id || route.connect_urls.empty()) continue;
+    route.connect_urls.clear();
+    version_.fetch_add(1, std::memory_order_release);
+  }
+}
+
 std::vector<std::string> RouteRegistry::PeerConnectUrls() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> urls;

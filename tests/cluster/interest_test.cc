@@ -2,6 +2,7 @@
 // gossip completes the mesh from one seed; clients learn the other nodes' client URLs.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -129,43 +130,60 @@ bool Contains(const std::vector<std::string>& urls, int port) {
   return std::find(urls.begin(), urls.end(), wanted) != urls.end();
 }
 
+// A protocol-1 client of `port` (one that gets async INFO), with the INFO it read first.
+std::unique_ptr<RawClient> AsyncInfoClient(int port, nlohmann::ordered_json* info) {
+  absl::StatusOr<std::unique_ptr<RawClient>> client = RawClient::Connect(port);
+  if (!client.ok()) {
+    ADD_FAILURE() << client.status();
+    return nullptr;
+  }
+  if (!(*client)->ReadInfo(info) ||
+      !(*client)->Send(
+          "CONNECT {\"verbose\":false,\"pedantic\":false,\"protocol\":1}\r\nPING\r\n") ||
+      !(*client)->Expect("PONG\r\n")) {
+    ADD_FAILURE() << "no protocol-1 session on port " << port;
+    return nullptr;
+  }
+  return *std::move(client);
+}
+
+// An async INFO may come a little after the routes work (or stop): reads until one
+// satisfies `wanted`; fails on anything but INFO.
+template <typename Wanted>
+::testing::AssertionResult AwaitAsyncInfo(RawClient& client, Wanted wanted) {
+  const Clock::time_point deadline = Clock::now() + kInterestTimeout;
+  std::string seen;
+  while (Clock::now() < deadline) {
+    std::string line;
+    if (!client.ReadThrough("\r\n", &line, std::chrono::milliseconds(500))) continue;
+    seen += line;
+    if (!line.starts_with("INFO ")) {
+      return ::testing::AssertionFailure() << "unexpected \"" << harness::Escape(line) << "\"";
+    }
+    const nlohmann::ordered_json info =
+        nlohmann::ordered_json::parse(line.substr(5), nullptr, /*allow_exceptions=*/false);
+    if (wanted(info)) return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "no such async INFO; got \"" << harness::Escape(seen) << "\"";
+}
+
 TEST_F(InterestTest, ClientsLearnTheClientUrlsOfOtherNodes) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(2));
   // A protocol-1 client of A gets an async INFO when C joins.
-  absl::StatusOr<std::unique_ptr<RawClient>> early = RawClient::Connect(node(0).port());
-  ASSERT_TRUE(early.ok()) << early.status();
   nlohmann::ordered_json info;
-  ASSERT_TRUE((*early)->ReadInfo(&info));
+  std::unique_ptr<RawClient> early = AsyncInfoClient(node(0).port(), &info);
+  ASSERT_TRUE(early);
   EXPECT_TRUE(Contains(ConnectUrls(info), node(1).port())) << info.dump();
-  ASSERT_TRUE(
-      (*early)->Send("CONNECT {\"verbose\":false,\"pedantic\":false,\"protocol\":1}\r\nPING\r\n"));
-  ASSERT_TRUE((*early)->Expect("PONG\r\n"));
 
   NodeConfig config;
   config.routes = {RouteUrl(cluster_port(0))};
   ASSERT_NO_FATAL_FAILURE(StartNode(2, config));
   ASSERT_TRUE(AwaitMesh(AllNodes()));
-
-  // An async INFO may come a little after the routes work (or stop): reads until one
-  // satisfies `wanted`; fails on anything but INFO.
-  const auto await_info = [&](auto wanted) {
-    const Clock::time_point deadline = Clock::now() + kInterestTimeout;
-    std::string seen;
-    while (Clock::now() < deadline) {
-      std::string line;
-      if (!(*early)->ReadThrough("\r\n", &line, std::chrono::milliseconds(500))) continue;
-      seen += line;
-      if (!line.starts_with("INFO ")) {
-        return ::testing::AssertionFailure() << "unexpected \"" << harness::Escape(line) << "\"";
-      }
-      const nlohmann::ordered_json async_info =
-          nlohmann::ordered_json::parse(line.substr(5), nullptr, /*allow_exceptions=*/false);
-      if (wanted(ConnectUrls(async_info))) return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "no such async INFO; got \"" << harness::Escape(seen) << "\"";
-  };
-  EXPECT_TRUE(await_info([&](const auto& urls) { return Contains(urls, node(2).port()); }))
+  EXPECT_TRUE(AwaitAsyncInfo(*early,
+                             [&](const nlohmann::ordered_json& async_info) {
+                               return Contains(ConnectUrls(async_info), node(2).port());
+                             }))
       << "C's client port " << node(2).port() << " never announced";
 
   // A client arriving now hears of both other nodes in its first INFO.
@@ -183,10 +201,46 @@ TEST_F(InterestTest, ClientsLearnTheClientUrlsOfOtherNodes) {
   // C goes away: A tells its clients, and C's client port leaves connect_urls.
   const int c_port = node(2).port();
   ASSERT_NO_FATAL_FAILURE(KillNode(2));
-  EXPECT_TRUE(await_info([&](const auto& urls) {
-    return !Contains(urls, c_port) && Contains(urls, node(1).port());
-  })) << "C's client port "
-      << c_port << " never withdrawn";
+  EXPECT_TRUE(AwaitAsyncInfo(*early,
+                             [&](const nlohmann::ordered_json& async_info) {
+                               const std::vector<std::string> urls = ConnectUrls(async_info);
+                               return !Contains(urls, c_port) && Contains(urls, node(1).port());
+                             }))
+      << "C's client port " << c_port << " never withdrawn";
+}
+
+// A node entering lame duck mode (SIGUSR2) says so to its routes ("ldm" in its route INFO):
+// the other nodes stop offering its client URL to their clients, and its own clients get an
+// INFO with "ldm" that offers only the others, as nats-server does. The lame duck period is
+// far longer than the test; the node is stopped at the end.
+TEST_F(InterestTest, NodeInLameDuckModeIsNoLongerOfferedToClients) {
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, NodeConfig{.name = "A"}));
+  ASSERT_NO_FATAL_FAILURE(StartNode(
+      1, NodeConfig{.name = "B",
+                    .routes = {RouteUrl(cluster_port(0))},
+                    .extra = "lame_duck_duration: \"60s\"\nlame_duck_grace_period: \"30s\"\n"}));
+  ASSERT_TRUE(AwaitMesh({0, 1}));
+  const int a_port = node(0).port();
+  const int b_port = node(1).port();
+  nlohmann::ordered_json info;
+  std::unique_ptr<RawClient> client_of_a = AsyncInfoClient(a_port, &info);
+  ASSERT_TRUE(client_of_a);
+  ASSERT_TRUE(Contains(ConnectUrls(info), b_port)) << info.dump();
+  std::unique_ptr<RawClient> client_of_b = AsyncInfoClient(b_port, &info);
+  ASSERT_TRUE(client_of_b);
+
+  node(1).Signal(SIGUSR2);
+  EXPECT_TRUE(AwaitAsyncInfo(*client_of_a,
+                             [&](const nlohmann::ordered_json& async_info) {
+                               const std::vector<std::string> urls = ConnectUrls(async_info);
+                               return !Contains(urls, b_port) && Contains(urls, a_port);
+                             }))
+      << "B's client port " << b_port << " still offered by A";
+  EXPECT_TRUE(AwaitAsyncInfo(*client_of_b, [&](const nlohmann::ordered_json& async_info) {
+    return async_info.value("ldm", false) &&
+           ConnectUrls(async_info) ==
+               std::vector<std::string>{absl::StrFormat("127.0.0.1:%d", a_port)};
+  })) << "B's clients are not sent to A alone";
 }
 
 }  // namespace

@@ -60,8 +60,13 @@ class RouteProtocol {
   void RemoveConfigured(const config::RouteUrl& url);
   // `,"cluster":...,"connect_urls":[...]` for a client INFO ("" without a cluster).
   const std::string& client_info_fields() const { return client_info_fields_; }
-  // Rebuilds client_info_fields() when peers came or went, telling connected clients.
-  void RefreshClientInfo();
+  // Rebuilds client_info_fields() when peers came or went or lame duck mode began (from then
+  // on only the other nodes are offered, as nats-server does), telling connected clients
+  // when `announce`.
+  void RefreshClientInfo(bool announce);
+  // Lame duck mode began: each route of this worker gets our INFO with "ldm", so the peers
+  // stop offering our client URLs to their clients.
+  void AnnounceLameDuck();
 
   // ---- interest (route_interest.cc) ----
   // A client subscription came or went: counted node-wide, routes told at iteration end.
@@ -106,7 +111,7 @@ class RouteProtocol {
   };
 
   // route_session.cc
-  std::string InfoLine() const;
+  std::string InfoLine(bool lame_duck) const;
   void HandleConnect(Session& session, const proto::RouteOp& op);
   void HandleInfo(Session& session, const proto::RouteOp& op);
   // A peer's cluster name against ours (empty: none given); closes the route on a conflict,
@@ -138,6 +143,7 @@ class RouteProtocol {
   std::vector<std::string> interest_changes_;
   std::vector<Target> targets_;
   uint64_t client_info_version_ = 0;
+  bool client_info_lame_duck_ = false;  // client_info_fields_ left our own URLs out
   std::string client_info_fields_;
   std::string client_info_urls_;  // the connect_urls part of client_info_fields_
   std::vector<int64_t> weights_scratch_;

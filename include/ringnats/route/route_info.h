@@ -25,6 +25,7 @@ struct LocalRouteFacts {
   std::string cluster;
   bool cluster_dynamic = false;
   std::vector<std::string> connect_urls;  // "host:port" of our client listener(s)
+  bool lame_duck = false;  // "ldm": told once to the routes up when lame duck mode starts
 };
 
 // `INFO {...} \r\n` for a route (the handshake INFO carries a nonce, as nats-server's does).

@@ -52,6 +52,8 @@ class RouteRegistry {
   bool Has(std::string_view server_id) const;
   std::vector<RouteEntry> All() const;
   size_t size() const;
+  // The peer entered lame duck mode: its client URLs are no longer offered to clients.
+  void ForgetConnectUrls(std::string_view server_id);
   // The client URLs of every peer, deduplicated, in registration order.
   std::vector<std::string> PeerConnectUrls() const;
   uint64_t version() const { return version_.load(std::memory_order_acquire); }

@@ -45,5 +45,22 @@ TEST(RouteInfoTest, GossipCarriesTheAgreedClusterName) {
   EXPECT_EQ(info.value("server_id", ""), "NPEER");
 }
 
+// Lame duck mode is told to routes with nats-server's "ldm" key, after the client URLs, and
+// read back from a peer's INFO; an ordinary INFO leaves the key out.
+TEST(RouteInfoTest, LameDuckModeTravelsAsLdm) {
+  LocalRouteFacts facts;
+  facts.server_id = "NSELF";
+  facts.cluster = "prod";
+  facts.connect_urls = {"127.0.0.1:4222"};
+  EXPECT_EQ(BuildRouteInfo(facts, "").find("ldm"), std::string::npos);
+  facts.lame_duck = true;
+  const std::string line = BuildRouteInfo(facts, "");
+  EXPECT_NE(line.find(R"("connect_urls":["127.0.0.1:4222"],"ldm":true)"), std::string::npos)
+      << line;
+  absl::StatusOr<PeerRouteInfo> peer = ParsePeerRouteInfo(line.substr(5, line.size() - 8));
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  EXPECT_TRUE(peer->lame_duck);
+}
+
 }  // namespace
 }  // namespace ringnats::route
