@@ -155,7 +155,19 @@ run_case() {
 
 echo "ringnats vs nats-server, $mode mode: $rounds rounds, ringnats --workers $RINGNATS_WORKERS," \
   "bench --threads $BENCH_THREADS, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# The machine's own speed, once per round: a fixed single-threaded workload (SHA-256 of
+# 16-byte blocks for 1 s). Its spread over the rounds is the floor for any broker's spread:
+# on a shared VM both brokers' runs move with it.
+machine_control() { # ROUND
+  local kbps
+  kbps=$(openssl speed -seconds 1 -bytes 16 sha256 2> /dev/null | awk '/^sha256/ { sub(/k$/, "", $2); print $2 }')
+  [[ -n $kbps ]] || return 0
+  jq -nc --argjson r "$1" --argjson v "$kbps" \
+    '{case: "machine", server: "control", round: $r, sha256_16B_kbytes_per_sec: $v, ok: true}' >> "$results"
+}
+
 for round in $(seq "$rounds"); do
+  machine_control "$round"
   # Alternate which broker goes first so drift in machine load hits both alike.
   if ((round % 2)); then order=(ringnats nats-server); else order=(nats-server ringnats); fi
   for c in "${cases[@]}"; do
@@ -177,6 +189,23 @@ stats_of() {
     "$results"
 }
 
+# round_ratios CASE METRIC: "min max" of ringnats / nats-server within each round (or "- -").
+# A round's two runs are back to back, so their ratio moves less with the machine than either.
+round_ratios() {
+  jq -rs --arg c "$1" --arg m "$2" '
+    [.[] | select(.case == $c and (.[$m] | type) == "number")] | group_by(.round)
+    | map((map(select(.server == "ringnats")) | .[0][$m]) as $a
+          | (map(select(.server == "nats-server")) | .[0][$m]) as $b
+          | select($a != null and $b != null and $b != 0) | $a / $b) | sort
+    | if length == 0 then "- -" else "\(.[0]) \(.[-1])" end' "$results"
+}
+
+# spread_pct MEDIAN MIN MAX: (max - min) / median in percent.
+spread_pct() {
+  awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { if (m == "-" || m + 0 == 0) print "-";
+    else printf "%.0f%%", 100 * (hi - lo) / (m < 0 ? -m : m) }'
+}
+
 ok_runs() {
   jq -rs --arg c "$1" --arg s "$2" \
     '[.[] | select(.case == $c and .server == $s)] | "\([.[] | select(.ok == true)] | length)/\(length)"' \
@@ -190,11 +219,12 @@ fmt() {
     else if (a >= 100) printf "%.0f", v; else printf "%.2f", v }'; fi
 }
 
-printf 'case\tmetric\tringnats\tnats_server\tratio\tok_ringnats\tok_nats_server\tringnats_min\tringnats_max\tnats_server_min\tnats_server_max\n' \
+printf 'case\tmetric\tringnats\tnats_server\tratio\tok_ringnats\tok_nats_server\tringnats_min\tringnats_max\tnats_server_min\tnats_server_max\tround_ratio_min\tround_ratio_max\n' \
   > "$summary"
 echo
-printf '%-22s %-24s %12s %12s %8s %7s %7s\n' case metric ringnats nats-server ratio "ok(rn)" "ok(ns)"
-printf '%s\n' "$(printf '%.0s-' $(seq 98))"
+printf '%-22s %-24s %12s %12s %8s %7s %7s %9s %9s %11s\n' case metric ringnats nats-server ratio \
+  "ok(rn)" "ok(ns)" "spread-rn" "spread-ns" "round-ratio"
+printf '%s\n' "$(printf '%.0s-' $(seq 130))"
 for c in "${cases[@]}"; do
   IFS='|' read -r name _ metrics _ <<< "$c"
   ok_rn=$(ok_runs "$name" ringnats)
@@ -203,23 +233,34 @@ for c in "${cases[@]}"; do
   for m in $metrics; do
     read -r a a_min a_max <<< "$(stats_of "$name" ringnats "$m")"
     read -r b b_min b_max <<< "$(stats_of "$name" nats-server "$m")"
+    read -r r_min r_max <<< "$(round_ratios "$name" "$m")"
     ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-";
       else printf "%.2f", a / b }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$m" "$a" "$b" "$ratio" \
-      "$ok_rn" "$ok_ns" "$a_min" "$a_max" "$b_min" "$b_max" >> "$summary"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$m" "$a" "$b" "$ratio" \
+      "$ok_rn" "$ok_ns" "$a_min" "$a_max" "$b_min" "$b_max" "$r_min" "$r_max" >> "$summary"
+    range=$(awk -v lo="$r_min" -v hi="$r_max" 'BEGIN { if (lo == "-") print "-";
+      else printf "%.2f-%.2f", lo, hi }')
     if ((first)); then
-      printf '%-22s %-24s %12s %12s %8s %7s %7s\n' "$name" "$m" "$(fmt "$a")" "$(fmt "$b")" \
-        "$ratio" "$ok_rn" "$ok_ns"
+      printf '%-22s %-24s %12s %12s %8s %7s %7s %9s %9s %11s\n' "$name" "$m" "$(fmt "$a")" \
+        "$(fmt "$b")" "$ratio" "$ok_rn" "$ok_ns" "$(spread_pct "$a" "$a_min" "$a_max")" \
+        "$(spread_pct "$b" "$b_min" "$b_max")" "$range"
     else
-      printf '%-22s %-24s %12s %12s %8s\n' "" "$m" "$(fmt "$a")" "$(fmt "$b")" "$ratio"
+      printf '%-22s %-24s %12s %12s %8s %7s %7s %9s %9s %11s\n' "" "$m" "$(fmt "$a")" \
+        "$(fmt "$b")" "$ratio" "" "" "$(spread_pct "$a" "$a_min" "$a_max")" \
+        "$(spread_pct "$b" "$b_min" "$b_max")" "$range"
     fi
     first=0
   done
 done
+read -r mc mc_min mc_max <<< "$(stats_of machine control sha256_16B_kbytes_per_sec)"
+printf '%-22s %-24s %12s %12s %8s %7s %7s %9s\n' machine "sha256 16 B (kB/s)" "$(fmt "$mc")" "" "" \
+  "" "" "$(spread_pct "$mc" "$mc_min" "$mc_max")"
 echo
 echo "medians of $rounds runs each; ratio = ringnats / nats-server (throughput: higher is better;" \
-  "latency, CPU per op and RSS: lower is better). ok = runs whose counts verified. Total" \
-  "$(($(date +%s) - start_time)) s."
+  "latency, CPU per op and RSS: lower is better). ok = runs whose counts verified." \
+  "spread = (max - min) / median of a broker's runs; round-ratio = the lowest and highest" \
+  "ratio of the two runs of one round; machine = openssl speed sha256 (one thread, 1 s) once per" \
+  "round, the machine's own spread. Total $(($(date +%s) - start_time)) s."
 
 # The pub, pub->sub and request/reply shapes again through the real nats.go client.
 if [[ ${GO_SHAPES:-1} != 0 ]] && command -v go > /dev/null; then

@@ -165,7 +165,8 @@ div() { # A B [FORMAT]: A / B, or "-" when either is missing
 meets() {
   awk -v v="$1" -v op="$2" -v b="$3" 'BEGIN {
     if (v == "-" || v == "" || b == "-" || b == "") { print "unknown"; exit }
-    r = (op == ">=") ? (v + 0 >= b + 0) : (v + 0 <= b + 0); print r ? "yes" : "no" }'
+    if (op == ">=") r = v + 0 >= b + 0; else if (op == "<") r = v + 0 < b + 0; else r = v + 0 <= b + 0
+    print r ? "yes" : "no" }'
 }
 verdict() { case "$1" in yes) echo "**met**" ;; no) echo "**not met**" ;; *) echo "not measured" ;; esac; }
 both() { # yes if both yes, no if any no
@@ -331,20 +332,31 @@ row "request/reply p99 during a bcrypt-11 connect storm (8 in flight) <= 2x ring
   "p99 $(num "$storm" 0) us with the storm vs $(num "$base" 0) us without (${growth}x; 2,000 req/s on a fixed schedule, bcrypt user in both); nats-server $(num "$(med reqrep-b11-2k/s lat_p99_us nats-server)" 0) us -> $(num "$(med storm-b11-c8-2k/s lat_p99_us nats-server)" 0) us" \
   "the storm's hashing ($(num "$(med storm-b11-c8-2k/s storm_connects_per_sec)" 1) connects/s, nice-10 pool threads) shares the 2 cores with the ring threads; $(cpu_note storm-b11-c8-2k/s). p50 was $(num "$(med storm-b11-c8-2k/s lat_p50_us)" 0) us with the storm."
 
+# Issue 13: pub 16 B >= 2x at <= 0.5x broker CPU per message, ringnats' own spread < 20 %.
 c=pub-16B
 rate_ratio=$(med $c msgs_per_sec ratio)
 cpu_ratio=$(med $c server_cpu_ns_per_op ratio)
-row "pub 16 B: >= 1.5x msgs/s and <= 0.5x broker CPU per message" \
-  "$(both "$(meets "$rate_ratio" ">=" 1.5)" "$(meets "$cpu_ratio" "<=" 0.5)")" \
-  "$(num "$(med $c msgs_per_sec)") vs $(num "$(med $c msgs_per_sec nats-server)") msgs/s (${rate_ratio}x); $(num "$(med $c server_cpu_ns_per_op)" 0) vs $(num "$(med $c server_cpu_ns_per_op nats-server)" 0) ns of broker CPU per message (${cpu_ratio}x)" \
-  "$(if [[ $(meets "$rate_ratio" ">=" 1.5) == yes ]]; then
+pub_spread=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "msgs_per_sec" && $3 > 0 {
+  printf "%.2f", ($9 - $8) / $3 }' "$summary")
+pub_spread=${pub_spread:--}
+ns_spread=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "msgs_per_sec" && $4 > 0 {
+  printf "%.2f", ($11 - $10) / $4 }' "$summary")
+round_range=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "msgs_per_sec" && $12 != "-" {
+  printf "%.2f-%.2fx", $12, $13 }' "$summary")
+machine_spread=$(jq -rs '[.[] | select(.case == "machine") | .sha256_16B_kbytes_per_sec | numbers]
+  | sort | if length < 2 then "-" else "\((.[-1] - .[0]) / .[(length - 1) / 2] * 100 | round)" end' "$runs")
+row "pub 16 B: >= 2x msgs/s at <= 0.5x broker CPU per message, ringnats' own spread under 20 %" \
+  "$(both "$(both "$(meets "$rate_ratio" ">=" 2)" "$(meets "$cpu_ratio" "<=" 0.5)")" "$(meets "$pub_spread" "<" 0.2)")" \
+  "$(num "$(med $c msgs_per_sec)") vs $(num "$(med $c msgs_per_sec nats-server)") msgs/s (${rate_ratio}x; the rounds' own ratios ${round_range:--}); $(num "$(med $c server_cpu_ns_per_op)" 0) vs $(num "$(med $c server_cpu_ns_per_op nats-server)" 0) ns of broker CPU per message (${cpu_ratio}x); spread (max - min) / median: ringnats $(awk -v v="$pub_spread" 'BEGIN { if (v == "-") print "-"; else printf "%.0f %%", v * 100 }'), nats-server $(awk -v v="$ns_spread" 'BEGIN { if (v == "") print "-"; else printf "%.0f %%", v * 100 }')" \
+  "$(if [[ $(meets "$rate_ratio" ">=" 2) == yes ]]; then
       echo "the rate is met (${rate_ratio}x). $(cpu_note $c)."
-    else throughput_why $c 1.5; fi) $(if [[ $(meets "$cpu_ratio" "<=" 0.5) == no ]]; then
-      echo "The broker CPU per message, ${cpu_ratio}x nats-server's, is over the 0.5x bound: without subscribers a publish costs the broker the receive (the kernel's copy out of the socket, which both brokers pay alike) plus the parse (parser_bench below measures the parse alone). $(spread $c server_cpu_ns_per_op)."; fi)"
+    else throughput_why $c 2; fi) $(if [[ $(meets "$cpu_ratio" "<=" 0.5) == no ]]; then
+      echo "The broker CPU per message, ${cpu_ratio}x nats-server's, is over the 0.5x bound: without subscribers a publish costs the broker the receive (the kernel's copy out of the socket, which both brokers pay alike) plus the parse (parser_bench below measures the parse alone). $(spread $c server_cpu_ns_per_op)."; fi) $(if [[ $(meets "$pub_spread" "<" 0.2) == no ]]; then
+      echo "The spread is the machine's: one connection is one ring thread, so ringnats' pub 16 B rate is the speed of one virtual CPU, and on this VM that speed moves by more than the 20 % bound from one second to the next. The control in the same run (SHA-256 in one thread for 1 s, once per round) spread ${machine_spread} %; [RESULTS-profile.md](RESULTS-profile.md#why-single-runs-of-pub-16-b-vary) has the experiment (the control pinned to the broker's CPU right before and after each run moved 50-88 MB/s, the broker's CPU per message 81-132 ns with it; runs with ASLR off, or with broker and load generator pinned to a CPU each, spread as much) and paired runs in which both brokers slow down together. nats-server's goroutines run on both CPUs and average the two."; fi)"
 
-for spec in "pub-1KiB:1.0:pub 1 KiB: >= 1.0x msgs/s" "pubsub-16B:1.5:pub->sub 16 B: >= 1.5x msgs/s" \
-  "fanout-16Bx8:2:fan-out 1->8, 16 B: >= 2x msgs/s" \
-  "many-subjects-10k:2:10,000 wildcard subscriptions: >= 2x msgs/s"; do
+for spec in "pub-1KiB:1.0:pub 1 KiB: >= 1.0x msgs/s" "pubsub-16B:3:pub->sub 16 B: >= 3x msgs/s" \
+  "fanout-16Bx8:3:fan-out 1->8, 16 B: >= 3x msgs/s" \
+  "many-subjects-10k:3:10,000 wildcard subscriptions: >= 3x msgs/s"; do
   IFS=: read -r c bound label <<< "$spec"
   ratio=$(med "$c" msgs_per_sec ratio)
   why=$(throughput_why "$c" "$bound")
@@ -358,8 +370,8 @@ done
 
 p50r=$(med reqrep lat_p50_us ratio)
 p99r=$(med reqrep lat_p99_us ratio)
-row "request/reply without a storm: p50 <= 0.8x and p99 <= 0.7x" \
-  "$(both "$(meets "$p50r" "<=" 0.8)" "$(meets "$p99r" "<=" 0.7)")" \
+row "request/reply without a storm: p50 <= 0.8x and p99 <= 0.6x" \
+  "$(both "$(meets "$p50r" "<=" 0.8)" "$(meets "$p99r" "<=" 0.6)")" \
   "p50 $(num "$(med reqrep lat_p50_us)" 0) vs $(num "$(med reqrep lat_p50_us nats-server)" 0) us (${p50r}x); p99 $(num "$(med reqrep lat_p99_us)" 0) vs $(num "$(med reqrep lat_p99_us nats-server)" 0) us (${p99r}x)" \
   "closed loop, one request outstanding, so every request wakes the broker from idle. $(cpu_note reqrep). $(spread reqrep lat_p99_us). The tail depends on where the kernel's SO_REUSEPORT hash puts the two connections: on one worker a round trip wakes the broker twice; on two workers it wakes it four times (each hop between workers wakes the other ring), and on this 2-core VM every wakeup of a sleeping thread is expensive and may wait for a CPU that a load generator thread holds. Measured with the same binary, 6 runs each: --workers 1 gave p99 184-559 us (5 of 6 under 220 us), --workers 2 gave 195-715 us (4 of 6 over 500 us). So the median over rounds depends on how many rounds drew the split placement. Spinning before sleeping (tried: 30 and 50 us) made it worse here, taking the CPU from the load generator's threads."
 
@@ -450,7 +462,7 @@ RINGNATS_BIN=$build/src/server/ringnats BENCH_BIN=$build/bench/load/ringnats-ben
 same generated config file (\`-c\`) to both. See \`bench/load/README.md\` for what each
 scenario does.
 
-## Targets (issue "Benchmarks")
+## Targets (issue 13 "Performance, round 2", and the first benchmark issue)
 
 $n_met met, $n_not not met. Medians; "vs" is ringnats vs nats-server in the same run.
 
