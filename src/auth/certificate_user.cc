@@ -8,8 +8,6 @@
 namespace ringnats::auth {
 namespace {
 
-using Dn = std::vector<std::pair<std::string, std::string>>;
-
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
     text.remove_prefix(1);
@@ -36,10 +34,26 @@ std::vector<std::string_view> SplitUnescaped(std::string_view text, char separat
   return parts;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 4514 escapes: a backslash and two hex digits is that byte (OpenSSL writes every byte of
+// a UTF-8 character so), a backslash and any other character is that character.
 std::string Unescape(std::string_view value) {
   std::string out;
   for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\\' && i + 1 < value.size()) ++i;
+    if (value[i] == '\\' && i + 1 < value.size()) {
+      ++i;
+      if (i + 1 < value.size() && HexDigit(value[i]) >= 0 && HexDigit(value[i + 1]) >= 0) {
+        out.push_back(static_cast<char>(HexDigit(value[i]) * 16 + HexDigit(value[i + 1])));
+        ++i;
+        continue;
+      }
+    }
     out.push_back(value[i]);
   }
   return out;
@@ -52,16 +66,22 @@ const User* FindUser(const AuthConfig& config, std::string_view name) {
 
 }  // namespace
 
-Dn ParseDistinguishedName(std::string_view text) {
-  Dn dn;
+DistinguishedName ParseDistinguishedName(std::string_view text) {
+  DistinguishedName dn;
   if (Trim(text).empty()) return dn;
-  for (std::string_view rdn : SplitUnescaped(text, ',')) {
-    rdn = Trim(rdn);
-    const size_t equals = rdn.find('=');
-    if (equals == std::string_view::npos || equals == 0) return {};
-    std::string type(Trim(rdn.substr(0, equals)));
-    absl::AsciiStrToLower(&type);
-    dn.emplace_back(std::move(type), Unescape(Trim(rdn.substr(equals + 1))));
+  for (std::string_view rdn_text : SplitUnescaped(text, ',')) {
+    Rdn rdn;
+    // "CN=alice+UID=7" is one RDN of two attributes; an escaped "\+" is part of a value.
+    for (std::string_view attribute : SplitUnescaped(rdn_text, '+')) {
+      attribute = Trim(attribute);
+      const size_t equals = attribute.find('=');
+      if (equals == std::string_view::npos || equals == 0) return {};
+      std::string type(Trim(attribute.substr(0, equals)));
+      absl::AsciiStrToLower(&type);
+      rdn.emplace_back(std::move(type), Unescape(Trim(attribute.substr(equals + 1))));
+    }
+    std::sort(rdn.begin(), rdn.end());
+    dn.push_back(std::move(rdn));
   }
   return dn;
 }
@@ -81,14 +101,14 @@ const User* UserFromCertificate(const AuthConfig& config, const CertificateIdent
   for (const std::string& uri : identity.uris) {
     if (const User* user = FindUser(config, uri)) return found(user, "URI found in cert");
   }
-  const Dn subject = ParseDistinguishedName(identity.subject);
+  const DistinguishedName subject = ParseDistinguishedName(identity.subject);
   if (subject.empty()) return nullptr;
   // Exact order first, then the same RDNs reordered (nats-server's two passes).
   const User* reordered = nullptr;
-  Dn sorted_subject = subject;
+  DistinguishedName sorted_subject = subject;
   std::sort(sorted_subject.begin(), sorted_subject.end());
   for (const auto& [name, user] : config.users) {
-    Dn candidate = ParseDistinguishedName(name);
+    DistinguishedName candidate = ParseDistinguishedName(name);
     if (candidate.empty()) continue;
     if (candidate == subject) return found(&user, "DistinguishedNameMatch");
     std::sort(candidate.begin(), candidate.end());

@@ -102,7 +102,12 @@ absl::StatusOr<PkeyPtr> ParseKey(const std::string& path, const std::string& con
   BioPtr bio(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (bio == nullptr) return absl::ResourceExhaustedError("out of memory");
   ERR_clear_error();
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  // An encrypted key fails like any unreadable one, as in nats-server: without a password
+  // callback OpenSSL would prompt for a passphrase on the terminal and block this thread.
+  auto no_passphrase = [](char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
+    return 0;
+  };
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
   if (key == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(kKeyPairPrefix,
                                                    "tls: failed to parse private key (", path, ": ",

@@ -94,7 +94,10 @@ struct Engine::Impl {
   // Set by the message callback.
   bool signed_this_step = false;
   bool sent_signature = false;
-  uint32_t client_hellos = 0;
+  bool handshake_done = false;
+  // ClientHellos after the handshake: renegotiation attempts. (A second ClientHello during
+  // the handshake answers a TLS 1.3 HelloRetryRequest and is part of it.)
+  uint32_t client_hellos_after_handshake = 0;
   uint32_t renegotiations_refused = 0;
   int fatal_alert_received = -1;
 
@@ -136,7 +139,7 @@ struct Engine::Impl {
       }
       return;
     }
-    if (type == kClientHello) ++self->client_hellos;
+    if (type == kClientHello && self->handshake_done) ++self->client_hellos_after_handshake;
     if (type == kClientKeyExchange && SSL_is_server(self->ssl)) {
       // RSA key exchange decrypts with the private key (only with TLS_RSA_* suites).
       const SSL_CIPHER* cipher = SSL_get_pending_cipher(self->ssl);
@@ -195,7 +198,7 @@ namespace internal {
 int OnClientHello(SSL* ssl, int* alert, void* /*arg*/) {
   auto* impl = static_cast<Engine::Impl*>(SSL_get_app_data(ssl));
   if (impl == nullptr) return SSL_CLIENT_HELLO_SUCCESS;
-  if (impl->client_hellos > 1) {  // a renegotiation (the message callback counted it)
+  if (impl->handshake_done) {  // a renegotiation
     *alert = SSL_AD_UNEXPECTED_MESSAGE;
     return SSL_CLIENT_HELLO_ERROR;
   }
@@ -452,7 +455,10 @@ void Engine::FeedEof() {
     Fail(ErrorKind::kEof, EofText());  // a first record cut short: OpenSSL never saw it
     return;
   }
-  if (buffered_input() > 0) return;  // Advance/ReadPlaintext see the end after the last bytes
+  // Advance/ReadPlaintext see the end after the last bytes, also after the plaintext OpenSSL
+  // has decrypted but not handed out yet.
+  if (buffered_input() > 0) return;
+  if (state_ == State::kEstablished && SSL_pending(impl_->ssl) > 0) return;
   if (state_ == State::kHandshaking) Fail(ErrorKind::kEof, EofText());
   if (state_ == State::kEstablished) state_ = State::kPeerClosed;
 }
@@ -466,6 +472,7 @@ Engine::Step Engine::Advance() {
   const int rc = SSL_do_handshake(i.ssl);
   step.signed_with_private_key = i.signed_this_step;
   if (rc == 1) {
+    i.handshake_done = true;
     state_ = State::kEstablished;
     step.completed = true;
     return step;
@@ -486,7 +493,7 @@ size_t Engine::ReadPlaintext(std::string* out, size_t max_bytes) {
   char buffer[16 * 1024];
   while (state_ == State::kEstablished && appended < max_bytes) {
     const size_t want = std::min(max_bytes - appended, sizeof(buffer));
-    const uint32_t refused_before = i.renegotiations_refused + i.client_hellos;
+    const uint32_t refused_before = i.renegotiations_refused + i.client_hellos_after_handshake;
     ERR_clear_error();
     size_t got = 0;
     const int rc = SSL_read_ex(i.ssl, buffer, want, &got);
@@ -494,7 +501,7 @@ size_t Engine::ReadPlaintext(std::string* out, size_t max_bytes) {
       out->append(buffer, got);
       appended += got;
     }
-    if (i.renegotiations_refused + i.client_hellos > refused_before) {
+    if (i.renegotiations_refused + i.client_hellos_after_handshake > refused_before) {
       // A renegotiation attempt: refused with a no_renegotiation alert (SSL_OP_NO_RENEGOTIATION)
       // and, as nats-server's Go TLS does, the connection ends.
       ERR_clear_error();
@@ -632,8 +639,7 @@ PeerCertificate Engine::peer_certificate() const {
 
 uint32_t Engine::renegotiation_attempts() const {
   // Either sign may show an attempt, or both for the same one.
-  return std::max(impl_->renegotiations_refused,
-                  impl_->client_hellos > 1 ? impl_->client_hellos - 1 : 0);
+  return std::max(impl_->renegotiations_refused, impl_->client_hellos_after_handshake);
 }
 
 }  // namespace ringnats::tls

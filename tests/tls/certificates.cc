@@ -70,6 +70,8 @@ Certificates Make() {
   c.client_dn = Pair(dir, "client-dn");
   c.client_email = Pair(dir, "client-email");
   c.client_dns = Pair(dir, "client-dns");
+  c.client_utf8 = Pair(dir, "client-utf8");
+  c.client_literal_plus = Pair(dir, "client-literal-plus");
   c.client_wrong_ca = Pair(dir, "client-wrong-ca");
   c.client_expired = Pair(dir, "client-expired");
   return c;

@@ -28,6 +28,8 @@ struct Certificates {
   KeyPair client_dn;     // CN=alice,OU=eng,O=Acme
   KeyPair client_email;  // SAN email:bob@example.com
   KeyPair client_dns;    // SAN DNS:carol.example.com
+  KeyPair client_utf8;   // CN=José,O=Acme (UTF-8)
+  KeyPair client_literal_plus;  // CN=dave\+OU=ops,O=Acme: one CN holding a plus sign
   KeyPair client_wrong_ca;
   KeyPair client_expired;
 };

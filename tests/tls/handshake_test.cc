@@ -158,6 +158,25 @@ TEST_F(FlagsTest, VerifyFromTheCommandLine) {
   EXPECT_FALSE(harness::ConnectTls(port(), no_certificate).ok());
 }
 
+// curve_preferences without X25519, the only key share OpenSSL's (and Go's) clients send
+// first: TLS 1.3 asks the client for another share with a HelloRetryRequest, and the second
+// ClientHello completes the handshake (it is not a renegotiation).
+class CurvesTest : public TlsTest {};
+
+TEST_F(CurvesTest, ClientWithoutAKeyShareForTheServersCurvesIsAskedForOne) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer(TlsBlock(certs().server_ecdsa, "  curve_preferences: [\"CurveP256\"]\n")));
+  TlsClientOptions options = Trusting();
+  options.min_version = TLS1_3_VERSION;
+  TlsSession* session = nullptr;
+  std::unique_ptr<RawClient> first = TlsClient(options, kTlsConnect, &session);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(session->Info().version, "TLSv1.3");
+  std::unique_ptr<RawClient> second = TlsClient(options);
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(StillCarries(*first, *second));
+}
+
 INSTANTIATE_TEST_SUITE_P(Keys, HandshakeTest,
                          ::testing::Combine(::testing::ValuesIn(kKeys),
                                             ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION)),

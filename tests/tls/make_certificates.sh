@@ -15,6 +15,8 @@
 #   client-dn                       subject /O=Acme/OU=eng/CN=alice, i.e. "CN=alice,OU=eng,O=Acme"
 #   client-email                    CN=bob, SAN email:bob@example.com
 #   client-dns                      CN=carol, SAN DNS:carol.example.com
+#   client-utf8                     CN=José (UTF-8), O=Acme
+#   client-literal-plus             one CN holding "dave+OU=ops" (not a multi-valued RDN), O=Acme
 #   client-wrong-ca                 CN=client, signed by "Other CA"
 #   client-expired                  CN=client, valid 2020-01-01 to 2021-01-01
 #
@@ -73,7 +75,7 @@ issue() {
   local name=$1 key=$2 subject=$3 ca=$4 usage=$5 sans=$6
   local start=${7:-} end=${8:-}
   new_key "$name-key.pem" "$key"
-  "$openssl" req -new -key "$name-key.pem" -subj "$subject" -out "$name.csr"
+  "$openssl" req -new -utf8 -key "$name-key.pem" -subj "$subject" -out "$name.csr"
   {
     echo "basicConstraints=critical,CA:FALSE"
     echo "keyUsage=critical,digitalSignature,keyEncipherment"
@@ -105,5 +107,7 @@ issue client ecdsa "/O=Acme/CN=client" ca client ""
 issue client-dn ecdsa "/O=Acme/OU=eng/CN=alice" ca client ""
 issue client-email ecdsa "/O=Acme/CN=bob" ca client "email:bob@example.com"
 issue client-dns ecdsa "/O=Acme/CN=carol" ca client "DNS:carol.example.com"
+issue client-utf8 ecdsa "/O=Acme/CN=José" ca client ""
+issue client-literal-plus ecdsa "/O=Acme/CN=dave\+OU=ops" ca client ""
 issue client-wrong-ca ecdsa "/O=Acme/CN=client" other-ca client ""
 issue client-expired ecdsa "/O=Acme/CN=client" ca client "" 200101000000Z 210101000000Z

@@ -21,6 +21,8 @@ authorization {
     { user: "CN=alice,OU=eng,O=Acme", permissions: { publish: "eng.>", subscribe: "eng.>" } }
     { user: "bob@example.com", permissions: { publish: "mail.>", subscribe: "mail.>" } }
     { user: "carol.example.com", permissions: { publish: "dns.>", subscribe: "dns.>" } }
+    { user: "CN=José,O=Acme", permissions: { publish: "utf8.>", subscribe: "utf8.>" } }
+    { user: "CN=dave+OU=ops,O=Acme", permissions: { publish: "ops.>", subscribe: "ops.>" } }
   ]
 }
 )";
@@ -74,6 +76,20 @@ TEST_F(MapTest, UserByEmailSan) {
 
 TEST_F(MapTest, UserByDnsSan) {
   ExpectMappedTo(certs().client_dns, R"(carol\.example\.com)", "dns");
+}
+
+// A UTF-8 subject maps to the user written with the same characters.
+TEST_F(MapTest, UserBySubjectDnWithUtf8) {
+  ExpectMappedTo(certs().client_utf8, "CN=José,O=Acme", "utf8");
+}
+
+// A CN holding a plus sign is not the user whose RDN has two attributes (CN and OU).
+TEST_F(MapTest, LiteralPlusInASubjectIsNotAMultiValuedRdn) {
+  absl::StatusOr<std::unique_ptr<RawClient>> raw =
+      harness::ConnectTls(port(), Trusting(&certs().client_literal_plus));
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE((*raw)->Send(absl::StrFormat("CONNECT %s\r\nPING\r\n", kTlsConnect)));
+  EXPECT_TRUE((*raw)->ExpectClosed("-ERR 'Authorization Violation'\r\n"));
 }
 
 TEST_F(MapTest, UnmappedCertificateGetsAuthorizationViolation) {

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ringnats/auth/auth_config.h"
@@ -21,8 +22,13 @@ namespace ringnats::auth {
 const User* UserFromCertificate(const AuthConfig& config, const CertificateIdentity& identity,
                                 std::string_view* matched_by = nullptr);
 
-// A distinguished name as (lower-case attribute type, value) pairs in written order;
-// an empty list when `text` is not a DN. Exposed for tests.
-std::vector<std::pair<std::string, std::string>> ParseDistinguishedName(std::string_view text);
+// One RDN of a distinguished name: its (lower-case attribute type, unescaped value) pairs,
+// sorted, since a multi-valued RDN ("CN=alice+UID=7") is a set.
+using Rdn = std::vector<std::pair<std::string, std::string>>;
+using DistinguishedName = std::vector<Rdn>;
+
+// The RDNs of `text` in written order; empty when `text` is not a DN. Values are unescaped as
+// RFC 4514 says ("\,", and "\C3\A9" for the bytes of "é"). Exposed for tests.
+DistinguishedName ParseDistinguishedName(std::string_view text);
 
 }  // namespace ringnats::auth

@@ -18,9 +18,16 @@ std::string NameOf(const User* user) {
 }
 
 TEST(CertificateUserTest, ParsesDistinguishedNames) {
-  using Dn = std::vector<std::pair<std::string, std::string>>;
+  using Dn = DistinguishedName;
   EXPECT_EQ(ParseDistinguishedName("CN=alice, ou=eng ,O=Acme\\, Inc."),
-            (Dn{{"cn", "alice"}, {"ou", "eng"}, {"o", "Acme, Inc."}}));
+            (Dn{{{"cn", "alice"}}, {{"ou", "eng"}}, {{"o", "Acme, Inc."}}}));
+  // A multi-valued RDN is a set; an escaped plus is part of a value.
+  EXPECT_EQ(ParseDistinguishedName("UID=7+CN=alice,O=Acme"),
+            (Dn{{{"cn", "alice"}, {"uid", "7"}}, {{"o", "Acme"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=alice\\+O=Acme"), (Dn{{{"cn", "alice+O=Acme"}}}));
+  // OpenSSL's RFC 2253 form escapes each byte of a UTF-8 character.
+  EXPECT_EQ(ParseDistinguishedName("CN=Jos\\C3\\A9"), (Dn{{{"cn", "Jos\xC3\xA9"}}}));
+  EXPECT_TRUE(ParseDistinguishedName("CN=a+,O=b").empty());
   EXPECT_TRUE(ParseDistinguishedName("alice").empty());
   EXPECT_TRUE(ParseDistinguishedName("").empty());
   EXPECT_TRUE(ParseDistinguishedName("CN=a,,O=b").empty());
@@ -66,6 +73,26 @@ TEST(CertificateUserTest, SubjectMatchesExactlyFirstThenReordered) {
                                        CertificateIdentity{.subject = "CN=alice,O=Acme"})),
             "(none)");
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}), CertificateIdentity{})), "(none)");
+}
+
+// The subject as the engine prints it (OpenSSL's RFC 2253 form) against users written as
+// nats-server reads them.
+TEST(CertificateUserTest, EscapedSubjectsMatchWhatTheyMeanOnly) {
+  // A user of two attributes in one RDN is not a certificate whose CN holds a literal plus.
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice+O=Acme"}),
+                                       CertificateIdentity{.subject = "CN=alice\\+O=Acme"})),
+            "(none)");
+  // ... but is the certificate with that multi-valued RDN, in either order.
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice+O=Acme"}),
+                                       CertificateIdentity{.subject = "O=Acme+CN=alice"})),
+            "CN=alice+O=Acme");
+  // Non-ASCII names: the escaped bytes are the UTF-8 the user is written in, not hex text.
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=Jos\xC3\xA9,O=Acme"}),
+                                       CertificateIdentity{.subject = "CN=Jos\\C3\\A9,O=Acme"})),
+            "CN=Jos\xC3\xA9,O=Acme");
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=JosC3A9,O=Acme"}),
+                                       CertificateIdentity{.subject = "CN=Jos\\C3\\A9,O=Acme"})),
+            "(none)");
 }
 
 }  // namespace

@@ -5,6 +5,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <unistd.h>
+
+#include <memory>
 
 #include "pump.h"
 
@@ -14,6 +19,21 @@ namespace {
 using testing::Certs;
 using testing::DefaultServerSettings;
 using ::testing::HasSubstr;
+
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+PkeyPtr ReadKey(const std::string& path) {
+  BioPtr in(BIO_new_file(path.c_str(), "r"));
+  if (in == nullptr) return nullptr;
+  return PkeyPtr(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
+}
 
 std::string CreateError(const ServerSettings& settings) {
   auto ctx = ServerContext::Create(settings);
@@ -67,6 +87,38 @@ TEST(Context, BadPem) {
   settings = DefaultServerSettings();
   settings.ca_file = garbage;
   EXPECT_EQ(CreateError(settings), "failed to parse root ca certificate (" + garbage + ")");
+}
+
+// An encrypted key is refused, as nats-server refuses it, even when a passphrase waits on
+// stdin: OpenSSL's default would read one from the terminal, or from stdin without one.
+TEST(Context, EncryptedKeyIsRefusedWithoutAskingForAPassphrase) {
+  PkeyPtr key = ReadKey(Certs().server_ecdsa.key_file);
+  ASSERT_NE(key, nullptr);
+  BioPtr out(BIO_new(BIO_s_mem()));
+  static constexpr char kPassphrase[] = "secret";
+  ASSERT_EQ(PEM_write_bio_PKCS8PrivateKey(out.get(), key.get(), EVP_aes_256_cbc(), kPassphrase,
+                                          sizeof(kPassphrase) - 1, nullptr, nullptr),
+            1);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(out.get(), &data);
+  const std::string encrypted =
+      Certs().pki.WriteFile("encrypted-key.pem", std::string(data, static_cast<size_t>(len)));
+
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  ASSERT_EQ(write(pipe_fds[1], "secret\n", 7), 7);
+  close(pipe_fds[1]);
+  const int saved_stdin = dup(0);
+  dup2(pipe_fds[0], 0);
+  close(pipe_fds[0]);
+  ServerSettings settings = DefaultServerSettings();
+  settings.key_file = encrypted;
+  const std::string error = CreateError(settings);
+  dup2(saved_stdin, 0);
+  close(saved_stdin);
+  EXPECT_THAT(error, HasSubstr("error parsing X509 certificate/key pair: tls: failed to parse "
+                               "private key (" +
+                               encrypted));
 }
 
 TEST(Context, KeyDoesNotMatchCertificate) {

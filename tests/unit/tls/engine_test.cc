@@ -72,6 +72,23 @@ INSTANTIATE_TEST_SUITE_P(
                               "1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+// A server whose curves do not include the client's key share asks for another with a
+// HelloRetryRequest; the client's second ClientHello belongs to the handshake and is not a
+// renegotiation.
+TEST(Engine, HelloRetryRequestCompletesTheHandshake) {
+  ServerSettings settings = DefaultServerSettings();
+  settings.curve_preferences = {"CurveP256"};  // the client's key share is X25519
+  EnginePair pair = EnginePair::Make(MustServer(settings), ClientAt(TLS1_3_VERSION));
+  ASSERT_TRUE(pair.Handshake()) << pair.server.error() << " / " << pair.client.error();
+  EXPECT_EQ(pair.server.renegotiation_attempts(), 0u);
+  pair.client.WritePlaintext("PING\r\n");
+  pair.Pump();
+  pair.server.WritePlaintext("PONG\r\n");
+  pair.Pump();
+  EXPECT_EQ(pair.server_got, "PING\r\n");
+  EXPECT_EQ(pair.client_got, "PONG\r\n");
+}
+
 TEST(Engine, HandshakeWithEveryChunkSize) {
   auto server_ctx = MustServer(DefaultServerSettings());
   auto client_ctx = MustClient(DefaultClientSettings());
@@ -192,6 +209,27 @@ TEST(Engine, EofAfterHandshakeIsAPeerCloseWithoutError) {
   std::string got;
   pair.server.ReadPlaintext(&got);
   EXPECT_EQ(got, "PING\r\n");
+  EXPECT_TRUE(pair.server.peer_closed());
+}
+
+// The peer's EOF arrives while part of a record is decrypted but not yet read: that part is
+// still read before the engine says the peer closed.
+TEST(Engine, EofKeepsPlaintextNotYetRead) {
+  EnginePair pair =
+      EnginePair::Make(MustServer(DefaultServerSettings()), MustClient(DefaultClientSettings()));
+  ASSERT_TRUE(pair.Handshake());
+  const std::string message(10000, 'm');
+  ASSERT_EQ(pair.client.WritePlaintext(message), message.size());
+  std::string ciphertext;
+  pair.client.TakeCiphertext(&ciphertext);
+  pair.server.Feed(ciphertext);
+  std::string got;
+  ASSERT_EQ(pair.server.ReadPlaintext(&got, 100), 100u);
+  pair.server.FeedEof();
+  EXPECT_TRUE(pair.server.established());
+  while (pair.server.ReadPlaintext(&got, 1000) > 0) {
+  }
+  EXPECT_EQ(got, message);
   EXPECT_TRUE(pair.server.peer_closed());
 }
 
