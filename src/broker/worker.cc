@@ -133,13 +133,15 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
 
   WorkerCounters::Add(counters_.connections, 1);
   const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  // A negative max_connections means no limit, as in nats-server.
+  const bool over_limit = options_->max_connections > 0 && open > options_->max_connections;
   // With TLS, INFO goes out in plaintext and the client starts the handshake after reading
   // it; nats-server 2.10's handshake_first has the handshake first and INFO inside it.
   const bool tls = config_->tls.clients != nullptr;
   const bool tls_first = tls && options_->tls.handshake_first;
   if (tls_first && options_->tls.handshake_first_fallback > absl::ZeroDuration()) {
     // nats-server counts the connection before it waits to see which kind of client it is.
-    if (open > options_->max_connections) {
+    if (over_limit) {
       log::Error("%s - maximum connections exceeded", s.log_prefix);
       CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
       return;
@@ -152,7 +154,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
     if (s.closing) return;
   }
   SendClientInfo(s);
-  if (open > options_->max_connections) {
+  if (over_limit) {
     log::Error("%s - maximum connections exceeded", s.log_prefix);
     CloseWithError(s, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
     return;

@@ -98,7 +98,7 @@ absl::StatusOr<auth::ResponsePermission> ResponsePermissionFrom(const ConfigValu
       if (!entry.value.is_int()) return WrongType(entry.value, "int64");
       response.max_msgs = entry.value.int_value();
     } else if (key == "expires") {
-      absl::StatusOr<absl::Duration> expires = GoDuration(entry.value);
+      absl::StatusOr<absl::Duration> expires = GoDuration(entry.value, "expires");
       if (!expires.ok()) return expires.status();
       response.expires = *expires;
     } else {

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -12,6 +13,7 @@
 #include "cluster_from_config.h"
 #include "ringnats/config/authorization_from_config.h"
 #include "ringnats/config/config_parser.h"
+#include "ringnats/util/go_duration.h"
 #include "tls_from_config.h"
 #include "value_conversions.h"
 
@@ -22,7 +24,7 @@ namespace {
 // (accepted with a warning, as nats-server does).
 absl::StatusOr<absl::Duration> AsDurationOrSeconds(std::string_view key, const ConfigValue& value,
                                                    std::vector<std::string>* warnings) {
-  if (value.is_string()) return GoDuration(value);
+  if (value.is_string()) return GoDuration(value, key);
   if (value.is_int()) {
     const Position& at = value.position();
     warnings->push_back(absl::StrFormat("%s:%d:%d: %s should be converted to a duration", at.file,
@@ -88,7 +90,7 @@ absl::Status ApplyAuthCache(const ConfigValue& value, ServerOptions* options) {
       if (!enabled.ok()) return enabled.status();
       options->auth_cache_enabled = *enabled;
     } else if (key == "ttl") {
-      absl::StatusOr<absl::Duration> ttl = GoDuration(entry.value);
+      absl::StatusOr<absl::Duration> ttl = GoDuration(entry.value, "ttl");
       if (!ttl.ok()) return ttl.status();
       options->auth_cache_ttl = *ttl;
     } else if (key == "max_entries") {
@@ -168,6 +170,14 @@ bool IsNatsOptionNotSupported(std::string_view key) {
   return false;
 }
 
+// An int option: values beyond int's range saturate (nats-server keeps them in a 64-bit int)
+// rather than wrap into some other number.
+absl::StatusOr<int> SaturatedInt(const ConfigValue& value) {
+  absl::StatusOr<int64_t> number = AsInt(value);
+  if (!number.ok()) return number.status();
+  return SaturateToInt(*number);
+}
+
 }  // namespace
 
 absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOptions base) {
@@ -189,7 +199,7 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
     } else if (key == "host" || key == "net") {
       RN_TRY_ASSIGN(o.host, AsString(v));
     } else if (key == "port") {
-      RN_TRY_ASSIGN(o.port, AsInt(v));
+      RN_TRY_ASSIGN(o.port, SaturatedInt(v));
     } else if (key == "http") {
       if (absl::Status st = ApplyHttp(v, &o); !st.ok()) return st;
     } else if (key == "http_port" || key == "monitor_port") {
@@ -221,13 +231,13 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
         return ErrorAt(v.position(), "max_control_line value is too big");
       }
     } else if (key == "max_connections" || key == "max_conn") {
-      RN_TRY_ASSIGN(o.max_connections, AsInt(v));
+      RN_TRY_ASSIGN(o.max_connections, SaturatedInt(v));
     } else if (key == "max_subscriptions" || key == "max_subs") {
-      RN_TRY_ASSIGN(o.max_subscriptions, AsInt(v));
+      RN_TRY_ASSIGN(o.max_subscriptions, SaturatedInt(v));
     } else if (key == "ping_interval") {
       RN_TRY_ASSIGN(o.ping_interval, AsDurationOrSeconds(key, v, &load.warnings));
     } else if (key == "ping_max") {
-      RN_TRY_ASSIGN(o.ping_max, AsInt(v));
+      RN_TRY_ASSIGN(o.ping_max, SaturatedInt(v));
     } else if (key == "write_deadline") {
       RN_TRY_ASSIGN(o.write_deadline, AsDurationOrSeconds(key, v, &load.warnings));
     } else if (key == "no_header_support") {
@@ -254,7 +264,7 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
     } else if (key == "no_auth_user") {
       RN_TRY_ASSIGN(o.authorization.no_auth_user, AsString(v));
     } else if (key == "lame_duck_duration") {
-      absl::StatusOr<absl::Duration> duration = GoDuration(v);
+      absl::StatusOr<absl::Duration> duration = GoDuration(v, key);
       if (!duration.ok()) return duration.status();
       if (*duration < absl::Seconds(30)) {
         return ErrorAt(v.position(),
@@ -263,17 +273,20 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       }
       o.lame_duck_duration = *duration;
     } else if (key == "lame_duck_grace_period") {
-      absl::StatusOr<absl::Duration> duration = GoDuration(v);
+      absl::StatusOr<absl::Duration> duration = GoDuration(v, key);
       if (!duration.ok()) return duration.status();
+      if (*duration < absl::ZeroDuration()) {
+        return ErrorAt(v.position(), "invalid lame_duck_grace_period, needs to be positive");
+      }
       o.lame_duck_grace_period = *duration;
     } else if (key == "cpu_affinity") {
       if (absl::Status st = ApplyCpuAffinity(v, &o); !st.ok()) return st;
     } else if (key == "auth_threads") {
-      RN_TRY_ASSIGN(o.auth_threads, AsInt(v));
+      RN_TRY_ASSIGN(o.auth_threads, SaturatedInt(v));
     } else if (key == "auth_cache") {
       if (absl::Status st = ApplyAuthCache(v, &o); !st.ok()) return st;
     } else if (key == "workers") {
-      RN_TRY_ASSIGN(o.workers, AsInt(v));
+      RN_TRY_ASSIGN(o.workers, SaturatedInt(v));
     } else if (v.used_as_variable()) {
       // A key that only serves as a variable is not an option (nats-server agrees).
     } else if (IsNatsOptionNotSupported(key)) {
@@ -287,10 +300,37 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
   return load;
 }
 
+void ApplyBaseline(ServerOptions& o) {
+  const ServerOptions defaults;
+  if (o.port == 0) o.port = defaults.port;
+  if (o.max_connections == 0) o.max_connections = defaults.max_connections;
+  if (o.ping_interval == absl::ZeroDuration()) o.ping_interval = defaults.ping_interval;
+  // Seconds as an integer can go past Go's range (nats-server then wraps); any interval this
+  // long means never, and keeps the next ping's time from overflowing.
+  o.ping_interval = std::min(o.ping_interval, absl::Hours(24 * 365 * 100));
+  if (o.ping_max == 0) o.ping_max = defaults.ping_max;
+  if (o.max_control_line == 0) o.max_control_line = defaults.max_control_line;
+  if (o.max_payload == 0) o.max_payload = defaults.max_payload;
+  if (o.max_pending == 0) o.max_pending = defaults.max_pending;
+  if (o.write_deadline == absl::ZeroDuration()) o.write_deadline = defaults.write_deadline;
+  if (o.lame_duck_duration == absl::ZeroDuration()) {
+    o.lame_duck_duration = defaults.lame_duck_duration;
+  }
+  if (o.lame_duck_grace_period == absl::ZeroDuration()) {
+    o.lame_duck_grace_period = defaults.lame_duck_grace_period;
+  }
+}
+
 absl::Status ValidateForStart(const ServerOptions& o) {
   // nats-server reads the --tls* flags' files while it reads its flags, before the rest.
   if (absl::StatusOr<TlsContexts> contexts = BuildTlsContexts(o); !contexts.ok()) {
     return contexts.status();
+  }
+  if (o.lame_duck_duration > absl::ZeroDuration() &&
+      o.lame_duck_grace_period >= o.lame_duck_duration) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "lame duck grace period (%s) should be strictly lower than lame duck duration (%s)",
+        util::GoDuration(o.lame_duck_grace_period), util::GoDuration(o.lame_duck_duration)));
   }
   if (o.max_payload > o.max_pending) {
     return absl::InvalidArgumentError(absl::StrFormat(

@@ -66,37 +66,6 @@ absl::Status NameList(const MapEntry& entry, Find find, std::vector<std::string>
   return absl::OkStatus();
 }
 
-// Go's time.ParseDuration reason for a string it refuses.
-std::string GoDurationError(std::string_view text) {
-  std::string_view rest = text;
-  if (!rest.empty() && (rest.front() == '+' || rest.front() == '-')) rest.remove_prefix(1);
-  while (!rest.empty()) {
-    size_t digits = 0;
-    while (digits < rest.size() &&
-           (absl::ascii_isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.')) {
-      ++digits;
-    }
-    if (digits == 0) break;
-    rest.remove_prefix(digits);
-    size_t unit = 0;
-    while (unit < rest.size() && !absl::ascii_isdigit(static_cast<unsigned char>(rest[unit])) &&
-           rest[unit] != '.') {
-      ++unit;
-    }
-    if (unit == 0) return absl::StrFormat("time: missing unit in duration \"%s\"", text);
-    const std::string_view name = rest.substr(0, unit);
-    static constexpr std::string_view kUnits[] = {"ns", "us", "\u00b5s", "\u03bcs",
-                                                  "ms", "s",  "m",       "h"};
-    bool known = false;
-    for (std::string_view u : kUnits) known = known || name == u;
-    if (!known) {
-      return absl::StrFormat("time: unknown unit \"%s\" in duration \"%s\"", name, text);
-    }
-    rest.remove_prefix(unit);
-  }
-  return absl::StrFormat("time: invalid duration \"%s\"", text);
-}
-
 // A number of seconds (integer or not), or a Go duration string.
 absl::Status Timeout(const MapEntry& entry, absl::Duration* out) {
   const ConfigValue& value = entry.value;

@@ -1,8 +1,10 @@
 #include "value_conversions.h"
 
 #include <climits>
+#include <cstdint>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
@@ -54,15 +56,54 @@ absl::StatusOr<std::string> AsString(const ConfigValue& value) {
   return value.string_value();
 }
 
-absl::StatusOr<absl::Duration> GoDuration(const ConfigValue& value) {
+// Go's time.ParseDuration reason for a string it refuses.
+std::string GoDurationError(std::string_view text) {
+  std::string_view rest = text;
+  if (!rest.empty() && (rest.front() == '+' || rest.front() == '-')) rest.remove_prefix(1);
+  while (!rest.empty()) {
+    size_t digits = 0;
+    while (digits < rest.size() &&
+           (absl::ascii_isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.')) {
+      ++digits;
+    }
+    if (digits == 0) break;
+    rest.remove_prefix(digits);
+    size_t unit = 0;
+    while (unit < rest.size() && !absl::ascii_isdigit(static_cast<unsigned char>(rest[unit])) &&
+           rest[unit] != '.') {
+      ++unit;
+    }
+    if (unit == 0) return absl::StrFormat("time: missing unit in duration \"%s\"", text);
+    const std::string_view name = rest.substr(0, unit);
+    static constexpr std::string_view kUnits[] = {"ns", "us", "\u00b5s", "\u03bcs",
+                                                  "ms", "s",  "m",       "h"};
+    bool known = false;
+    for (std::string_view u : kUnits) known = known || name == u;
+    if (!known) {
+      return absl::StrFormat("time: unknown unit \"%s\" in duration \"%s\"", name, text);
+    }
+    rest.remove_prefix(unit);
+  }
+  return absl::StrFormat("time: invalid duration \"%s\"", text);
+}
+
+absl::StatusOr<absl::Duration> GoDuration(const ConfigValue& value, std::string_view field) {
   if (!value.is_string()) return WrongType(value, "string");
-  const std::string& text = value.string_value();
+  std::string text = value.string_value();
+  // Go spells microseconds "us", "µs" (U+00B5) or "μs" (U+03BC); absl only "us".
+  for (std::string_view micro : {"\u00b5s", "\u03bcs"}) {
+    for (size_t at = text.find(micro); at != std::string::npos; at = text.find(micro, at)) {
+      text.replace(at, micro.size(), "us");
+    }
+  }
   absl::Duration duration;
-  // absl::ParseDuration matches Go's time.ParseDuration except that it also takes "inf".
+  // absl::ParseDuration matches Go's time.ParseDuration except that it also takes "inf" and
+  // goes beyond Go's range of an int64 of nanoseconds.
   if (text.find("inf") != std::string::npos ||
-      !absl::ParseDuration(absl::string_view(text.data(), text.size()), &duration)) {
-    return ErrorAt(value.position(),
-                   absl::StrFormat("error parsing duration: time: invalid duration \"%s\"", text));
+      !absl::ParseDuration(absl::string_view(text.data(), text.size()), &duration) ||
+      duration > absl::Nanoseconds(INT64_MAX) || duration < absl::Nanoseconds(INT64_MIN)) {
+    return ErrorAt(value.position(), absl::StrFormat("error parsing %s: %s", field,
+                                                     GoDurationError(value.string_value())));
   }
   return duration;
 }

@@ -27,8 +27,13 @@ absl::StatusOr<int64_t> AsInt(const ConfigValue& value);
 absl::StatusOr<bool> AsBool(const ConfigValue& value);
 absl::StatusOr<std::string> AsString(const ConfigValue& value);
 
-// A Go duration string ("2s", "1m30s", "500ms").
-absl::StatusOr<absl::Duration> GoDuration(const ConfigValue& value);
+// A Go duration string ("2s", "1m30s", "500ms", "250µs"), within Go's range (an int64 of
+// nanoseconds); refused as "error parsing <field>: <Go's reason>".
+absl::StatusOr<absl::Duration> GoDuration(const ConfigValue& value,
+                                          std::string_view field = "duration");
+
+// Go's time.ParseDuration reason for a string it refuses ("time: invalid duration \"x\"").
+std::string GoDurationError(std::string_view text);
 
 // `listen` and `http` (nats-server's parseListen): a port number, or "host:port" split by
 // Go's rules (net.SplitHostPort: IPv6 only in brackets, "[::1]:8222"; strconv.Atoi for the

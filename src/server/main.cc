@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     if (!merged.ok()) return Fail(merged.status());
     options = *std::move(merged);
   }
+  ringnats::config::ApplyBaseline(options);
   if (options.check_config) {
     if (options.config_file.empty()) {
       return Fail(absl::InvalidArgumentError(
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     absl::StatusOr<ServerOptions> merged =
         ringnats::config::ParseCommandLine(argc, argv, load->options);
     if (!merged.ok()) return merged.status();
+    ringnats::config::ApplyBaseline(*merged);
     if (absl::Status valid = ringnats::config::ValidateForStart(*merged); !valid.ok()) {
       return valid;
     }

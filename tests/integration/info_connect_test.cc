@@ -180,5 +180,31 @@ TEST_F(InfoLimitsTest, InfoAdvertisesConfiguredMaxPayload) {
   EXPECT_EQ(info["max_payload"], 1024);
 }
 
+// Limits written as 0 mean nats-server's defaults (its setBaselineOptions), and a negative
+// max_connections means no limit: clients connect, publish and get PONGs.
+TEST_F(InfoLimitsTest, ZeroLimitsMeanTheDefaults) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer("max_connections: 0\nmax_payload: 0\nmax_pending: 0\nmax_control_line: 0\n"
+                  "ping_max: 0\nwrite_deadline: \"0s\"\n"));
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  nlohmann::ordered_json info;
+  ASSERT_TRUE(client->ReadInfo(&info));
+  EXPECT_EQ(info["max_payload"], 1024 * 1024);
+  ASSERT_TRUE(client->Send("CONNECT {\"verbose\":false}\r\nSUB zero 1\r\nPUB zero 2\r\nok\r\n"));
+  EXPECT_TRUE(client->Expect("MSG zero 1 2\r\nok\r\n"));
+  EXPECT_TRUE(client->Ping());
+}
+
+TEST_F(InfoLimitsTest, NegativeMaxConnectionsIsNoLimit) {
+  ASSERT_NO_FATAL_FAILURE(StartServer("max_connections: -5\n"));
+  auto first = Client(R"({"verbose":false})");
+  auto second = Client(R"({"verbose":false})");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(first->Ping());
+  EXPECT_TRUE(second->Ping());
+}
+
 }  // namespace
 }  // namespace ringnats::harness

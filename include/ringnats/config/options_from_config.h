@@ -20,6 +20,10 @@ struct ConfigLoad {
 // Applies the top-level map `root` over `base`.
 absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOptions base);
 
+// nats-server's baseline once the file and the flags are merged: a limit, interval or port
+// written as 0 means its default (port 0 is 4222; -1 picks a free port).
+void ApplyBaseline(ServerOptions& options);
+
 // The checks nats-server makes only when it starts (not under -t).
 absl::Status ValidateForStart(const ServerOptions& options);
 

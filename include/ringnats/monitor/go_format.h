@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "ringnats/util/go_duration.h"
 
 namespace ringnats::monitor {
 
@@ -61,8 +62,7 @@ std::string GoJsonFloat(double value);
 // time.Time's JSON text without the quotes (RFC 3339, nanoseconds with trailing zeros
 // dropped), in `zone`; a zero offset is written "Z".
 std::string GoTime(absl::Time time, absl::TimeZone zone);
-// time.Duration.String(): "0s", "850ns", "280µs", "1.5ms", "2m3.004s", "1h0m0s".
-std::string GoDuration(absl::Duration duration);
+using util::GoDuration;
 // nats-server's uptime/idle text: whole seconds as "5s", "4m12s", "3h0m1s", "2d1h0m0s",
 // "1y2d3h4m5s".
 std::string GoUptime(absl::Duration duration);
