@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "https_server.h"
 #include "plain_http_server.h"
+#include "ringnats/monitor/query.h"
 #include "ringnats/util/log.h"
 #include "ringnats/util/thread_name.h"
 
@@ -34,7 +35,9 @@ HttpRequest ToRequest(const httplib::Request& in) {
   request.path = in.path;
   const size_t question = in.target.find('?');
   if (question != std::string::npos) request.raw_query = in.target.substr(question + 1);
-  for (const auto& [key, value] : in.params) request.params.emplace_back(key, value);
+  // nats-server reads parameters from the URL only, by Go's rules (not cpp-httplib's, which
+  // keeps the last '=' part, ';' pairs and bad escapes, and adds a form body's fields).
+  request.params = ParseGoQuery(request.raw_query);
   return request;
 }
 

@@ -39,6 +39,56 @@ bool IsValidLiteralSubject(std::string_view subject) {
 
 }  // namespace
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Go's url.QueryUnescape; false where it returns an error.
+bool GoQueryUnescape(std::string_view text, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out->push_back(' ');
+    } else if (text[i] == '%') {
+      if (i + 2 >= text.size()) return false;  // Go: a truncated escape is an error
+      const int high = HexValue(text[i + 1]);
+      const int low = HexValue(text[i + 2]);
+      if (high < 0 || low < 0) return false;
+      out->push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else {
+      out->push_back(text[i]);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+QueryParams ParseGoQuery(std::string_view raw_query) {
+  QueryParams params;
+  std::string name;
+  std::string value;
+  while (!raw_query.empty()) {
+    const size_t amp = raw_query.find('&');
+    std::string_view pair = raw_query.substr(0, amp);
+    raw_query = amp == std::string_view::npos ? std::string_view() : raw_query.substr(amp + 1);
+    if (pair.empty() || pair.find(';') != std::string_view::npos) continue;
+    const size_t equals = pair.find('=');
+    const std::string_view raw_name = pair.substr(0, equals);
+    const std::string_view raw_value =
+        equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    if (!GoQueryUnescape(raw_name, &name) || !GoQueryUnescape(raw_value, &value)) continue;
+    params.emplace_back(name, value);
+  }
+  return params;
+}
+
 std::string_view QueryValue(const QueryParams& params, std::string_view name) {
   for (const auto& [key, value] : params) {
     if (key == name) return value;

@@ -16,6 +16,11 @@ namespace ringnats::monitor {
 // URL-decoded query parameters in URL order; a repeated name counts by its first value.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
+// A URL's raw query read as Go's url.ParseQuery reads it (nats-server's r.URL.Query()):
+// pairs split at '&', a pair holding ';' dropped, name and value cut at the first '=', '+'
+// and %XX unescaped, a pair with a bad escape dropped.
+QueryParams ParseGoQuery(std::string_view raw_query);
+
 // The first value of `name`, or "" (Go's url.Values.Get).
 std::string_view QueryValue(const QueryParams& params, std::string_view name);
 

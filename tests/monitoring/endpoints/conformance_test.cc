@@ -264,6 +264,19 @@ TEST_F(Conformance, ConnzSubscriptionsAuthAndFilters) {
   });
 }
 
+// Query strings as Go reads them: a value keeps every '=' after the first, a pair holding ';'
+// or a bad escape is dropped, '+' is a space.
+TEST_F(Conformance, QueryStringsReadAsGoReadsThem) {
+  ExpectConforms({
+      "/connz?limit=1;x",
+      "/connz?limit=%zz",
+      "/connz?limit=%2",
+      "/connz?callback=a=b&limit=1",
+      "/connz?auth=1&user=a+b",
+      "/subsz?subs=1&test=foo=bar",
+  });
+}
+
 TEST_F(Conformance, ConnzPaging) {
   ExpectConforms({
       "/connz?offset=1",

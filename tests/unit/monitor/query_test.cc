@@ -8,6 +8,19 @@
 namespace ringnats::monitor {
 namespace {
 
+// Go's url.ParseQuery, which nats-server's handlers read.
+TEST(GoQueryTest, ParsedAsGoParsesIt) {
+  using P = QueryParams;
+  EXPECT_EQ(ParseGoQuery("a=1&b=2&a=3"), (P{{"a", "1"}, {"b", "2"}, {"a", "3"}}));
+  // The value keeps every '=' after the first; a name alone has an empty value.
+  EXPECT_EQ(ParseGoQuery("test=a=b&subs"), (P{{"test", "a=b"}, {"subs", ""}}));
+  // A pair holding ';' is dropped, and so is one with a bad escape.
+  EXPECT_EQ(ParseGoQuery("limit=5;x&offset=%zz&cid=%4&auth=1"), (P{{"auth", "1"}}));
+  // '+' is a space and %XX a byte; empty pieces are skipped.
+  EXPECT_EQ(ParseGoQuery("&user=a+b%21&&acc=%24G"), (P{{"user", "a b!"}, {"acc", "$G"}}));
+  EXPECT_TRUE(ParseGoQuery("").empty());
+}
+
 TEST(ConnzQueryTest, DefaultsAndAdjustments) {
   absl::StatusOr<ConnzQuery> query = ParseConnzQuery({});
   ASSERT_TRUE(query.ok());
