@@ -160,7 +160,8 @@ echo "ringnats vs nats-server, $mode mode: $rounds rounds, ringnats --workers $R
 # on a shared VM both brokers' runs move with it.
 machine_control() { # ROUND
   local kbps
-  kbps=$(openssl speed -seconds 1 -bytes 16 sha256 2> /dev/null | awk '/^sha256/ { sub(/k$/, "", $2); print $2 }')
+  kbps=$(openssl speed -seconds 1 -bytes 16 sha256 2> /dev/null |
+    awk '/^sha256/ { sub(/k$/, "", $2); print $2 }') || kbps=""
   [[ -n $kbps ]] || return 0
   jq -nc --argjson r "$1" --argjson v "$kbps" \
     '{case: "machine", server: "control", round: $r, sha256_16B_kbytes_per_sec: $v, ok: true}' >> "$results"

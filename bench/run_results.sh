@@ -344,7 +344,9 @@ ns_spread=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "msgs_per_sec" && $4 > 0 {
 round_range=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "msgs_per_sec" && $12 != "-" {
   printf "%.2f-%.2fx", $12, $13 }' "$summary")
 machine_spread=$(jq -rs '[.[] | select(.case == "machine") | .sha256_16B_kbytes_per_sec | numbers]
-  | sort | if length < 2 then "-" else "\((.[-1] - .[0]) / .[(length - 1) / 2] * 100 | round)" end' "$runs")
+  | sort | if length < 2 then "-" else
+      ((if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end) as $median
+       | "\((.[-1] - .[0]) / $median * 100 | round)") end' "$runs")
 row "pub 16 B: >= 2x msgs/s at <= 0.5x broker CPU per message, ringnats' own spread under 20 %" \
   "$(both "$(both "$(meets "$rate_ratio" ">=" 2)" "$(meets "$cpu_ratio" "<=" 0.5)")" "$(meets "$pub_spread" "<" 0.2)")" \
   "$(num "$(med $c msgs_per_sec)") vs $(num "$(med $c msgs_per_sec nats-server)") msgs/s (${rate_ratio}x; the rounds' own ratios ${round_range:--}); $(num "$(med $c server_cpu_ns_per_op)" 0) vs $(num "$(med $c server_cpu_ns_per_op nats-server)" 0) ns of broker CPU per message (${cpu_ratio}x); spread (max - min) / median: ringnats $(awk -v v="$pub_spread" 'BEGIN { if (v == "-") print "-"; else printf "%.0f %%", v * 100 }'), nats-server $(awk -v v="$ns_spread" 'BEGIN { if (v == "") print "-"; else printf "%.0f %%", v * 100 }')" \

@@ -269,7 +269,7 @@ absl::StatusOr<ConfigLoad> OptionsFromConfig(const ConfigValue& root, ServerOpti
       if (*duration < absl::Seconds(30)) {
         return ErrorAt(v.position(),
                        absl::StrFormat("invalid lame_duck_duration of %s, minimum is 30 seconds",
-                                       absl::FormatDuration(*duration)));
+                                       util::GoDuration(*duration)));
       }
       o.lame_duck_duration = *duration;
     } else if (key == "lame_duck_grace_period") {
@@ -325,6 +325,12 @@ absl::Status ValidateForStart(const ServerOptions& o) {
   // nats-server reads the --tls* flags' files while it reads its flags, before the rest.
   if (absl::StatusOr<TlsContexts> contexts = BuildTlsContexts(o); !contexts.ok()) {
     return contexts.status();
+  }
+  // nats-server fails to listen on a port outside 0-65535 (-1 picks a free one).
+  if (o.port < -1 || o.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("Error listening on port: %s:%d, \"listen tcp: address %d: invalid port\"",
+                        o.host.empty() ? "0.0.0.0" : o.host, o.port, o.port));
   }
   if (o.lame_duck_duration > absl::ZeroDuration() &&
       o.lame_duck_grace_period >= o.lame_duck_duration) {

@@ -105,6 +105,16 @@ TEST(BaselineTest, IntegersBeyondIntSaturateInsteadOfWrapping) {
   EXPECT_EQ(load->options.port, INT_MAX);  // nats-server then fails to listen: invalid port
 }
 
+TEST(BaselineTest, PortOutsideTheTcpRangeIsRefusedAtStart) {
+  absl::StatusOr<ConfigLoad> load = Load("port: 70000\n");
+  ASSERT_TRUE(load.ok()) << load.status();
+  EXPECT_EQ(ValidateForStart(load->options).message(),
+            "Error listening on port: 0.0.0.0:70000, \"listen tcp: address 70000: invalid port\"");
+  load = Load("port: -1\n");
+  ASSERT_TRUE(load.ok()) << load.status();
+  EXPECT_TRUE(ValidateForStart(load->options).ok());
+}
+
 TEST(BaselineTest, HugePingIntervalMeansNeverWithoutOverflow) {
   absl::StatusOr<ConfigLoad> load = Load("ping_interval: 10000000000\n");
   ASSERT_TRUE(load.ok()) << load.status();
@@ -120,6 +130,8 @@ TEST(BaselineTest, LameDuckGracePeriodMustBeBelowTheDuration) {
   EXPECT_EQ(ValidateForStart(load->options).message(),
             "lame duck grace period (1m0s) should be strictly lower than lame duck duration "
             "(30s)");
+  EXPECT_EQ(Load("lame_duck_duration: \"0s\"\n").status().message(),
+            "test.conf:1:0: invalid lame_duck_duration of 0s, minimum is 30 seconds");
   EXPECT_EQ(Load("lame_duck_grace_period: \"-5s\"\n").status().message(),
             "test.conf:1:0: invalid lame_duck_grace_period, needs to be positive");
 }
