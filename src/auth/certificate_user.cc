@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "ringnats/util/hex_digit.h"
 
 namespace ringnats::auth {
 namespace {
@@ -34,13 +35,6 @@ std::vector<std::string_view> SplitUnescaped(std::string_view text, char separat
   return parts;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 4514 escapes: a backslash and two hex digits is that byte (OpenSSL writes every byte of
 // a UTF-8 character so), a backslash and any other character is that character.
 std::string Unescape(std::string_view value) {
@@ -48,8 +42,10 @@ std::string Unescape(std::string_view value) {
   for (size_t i = 0; i < value.size(); ++i) {
     if (value[i] == '\\' && i + 1 < value.size()) {
       ++i;
-      if (i + 1 < value.size() && HexDigit(value[i]) >= 0 && HexDigit(value[i + 1]) >= 0) {
-        out.push_back(static_cast<char>(HexDigit(value[i]) * 16 + HexDigit(value[i + 1])));
+      if (i + 1 < value.size() && util::HexDigitValue(value[i]) >= 0 &&
+          util::HexDigitValue(value[i + 1]) >= 0) {
+        out.push_back(static_cast<char>(util::HexDigitValue(value[i]) * 16 +
+                                        util::HexDigitValue(value[i + 1])));
         ++i;
         continue;
       }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
+#include "ringnats/util/hex_digit.h"
 
 namespace ringnats::config::internal {
 
@@ -34,19 +35,6 @@ bool EndsNumber(int c) {
 bool EndsWord(int c) {
   return c <= 0 || c == '\n' || c == '\r' || c == ';' || c == ',' || c == ']' || c == '}' ||
          IsBlank(c);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 bool EqualsLowercase(std::string_view text, std::string_view lower) {
@@ -529,8 +517,8 @@ std::optional<size_t> ConfigLexer::Escape(size_t at, std::string& out, Token& er
         }
       }
       const std::string_view digits = input_.substr(i - 2, 2);
-      const int high = HexValue(digits[0]);
-      const int low = HexValue(digits[1]);
+      const int high = util::HexDigitValue(digits[0]);
+      const int low = util::HexDigitValue(digits[1]);
       if (high < 0 || low < 0) {
         error = Fail(at, absl::StrFormat(
                              "'\\x' must be followed by two hexadecimal digits, found '%s'",

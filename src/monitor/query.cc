@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl_view.h"
 #include "ringnats/monitor/go_format.h"
+#include "ringnats/util/hex_digit.h"
 
 namespace ringnats::monitor {
 namespace {
@@ -41,13 +42,6 @@ bool IsValidLiteralSubject(std::string_view subject) {
 
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Go's url.QueryUnescape; false where it returns an error.
 bool GoQueryUnescape(std::string_view text, std::string* out) {
   out->clear();
@@ -56,8 +50,8 @@ bool GoQueryUnescape(std::string_view text, std::string* out) {
       out->push_back(' ');
     } else if (text[i] == '%') {
       if (i + 2 >= text.size()) return false;  // Go: a truncated escape is an error
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
+      const int high = util::HexDigitValue(text[i + 1]);
+      const int low = util::HexDigitValue(text[i + 2]);
       if (high < 0 || low < 0) return false;
       out->push_back(static_cast<char>(high * 16 + low));
       i += 2;
