@@ -9,12 +9,15 @@
 #   build-asan   ASan+UBSan: unit, integration, interop, adversarial, monitoring, cluster, tls,
 #                fuzz-regression
 #   build-tsan   ThreadSanitizer, linked with a TSan-built abseil: suite 'tsan'
+# Each next build compiles, at the lowest priority, while the tests of the one before run; the
+# ThreadSanitizer abseil (first run on a machine only) builds in the background from the start.
+# Test code is compiled without optimisation in every build (tests/meson.build).
 # Every setup has -Dwerror=true, and -Drequire_test_deps=true so that a missing nats-server,
 # libnats, node or npm stops the run instead of registering fewer tests. The summary checks
 # that each build ran a test of each suite it is expected to run. Ends with one line:
 # "N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 deploy/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
 # Inherited by the tests and by every broker a test starts (tests/harness/server_process.h
@@ -46,54 +49,92 @@ print('\n'.join(sorted(needed)))
 EOF
 }
 
-# Sanitizer builds pass a timeout multiplier: their tests run several times slower.
-run_build() {  # dir, suites to run ("" = all), suites expected to run, timeout multiplier, setup args...
-  local dir=$1 suites=$2 expected=$3
-  local test_args=(--timeout-multiplier "$4") targets=() suite
-  shift 4
-  local t0=$SECONDS
+# Sets up (or regenerates) a build dir and compiles what the given suites need ("" = all).
+build() {  # dir, suites, setup args...
+  local dir=$1 suites=$2 targets=() t0=$SECONDS
+  shift 2
   if [ ! -d "$dir" ]; then
     meson setup "$dir" -Dwerror=true -Drequire_test_deps=true "$@" >"$dir.setup.log" 2>&1 ||
       { cat "$dir.setup.log"; return 1; }
   fi
-  if [ -n "$suites" ]; then
-    # A build dir from an earlier run: regenerate first, so the test list is today's.
-    ninja -C "$dir" build.ninja >/dev/null 2>&1
-    for suite in $suites; do test_args+=(--suite "$suite"); done
-    # shellcheck disable=SC2086
-    mapfile -t targets < <(suite_targets "$dir" $suites)
-  fi
+  # A build dir from an earlier run: regenerate first, so the test list is today's.
+  ninja -C "$dir" build.ninja >/dev/null 2>&1
+  # shellcheck disable=SC2086
+  [ -z "$suites" ] || mapfile -t targets < <(suite_targets "$dir" $suites)
   ninja -C "$dir" "${targets[@]}" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
   echo "== $dir: built in $((SECONDS - t0)) s"
-  logs+=("$dir/meson-logs/testlog.json=${expected// /,}")
-  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "${test_args[@]}"
-  echo "== $dir: built and tested in $((SECONDS - t0)) s"
-  return 0  # failures are counted from the test log
 }
 
-run_build build-tests "" \
-  "unit integration interop interop-reference differential differential-reference adversarial adversarial-reference monitoring monitoring-reference cluster cluster-reference cluster-mixed tls tls-reference deploy deploy-reference fuzz-regression alloc" \
-  1 --buildtype=debugoptimized || build_failures=$((build_failures + 1))
+# The next build compiles at the lowest priority while the tests of the previous one run:
+# those tests mostly wait on sockets and child processes, and the scheduler gives them the
+# CPU whenever they want it, so the compiler only takes what they leave idle.
+build_in_background() {  # dir, suites, setup args...
+  nice -n 19 bash -c "$(declare -f build suite_targets); build \"\$@\"" build "$@" &
+}
 
-# The sanitizer build runs the tests of our own code and the interop clients against the
-# sanitized broker; the differential suites compare with nats-server and run once above.
-run_build build-asan "unit integration interop adversarial monitoring cluster tls fuzz-regression" \
-  "unit integration interop adversarial monitoring cluster tls fuzz-regression" \
-  2 --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false ||
-  build_failures=$((build_failures + 1))
+# Sanitizer builds pass a timeout multiplier: their tests run several times slower.
+run_tests() {  # dir, suites to run ("" = all), suites expected to run, timeout multiplier
+  local dir=$1 suites=$2 expected=$3 suite t0=$SECONDS
+  local test_args=(--timeout-multiplier "$4")
+  for suite in $suites; do test_args+=(--suite "$suite"); done
+  logs+=("$dir/meson-logs/testlog.json=${expected// /,}")
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "${test_args[@]}"
+  echo "== $dir: tested in $((SECONDS - t0)) s"
+}
 
 # Debian's abseil is not instrumented: TSan would not see absl::Mutex synchronise. The first
-# run on a machine builds it from Debian's source package (cached, keyed by its version).
-t0=$SECONDS
-if absl_tsan=$(deploy/build-tsan-abseil.sh); then
-  echo "== abseil with TSan: ready in $((SECONDS - t0)) s ($absl_tsan)"
-  run_build build-tsan "tsan" "tsan" \
-    3 --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false -Dbenchmarks=false \
-    -Dinterop_tests=false -Dpkg_config_path="$absl_tsan/lib/pkgconfig" ||
-    build_failures=$((build_failures + 1))
+# run on a machine builds it from Debian's source package (cached, keyed by its version), in
+# the background from the start.
+absl_tsan_file=$(mktemp)
+trap 'rm -f "$absl_tsan_file"' EXIT
+nice -n 19 deploy/build-tsan-abseil.sh >"$absl_tsan_file" &
+absl_tsan_pid=$!
+
+all_suites="unit integration interop interop-reference differential differential-reference adversarial adversarial-reference monitoring monitoring-reference cluster cluster-reference cluster-mixed tls tls-reference deploy deploy-reference fuzz-regression alloc"
+# The sanitizer build runs the tests of our own code and the interop clients against the
+# sanitized broker; the differential suites compare with nats-server and run once above.
+asan_suites="unit integration interop adversarial monitoring cluster tls fuzz-regression"
+# shellcheck disable=SC2054  # commas inside one meson option
+asan_setup=(--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false)
+
+# 1. The optimised build runs every suite while the ASan+UBSan build compiles.
+if build build-tests "" --buildtype=debugoptimized; then
+  build_in_background build-asan "$asan_suites" "${asan_setup[@]}"
+  asan_build_pid=$!
+  run_tests build-tests "" "$all_suites" 1
+else
+  build_failures=$((build_failures + 1))
+  build build-asan "$asan_suites" "${asan_setup[@]}" &
+  asan_build_pid=$!
+fi
+
+# 2. ASan+UBSan runs its suites while the TSan build compiles.
+asan_built=0
+wait "$asan_build_pid" && asan_built=1
+tsan_build_pid=""
+if wait "$absl_tsan_pid" && absl_tsan=$(cat "$absl_tsan_file") && [ -n "$absl_tsan" ]; then
+  echo "== abseil with TSan: ready ($absl_tsan)"
+  build_in_background build-tsan "tsan" --buildtype=debugoptimized -Db_sanitize=thread \
+    -Db_lundef=false -Dbenchmarks=false -Dinterop_tests=false \
+    -Dpkg_config_path="$absl_tsan/lib/pkgconfig"
+  tsan_build_pid=$!
 else
   echo "building abseil with TSan failed"
   build_failures=$((build_failures + 1))
+fi
+if [ "$asan_built" = 1 ]; then
+  run_tests build-asan "$asan_suites" "$asan_suites" 2
+else
+  build_failures=$((build_failures + 1))
+fi
+
+# 3. ThreadSanitizer, linked with the TSan-built abseil: suite 'tsan'.
+if [ -n "$tsan_build_pid" ]; then
+  if wait "$tsan_build_pid"; then
+    run_tests build-tsan "tsan" "tsan" 3
+  else
+    build_failures=$((build_failures + 1))
+  fi
 fi
 
 echo "== all builds and tests: $((SECONDS - started)) s"
