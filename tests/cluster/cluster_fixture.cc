@@ -337,16 +337,19 @@ AssertionResult ClusterTest::AwaitNoResponders(harness::RawClient& requester,
 void ClusterTest::ExpectIsolated(int isolated, int member) {
   for (auto [from, to] : {std::pair{isolated, member}, std::pair{member, isolated}}) {
     SCOPED_TRACE(absl::StrFormat("from node %d to node %d", from, to));
+    // A subject of its own: the unsubscription of an earlier pair's subscriber travels the
+    // routes that do exist, and interest it left behind for a moment is not this question.
+    const std::string subject = absl::StrFormat("t.isolated.%d.%d.%d", from, to, ++next_request_);
     auto subscriber = Client(to);
     auto requester = Client(from, kNoRespondersConnect);
     ASSERT_TRUE(subscriber && requester);
-    ASSERT_TRUE(subscriber->Send("SUB t.x 1\r\n"));
+    ASSERT_TRUE(subscriber->Send(absl::StrFormat("SUB %s 1\r\n", subject)));
     ASSERT_TRUE(subscriber->Ping());
     // The subscriber's node has it; the requester's node must not.
     bool no_responders = false;
-    ASSERT_TRUE(RequestOnce(*requester, "t.x", &no_responders));
+    ASSERT_TRUE(RequestOnce(*requester, subject, &no_responders));
     EXPECT_TRUE(no_responders) << "interest crossed a refused route";
-    ASSERT_TRUE(requester->Send(NumberedBurst("t.x", "X", 50)));
+    ASSERT_TRUE(requester->Send(NumberedBurst(subject, "X", 50)));
     ASSERT_TRUE(requester->Ping());
     // A route would have had to exist for those to arrive; none ever registered.
     EXPECT_TRUE(subscriber->Ping()) << "a message crossed a refused route";

@@ -1,7 +1,9 @@
 #pragma once
-// A loopback TCP port the kernel handed out a moment ago and that is free again, for tests
-// that must name a port up front (as client test suites start their servers). Another
-// process could take it in between; nothing can prevent that. 0 when none was found.
+// A loopback TCP port that was free a moment ago, for tests that must name a port up front
+// (as client test suites start their servers). Picked at random below the kernel's ephemeral
+// range, so the connections and `-p -1` servers of tests running alongside cannot take it in
+// between (a kernel-assigned port could be handed to another test's connect() first); only
+// another such pick could. 0 when none was found.
 
 namespace ringnats::harness {
 
