@@ -60,6 +60,24 @@ const User* FindUser(const AuthConfig& config, std::string_view name) {
   return it == config.users.end() ? nullptr : &it->second;
 }
 
+// A user whose name, read as a DN, is the subject's DN.
+const User* UserByDistinguishedName(const AuthConfig& config, std::string_view subject_text) {
+  const DistinguishedName subject = ParseDistinguishedName(subject_text);
+  if (subject.empty()) return nullptr;
+  // Exact order first, then the same RDNs reordered (nats-server's two passes).
+  const User* reordered = nullptr;
+  DistinguishedName sorted_subject = subject;
+  std::sort(sorted_subject.begin(), sorted_subject.end());
+  for (const auto& [name, user] : config.users) {
+    DistinguishedName candidate = ParseDistinguishedName(name);
+    if (candidate.empty()) continue;
+    if (candidate == subject) return &user;
+    std::sort(candidate.begin(), candidate.end());
+    if (reordered == nullptr && candidate == sorted_subject) reordered = &user;
+  }
+  return reordered;
+}
+
 }  // namespace
 
 DistinguishedName ParseDistinguishedName(std::string_view text) {
@@ -97,20 +115,18 @@ const User* UserFromCertificate(const AuthConfig& config, const CertificateIdent
   for (const std::string& uri : identity.uris) {
     if (const User* user = FindUser(config, uri)) return found(user, "URI found in cert");
   }
-  const DistinguishedName subject = ParseDistinguishedName(identity.subject);
-  if (subject.empty()) return nullptr;
-  // Exact order first, then the same RDNs reordered (nats-server's two passes).
-  const User* reordered = nullptr;
-  DistinguishedName sorted_subject = subject;
-  std::sort(sorted_subject.begin(), sorted_subject.end());
-  for (const auto& [name, user] : config.users) {
-    DistinguishedName candidate = ParseDistinguishedName(name);
-    if (candidate.empty()) continue;
-    if (candidate == subject) return found(&user, "DistinguishedNameMatch");
-    std::sort(candidate.begin(), candidate.end());
-    if (reordered == nullptr && candidate == sorted_subject) reordered = &user;
+  if (const User* user = UserByDistinguishedName(config, identity.subject)) {
+    return found(user, "DistinguishedNameMatch");
   }
-  return found(reordered, "DistinguishedNameMatch");
+  // Then users named as Go prints the subject, with its domain components and without.
+  if (!identity.domain_components.empty()) {
+    if (const User* user =
+            FindUser(config, identity.rdn_sequence + "," + identity.domain_components)) {
+      return found(user, "RDNSequence");
+    }
+  }
+  if (identity.rdn_sequence.empty()) return nullptr;
+  return found(FindUser(config, identity.rdn_sequence), "certificate subject");
 }
 
 }  // namespace ringnats::auth

@@ -44,7 +44,12 @@ bool RouteCertificateAccepted(const RouteCertificateRule& rule,
   for (const std::string& uri : certificate->uris) {
     if (accepts(uri, false)) return found("URI found in cert");
   }
-  if (accepts(certificate->subject, false)) return found("certificate subject");
+  // nats-server's order: the subject with its domain components, then without.
+  if (!certificate->domain_components.empty() &&
+      accepts(certificate->rdn_sequence + "," + certificate->domain_components, false)) {
+    return found("RDNSequence");
+  }
+  if (accepts(certificate->rdn_sequence, false)) return found("certificate subject");
   return false;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "ringnats/broker/worker.h"
 #include "ringnats/ring/listener.h"
+#include "ringnats/tls/go_subject.h"
 #include "ringnats/util/log.h"
 
 namespace ringnats::broker {
@@ -126,10 +127,14 @@ void Worker::OnTlsEstablished(ring::ConnId id) {
     tls::PeerCertificate peer = engine->peer_certificate();
     session->tls_peer_spki_sha256 = std::move(peer.spki_sha256);
     session->tls_peer_cert_sha256 = std::move(peer.cert_sha256);
-    session->tls_peer = auth::CertificateIdentity{.emails = std::move(peer.emails),
-                                                  .dns_names = std::move(peer.dns_names),
-                                                  .uris = std::move(peer.uris),
-                                                  .subject = std::move(peer.subject)};
+    session->tls_peer_subject = tls::GoNameString(peer.subject_attributes);
+    session->tls_peer = auth::CertificateIdentity{
+        .emails = std::move(peer.emails),
+        .dns_names = std::move(peer.dns_names),
+        .uris = std::move(peer.uris),
+        .subject = std::move(peer.subject),
+        .rdn_sequence = tls::GoRdnSequenceString(peer.subject_attributes),
+        .domain_components = tls::GoDomainComponents(peer.subject_attributes)};
   }
   log::Debug("%s - TLS handshake complete", session->log_prefix);
   log::Debug("%s - TLS version %s, cipher suite %s", session->log_prefix, session->tls_version,

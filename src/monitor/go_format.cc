@@ -7,40 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl_view.h"
+#include "ringnats/util/utf8.h"
 
 namespace ringnats::monitor {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-// Length of the valid UTF-8 sequence at `text[i]` and its code point; 0 when invalid.
-size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* rune) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char b0 = byte(i);
-  size_t len = 0;
-  uint32_t cp = 0;
-  uint32_t min = 0;
-  if (b0 < 0x80) {
-    *rune = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *rune = cp;
-  return len;
-}
 
 // ASCII that encoding/json writes unescaped.
 bool IsPlainJsonByte(unsigned char c) {
@@ -279,7 +251,7 @@ void AppendGoJsonString(std::string* out, std::string_view text) {
       continue;
     }
     uint32_t rune = 0;
-    const size_t len = DecodeUtf8(text, i, &rune);
+    const size_t len = util::DecodeUtf8(text, i, &rune);
     if (len == 0) {
       out->append("\\ufffd");
       ++i;
@@ -367,7 +339,7 @@ std::string GoQuote(std::string_view text) {
   while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     uint32_t rune = 0;
-    const size_t len = DecodeUtf8(text, i, &rune);
+    const size_t len = util::DecodeUtf8(text, i, &rune);
     if (len == 0) {
       absl::StrAppendFormat(&out, "\\x%02x", c);
       ++i;

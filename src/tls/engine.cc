@@ -55,6 +55,32 @@ std::string NameString(const X509_NAME* name) {
   return text;
 }
 
+// The name's attributes with their values as Go's x509 parser decodes them: a BMPString into
+// UTF-8, every other string type as its bytes.
+std::vector<NameAttribute> NameAttributes(const X509_NAME* name) {
+  std::vector<NameAttribute> attributes;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
+    char oid[128];
+    const int oid_length = OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(entry), 1);
+    if (oid_length <= 0 || static_cast<size_t>(oid_length) >= sizeof(oid)) continue;
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
+    NameAttribute attribute{.oid = oid, .value = {}};
+    if (ASN1_STRING_type(data) == V_ASN1_BMPSTRING) {
+      unsigned char* utf8 = nullptr;
+      const int length = ASN1_STRING_to_UTF8(&utf8, data);
+      if (length < 0) continue;
+      attribute.value.assign(reinterpret_cast<const char*>(utf8), static_cast<size_t>(length));
+      OPENSSL_free(utf8);
+    } else {
+      attribute.value.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                             static_cast<size_t>(ASN1_STRING_length(data)));
+    }
+    attributes.push_back(std::move(attribute));
+  }
+  return attributes;
+}
+
 // The lower-case hex SHA-256 of an object's DER encoding.
 template <typename T>
 std::string Sha256Hex(const T* object, int (*to_der)(const T*, unsigned char**)) {
@@ -604,6 +630,7 @@ PeerCertificate Engine::peer_certificate() const {
   X509* cert = SSL_get0_peer_certificate(impl_->ssl);
   if (cert == nullptr) return info;
   info.subject = NameString(X509_get_subject_name(cert));
+  info.subject_attributes = NameAttributes(X509_get_subject_name(cert));
   info.issuer = NameString(X509_get_issuer_name(cert));
   info.spki_sha256 = Sha256Hex(X509_get_X509_PUBKEY(cert), &i2d_X509_PUBKEY);
   info.cert_sha256 = Sha256Hex(cert, &i2d_X509);

@@ -82,7 +82,7 @@ std::string NodeConfigText(const NodeConfig& config) {
                         config.cluster_extra);
   if (config.auth.has_value()) {
     absl::StrAppendFormat(&text,
-                          "  authorization {\n    user: %s\n    password: \"%s\"\n"
+                          "  authorization {\n    user: \"%s\"\n    password: \"%s\"\n"
                           "    timeout: %g\n  }\n",
                           config.auth->user, config.auth->password, config.auth->timeout_seconds);
   }

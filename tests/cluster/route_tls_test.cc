@@ -36,7 +36,7 @@ constexpr std::string_view kRouteAuthErrorLog =
 // certificates serve as server and client certificates, so they carry no key usage limits.
 struct RouteCertificates {
   Pki pki;
-  Issued ca, other_ca, route, foreign_route, mapped_route;
+  Issued ca, other_ca, route, foreign_route, mapped_route, subject_route;
   RouteCertificates() {
     ca = pki.MakeCa("ca");
     other_ca = pki.MakeCa("other-ca");
@@ -49,6 +49,12 @@ struct RouteCertificates {
     mapped.common_name = "mapped-route";
     mapped.sans = {"email:routes@acme.test", "DNS:localhost", "IP:127.0.0.1"};
     mapped_route = pki.Issue("mapped-route", mapped, "ca");
+    // Named by its subject only, which holds attributes Go's RDN string leaves out.
+    CertSpec subject_named = spec;
+    subject_named.common_name = "subject-route";
+    subject_named.domain_components = {"test", "acme"};
+    subject_named.email_address = "routes@acme.test";
+    subject_route = pki.Issue("subject-route", subject_named, "ca");
   }
 };
 
@@ -149,6 +155,27 @@ TEST_F(RouteTlsTest, VerifyAndMapAdmitsOnlyCertificatesThatNameTheClusterUser) {
   ASSERT_TRUE(node(0).WaitForLog(kRouteAuthErrorLog, kInterestTimeout));
   ASSERT_NO_FATAL_FAILURE(ExpectIsolated(2, 0));
   ASSERT_NO_FATAL_FAILURE(ExpectIsolated(2, 1));
+}
+
+// nats-server names a route by its subject as Go prints it: with the domain components
+// appended, or without (the emailAddress and DCs are no part of Go's RDN string); OpenSSL's
+// printing ("emailAddress=routes@acme.test,CN=subject-route,O=Acme,DC=acme,DC=test") is not
+// what an operator writes.
+TEST_F(RouteTlsTest, VerifyAndMapNamesTheClusterUserAsGoPrintsTheSubject) {
+  const char* const kUsers[] = {"CN=subject-route,O=Acme,DC=test,DC=acme",
+                                "CN=subject-route,O=Acme"};
+  for (int pair = 0; pair < 2; ++pair) {
+    SCOPED_TRACE(kUsers[pair]);
+    const int seed = 2 * pair;
+    NodeConfig seed_config;
+    seed_config.auth = RouteAuth{kUsers[pair], "Unused-route-pw-3kd9"};
+    seed_config.cluster_extra =
+        TlsBlock(Certificates().subject_route, "    verify_and_map: true\n");
+    ASSERT_NO_FATAL_FAILURE(StartNode(seed, seed_config));
+    ASSERT_NO_FATAL_FAILURE(StartNode(
+        seed + 1, TlsNode(Certificates().subject_route, {RouteUrl(cluster_port(seed), "", "")})));
+    ASSERT_TRUE(AwaitMesh({seed, seed + 1}));
+  }
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ Certificates Make() {
   c.client_dns = Pair(dir, "client-dns");
   c.client_utf8 = Pair(dir, "client-utf8");
   c.client_literal_plus = Pair(dir, "client-literal-plus");
+  c.client_email_dn = Pair(dir, "client-email-dn");
+  c.client_dc = Pair(dir, "client-dc");
   c.client_wrong_ca = Pair(dir, "client-wrong-ca");
   c.client_expired = Pair(dir, "client-expired");
   return c;

@@ -30,6 +30,10 @@ struct Certificates {
   KeyPair client_dns;    // SAN DNS:carol.example.com
   KeyPair client_utf8;   // CN=José,O=Acme (UTF-8)
   KeyPair client_literal_plus;  // CN=dave\+OU=ops,O=Acme: one CN holding a plus sign
+  // Subjects with attributes Go's RDN string leaves out: /O=Acme/CN=erin/emailAddress=... and
+  // /DC=test/DC=acme/O=Acme/CN=frank/emailAddress=...
+  KeyPair client_email_dn;
+  KeyPair client_dc;
   KeyPair client_wrong_ca;
   KeyPair client_expired;
 };

@@ -17,6 +17,8 @@
 #   client-dns                      CN=carol, SAN DNS:carol.example.com
 #   client-utf8                     CN=José (UTF-8), O=Acme
 #   client-literal-plus             one CN holding "dave+OU=ops" (not a multi-valued RDN), O=Acme
+#   client-email-dn                 /O=Acme/CN=erin/emailAddress=erin@acme.test
+#   client-dc                       /DC=test/DC=acme/O=Acme/CN=frank/emailAddress=frank@acme.test
 #   client-wrong-ca                 CN=client, signed by "Other CA"
 #   client-expired                  CN=client, valid 2020-01-01 to 2021-01-01
 #
@@ -47,12 +49,13 @@ serial = \$dir/serial
 default_md = sha256
 policy = policy_any
 unique_subject = no
-email_in_dn = no
 copy_extensions = none
 [ policy_any ]
+domainComponent = optional
 commonName = supplied
 organizationName = optional
 organizationalUnitName = optional
+emailAddress = optional
 EOF
   "$openssl" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$name-key.pem" 2>/dev/null
   "$openssl" req -x509 -new -key "$name-key.pem" -subj "$subject" -days 3650 -sha256 \
@@ -109,5 +112,7 @@ issue client-email ecdsa "/O=Acme/CN=bob" ca client "email:bob@example.com"
 issue client-dns ecdsa "/O=Acme/CN=carol" ca client "DNS:carol.example.com"
 issue client-utf8 ecdsa "/O=Acme/CN=José" ca client ""
 issue client-literal-plus ecdsa "/O=Acme/CN=dave\+OU=ops" ca client ""
+issue client-email-dn ecdsa "/O=Acme/CN=erin/emailAddress=erin@acme.test" ca client ""
+issue client-dc ecdsa "/DC=test/DC=acme/O=Acme/CN=frank/emailAddress=frank@acme.test" ca client ""
 issue client-wrong-ca ecdsa "/O=Acme/CN=client" other-ca client ""
 issue client-expired ecdsa "/O=Acme/CN=client" ca client "" 200101000000Z 210101000000Z

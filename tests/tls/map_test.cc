@@ -1,13 +1,15 @@
 // `verify_and_map`: the client certificate names the user. Users named by the subject DN, by
-// an email SAN and by a DNS SAN get their own permissions (a denied publish gets the
-// Permissions Violation -ERR and the connection stays); a certificate that names no user gets
-// `Authorization Violation` and is closed; without a certificate the handshake fails.
+// an email SAN, by a DNS SAN and by the subject as Go prints it get their own permissions (a
+// denied publish gets the Permissions Violation -ERR and the connection stays); a certificate
+// that names no user gets `Authorization Violation` and is closed; without a certificate the
+// handshake fails.
 
 #include <gmock/gmock.h>
 
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "harness/http_get.h"
 #include "tls_fixture.h"
 
 namespace ringnats::tlstest {
@@ -23,6 +25,9 @@ authorization {
     { user: "carol.example.com", permissions: { publish: "dns.>", subscribe: "dns.>" } }
     { user: "CN=José,O=Acme", permissions: { publish: "utf8.>", subscribe: "utf8.>" } }
     { user: "CN=dave+OU=ops,O=Acme", permissions: { publish: "ops.>", subscribe: "ops.>" } }
+    { user: "CN=erin,O=Acme", permissions: { publish: "erin.>", subscribe: "erin.>" } }
+    { user: "CN=frank,O=Acme,DC=test,DC=acme",
+      permissions: { publish: "frank.>", subscribe: "frank.>" } }
   ]
 }
 )";
@@ -33,7 +38,8 @@ class MapTest : public TlsTest {
     ASSERT_NO_FATAL_FAILURE(StartServer(
         TlsBlock(certs().server_ecdsa,
                  absl::StrFormat("  ca_file: \"%s\"\n  verify_and_map: true\n", certs().ca)) +
-        kUsers));
+            kUsers,
+        {"-m", "-1"}));
   }
 
   // The certificate `pair` logs in as `user` (a regex), who may use `allowed` (publish and
@@ -81,6 +87,40 @@ TEST_F(MapTest, UserByDnsSan) {
 // A UTF-8 subject maps to the user written with the same characters.
 TEST_F(MapTest, UserBySubjectDnWithUtf8) {
   ExpectMappedTo(certs().client_utf8, "CN=José,O=Acme", "utf8");
+}
+
+// The subject holds an emailAddress, so it is no user's DN; nats-server then looks the user
+// up by the subject as Go prints it, which leaves the emailAddress out.
+TEST_F(MapTest, UserBySubjectAsGoPrintsIt) {
+  ExpectMappedTo(certs().client_email_dn, "CN=erin,O=Acme", "erin");
+}
+
+// And before that, by the same string with the domain components appended in the
+// certificate's order.
+TEST_F(MapTest, UserBySubjectAsGoPrintsItWithDomainComponents) {
+  ExpectMappedTo(certs().client_dc, "CN=frank,O=Acme,DC=test,DC=acme", "frank");
+}
+
+// /connz?auth=1 shows the subject as Go's pkix.Name.String() prints it: the attributes it has
+// no field for (emailAddress, DC) last, as OID and the hex of their DER value.
+TEST_F(MapTest, ConnzShowsThePeerSubjectAsNatsServerPrintsIt) {
+  std::unique_ptr<RawClient> client = TlsClient(Trusting(&certs().client_dc));
+  ASSERT_NE(client, nullptr);
+  const int client_port = harness::LocalPort(client->fd());
+  absl::StatusOr<harness::HttpAnswer> answer =
+      harness::HttpGet(server().monitor_port(), "/connz?auth=1&limit=1024");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  const nlohmann::json connz = nlohmann::json::parse(answer->body, nullptr, false);
+  ASSERT_TRUE(connz.is_object() && connz["connections"].is_array()) << answer->body;
+  nlohmann::json subject;
+  for (const nlohmann::json& c : connz["connections"]) {
+    if (c.value("port", 0) == client_port) subject = c["tls_peer_certs"][0]["subject"];
+  }
+  EXPECT_EQ(subject,
+            "CN=frank,O=Acme,1.2.840.113549.1.9.1=#0c0f6672616e6b4061636d652e74657374,"
+            "0.9.2342.19200300.100.1.25=#130461636d65,"
+            "0.9.2342.19200300.100.1.25=#130474657374")
+      << answer->body;
 }
 
 // A CN holding a plus sign is not the user whose RDN has two attributes (CN and OU).

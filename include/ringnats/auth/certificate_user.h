@@ -2,7 +2,10 @@
 // verify_and_map: the configured user a client certificate names, looked up as nats-server
 // 2.9 does: each email address, then each DNS name, then each URI of the certificate as a
 // user name; then a user whose name, read as a distinguished name, equals the certificate's
-// subject (attribute types case-insensitive), or has the same RDNs in another order.
+// subject (attribute types case-insensitive), or has the same RDNs in another order; then a
+// user named exactly as Go prints the subject with its domain components appended, and as Go
+// prints it alone (CertificateIdentity::rdn_sequence: this is how a subject that also holds
+// an emailAddress or UID still maps to "CN=alice,O=Acme").
 //
 // Pure functions over an immutable AuthConfig snapshot: any thread.
 
@@ -18,7 +21,7 @@ namespace ringnats::auth {
 
 // Null when no user matches. `matched_by` (optional) says which part of the certificate
 // matched, as nats-server's debug line words it ("email found in cert", "SAN found in cert",
-// "URI found in cert", "DistinguishedNameMatch").
+// "URI found in cert", "DistinguishedNameMatch", "RDNSequence", "certificate subject").
 const User* UserFromCertificate(const AuthConfig& config, const CertificateIdentity& identity,
                                 std::string_view* matched_by = nullptr);
 

@@ -2,7 +2,9 @@
 // Routes authorised by their certificate (`cluster { tls { verify_and_map } }` and
 // `verify_cert_and_check_known_urls`), as nats-server 2.9 authorises them: the peer's
 // certificate names, in this order, each email address, each DNS name and each URI, then its
-// subject; a route passes when one of them equals the cluster `authorization` user
+// subject as Go prints it with its domain components appended and without them
+// (CertificateIdentity::rdn_sequence); a route passes when one of them equals the cluster
+// `authorization` user
 // (verify_and_map), or when one of its DNS names matches the host of a configured route URL
 // (check_known_urls; RFC 6125 labels, `*` only as the whole left-most label). Nothing else
 // is checked then, not even the password, and without a cluster user verify_and_map admits

@@ -52,6 +52,7 @@
 
 #include "absl/status/statusor.h"
 #include "ringnats/tls/context.h"
+#include "ringnats/tls/go_subject.h"
 
 namespace ringnats::tls {
 namespace internal {
@@ -60,8 +61,11 @@ int OnClientHello(SSL* ssl, int* alert, void* arg);
 
 // What verify_and_map needs from a client certificate.
 struct PeerCertificate {
-  // RFC 2253 order and escaping, as Go's pkix.Name.String(): "CN=alice,OU=eng,O=Acme,C=US".
+  // OpenSSL's RFC 2253 printing: every attribute, the last first, UTF-8 as \XX escapes:
+  // "CN=alice,OU=eng,O=Acme,C=US" (verify_and_map parses it as a DN).
   std::string subject;
+  // The subject's attributes, for Go's printings of it (go_subject.h).
+  std::vector<NameAttribute> subject_attributes;
   std::string issuer;
   std::vector<std::string> emails;     // rfc822Name SANs
   std::vector<std::string> dns_names;  // dNSName SANs

@@ -75,6 +75,31 @@ TEST(CertificateUserTest, SubjectMatchesExactlyFirstThenReordered) {
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}), CertificateIdentity{})), "(none)");
 }
 
+// A subject with attributes Go's RDN string leaves out is no user's DN; the user named as Go
+// prints it with the domain components, then without, is found after the DN look-ups.
+TEST(CertificateUserTest, ThenTheSubjectAsGoPrintsItWithAndWithoutDomainComponents) {
+  CertificateIdentity cert{.subject = "emailAddress=erin@acme.test,CN=erin,O=Acme,DC=acme",
+                           .rdn_sequence = "CN=erin,O=Acme",
+                           .domain_components = "DC=acme"};
+  std::string_view how;
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=erin,O=Acme", "CN=erin,O=Acme,DC=acme"}),
+                                       cert, &how)),
+            "CN=erin,O=Acme,DC=acme");
+  EXPECT_EQ(how, "RDNSequence");
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=erin,O=Acme"}), cert, &how)),
+            "CN=erin,O=Acme");
+  EXPECT_EQ(how, "certificate subject");
+  // The DN look-up comes first.
+  EXPECT_EQ(
+      NameOf(UserFromCertificate(
+          UsersNamed({"CN=erin,O=Acme", "DC=acme,O=Acme,CN=erin,emailAddress=erin@acme.test"}),
+          cert, &how)),
+      "DC=acme,O=Acme,CN=erin,emailAddress=erin@acme.test");
+  EXPECT_EQ(how, "DistinguishedNameMatch");
+  // Go's string is compared as written, not as a DN.
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"cn=erin, O=Acme"}), cert)), "(none)");
+}
+
 // The subject as the engine prints it (OpenSSL's RFC 2253 form) against users written as
 // nats-server reads them.
 TEST(CertificateUserTest, EscapedSubjectsMatchWhatTheyMeanOnly) {

@@ -15,6 +15,7 @@ CertificateIdentity Identity() {
   identity.dns_names = {"node-b.cluster.acme.test", "localhost"};
   identity.uris = {"spiffe://acme.test/route"};
   identity.subject = "CN=route-b,O=Acme";
+  identity.rdn_sequence = "CN=route-b,O=Acme";
   return identity;
 }
 
@@ -44,6 +45,23 @@ TEST(RouteCertificateTest, VerifyAndMapAcceptsAnyNameEqualToTheClusterUser) {
   EXPECT_FALSE(RouteCertificateAccepted(MapUser(""), &identity));
   CertificateIdentity unnamed;
   EXPECT_FALSE(RouteCertificateAccepted(MapUser(""), &unnamed));
+}
+
+// The subject counts as Go prints it, with the domain components appended first; OpenSSL's
+// printing of it (every attribute) is not compared.
+TEST(RouteCertificateTest, SubjectMatchesAsGoPrintsItWithDomainComponentsFirst) {
+  const CertificateIdentity identity{
+      .subject = "emailAddress=ops@acme.test,CN=route-b,O=Acme,DC=acme,DC=test",
+      .rdn_sequence = "CN=route-b,O=Acme",
+      .domain_components = "DC=test,DC=acme"};
+  std::string_view how;
+  EXPECT_TRUE(
+      RouteCertificateAccepted(MapUser("CN=route-b,O=Acme,DC=test,DC=acme"), &identity, &how));
+  EXPECT_EQ(how, "RDNSequence");
+  EXPECT_TRUE(RouteCertificateAccepted(MapUser("CN=route-b,O=Acme"), &identity, &how));
+  EXPECT_EQ(how, "certificate subject");
+  EXPECT_FALSE(RouteCertificateAccepted(MapUser(identity.subject), &identity));
+  EXPECT_FALSE(RouteCertificateAccepted(MapUser("CN=route-b,O=Acme,DC=acme,DC=test"), &identity));
 }
 
 TEST(RouteCertificateTest, KnownUrlsMatchADnsNameAgainstTheConfiguredRouteHosts) {

@@ -89,10 +89,12 @@ Issued Make(const std::string& dir, const std::string& name, const CertSpec& spe
     X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
   };
+  for (const std::string& component : spec.domain_components) add("DC", component);
   add("C", spec.country);
   add("O", spec.organization);
   add("OU", spec.organizational_unit);
   add("CN", spec.common_name);
+  add("emailAddress", spec.email_address);
   X509_set_issuer_name(cert, issuer != nullptr ? X509_get_subject_name(issuer) : subject);
   X509_set_pubkey(cert, key);
   X509* issuer_cert = issuer != nullptr ? issuer : cert;

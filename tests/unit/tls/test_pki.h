@@ -18,6 +18,10 @@ struct CertSpec {
   std::string organization = "Acme";
   std::string organizational_unit;
   std::string country;
+  // Subject attributes beyond those: domain components (first, in this order) and an
+  // emailAddress (last).
+  std::vector<std::string> domain_components;
+  std::string email_address;
   // OpenSSL's subjectAltName syntax: "DNS:localhost", "IP:127.0.0.1", "email:a@b", "URI:x:y".
   std::vector<std::string> sans;
   KeyType key = KeyType::kEcdsaP256;
