@@ -9,11 +9,17 @@
 namespace ringnats::auth {
 namespace {
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.back()))) {
+// Spaces (not other whitespace) around an attribute's type or value do not count, as
+// nats-server's DN parser reads a user name; a space escaped with a backslash ("alice\ ")
+// is part of the value.
+std::string_view TrimSpaces(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') {
+    size_t backslashes = 0;
+    while (backslashes + 1 < text.size() && text[text.size() - 2 - backslashes] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 1) break;
     text.remove_suffix(1);
   }
   return text;
@@ -82,17 +88,17 @@ const User* UserByDistinguishedName(const AuthConfig& config, std::string_view s
 
 DistinguishedName ParseDistinguishedName(std::string_view text) {
   DistinguishedName dn;
-  if (Trim(text).empty()) return dn;
+  if (TrimSpaces(text).empty()) return dn;
   for (std::string_view rdn_text : SplitUnescaped(text, ',')) {
     Rdn rdn;
     // "CN=alice+UID=7" is one RDN of two attributes; an escaped "\+" is part of a value.
     for (std::string_view attribute : SplitUnescaped(rdn_text, '+')) {
-      attribute = Trim(attribute);
+      attribute = TrimSpaces(attribute);
       const size_t equals = attribute.find('=');
       if (equals == std::string_view::npos || equals == 0) return {};
-      std::string type(Trim(attribute.substr(0, equals)));
+      std::string type(TrimSpaces(attribute.substr(0, equals)));
       absl::AsciiStrToLower(&type);
-      rdn.emplace_back(std::move(type), Unescape(Trim(attribute.substr(equals + 1))));
+      rdn.emplace_back(std::move(type), Unescape(TrimSpaces(attribute.substr(equals + 1))));
     }
     std::sort(rdn.begin(), rdn.end());
     dn.push_back(std::move(rdn));

@@ -27,6 +27,15 @@ TEST(CertificateUserTest, ParsesDistinguishedNames) {
   EXPECT_EQ(ParseDistinguishedName("CN=alice\\+O=Acme"), (Dn{{{"cn", "alice+O=Acme"}}}));
   // OpenSSL's RFC 2253 form escapes each byte of a UTF-8 character.
   EXPECT_EQ(ParseDistinguishedName("CN=Jos\\C3\\A9"), (Dn{{{"cn", "Jos\xC3\xA9"}}}));
+  // An escaped space at either end is part of the value; an escaped backslash before an
+  // unescaped space is not an escaped space.
+  EXPECT_EQ(ParseDistinguishedName("CN=alice\\ ,O=Acme"),
+            (Dn{{{"cn", "alice "}}, {{"o", "Acme"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=\\ alice"), (Dn{{{"cn", " alice"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=alice\\\\ "), (Dn{{{"cn", "alice\\"}}}));
+  // Only spaces are trimmed, as nats-server's DN parser does.
+  EXPECT_EQ(ParseDistinguishedName("CN=  alice  "), (Dn{{{"cn", "alice"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=alice\t"), (Dn{{{"cn", "alice\t"}}}));
   EXPECT_TRUE(ParseDistinguishedName("CN=a+,O=b").empty());
   EXPECT_TRUE(ParseDistinguishedName("alice").empty());
   EXPECT_TRUE(ParseDistinguishedName("").empty());
