@@ -50,11 +50,14 @@ EOF
 }
 
 # Sets up (or regenerates) a build dir and compiles what the given suites need ("" = all).
+# -g1 (line tables, what sanitizer reports and backtraces print) instead of full debug
+# information compiles about a fifth faster.
 build() {  # dir, suites, setup args...
   local dir=$1 suites=$2 targets=() t0=$SECONDS
   shift 2
   if [ ! -d "$dir" ]; then
-    meson setup "$dir" -Dwerror=true -Drequire_test_deps=true "$@" >"$dir.setup.log" 2>&1 ||
+    meson setup "$dir" -Dwerror=true -Drequire_test_deps=true -Dcpp_args=-g1 "$@" \
+      >"$dir.setup.log" 2>&1 ||
       { cat "$dir.setup.log"; return 1; }
   fi
   # A build dir from an earlier run: regenerate first, so the test list is today's.
