@@ -132,7 +132,8 @@ void Worker::OnTlsEstablished(ring::ConnId id) {
         .emails = std::move(peer.emails),
         .dns_names = std::move(peer.dns_names),
         .uris = std::move(peer.uris),
-        .subject = std::move(peer.subject),
+        .subject = tls::NatsServerReadsAsDn(peer.subject_attributes) ? std::move(peer.subject)
+                                                                     : std::string(),
         .rdn_sequence = tls::GoRdnSequenceString(peer.subject_attributes),
         .domain_components = tls::GoDomainComponents(peer.subject_attributes)};
   }

@@ -72,6 +72,8 @@ std::vector<NameAttribute> NameAttributes(const X509_NAME* name) {
       if (length < 0) continue;
       attribute.value.assign(reinterpret_cast<const char*>(utf8), static_cast<size_t>(length));
       OPENSSL_free(utf8);
+      // Go drops a BMPString's trailing NUL terminator.
+      if (!attribute.value.empty() && attribute.value.back() == '\0') attribute.value.pop_back();
     } else {
       attribute.value.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
                              static_cast<size_t>(ASN1_STRING_length(data)));

@@ -140,12 +140,15 @@ std::vector<Rdn> ToRdnSequence(const std::vector<NameAttribute>& name) {
   std::vector<Rdn> rdns;
   for (const NamedType& type : kNamedTypes) {
     Rdn rdn;
+    const bool last_only = type.oid == kCommonName || type.oid == kSerialNumber;
     for (const NameAttribute& attribute : name) {
       if (attribute.oid != type.oid) continue;
       // Name keeps the last CN and SERIALNUMBER, every value of the other types.
-      if (type.oid == kCommonName || type.oid == kSerialNumber) rdn.clear();
+      if (last_only) rdn.clear();
       rdn.push_back({attribute.oid, attribute.value});
     }
+    // ToRDNSequence leaves out an empty CN or SERIALNUMBER (an empty O is printed).
+    if (last_only && !rdn.empty() && rdn.front().value.empty()) rdn.clear();
     if (!rdn.empty()) rdns.push_back(std::move(rdn));
   }
   return rdns;
@@ -165,6 +168,13 @@ std::string GoNameString(const std::vector<NameAttribute>& name) {
 
 std::string GoRdnSequenceString(const std::vector<NameAttribute>& name) {
   return SequenceString(ToRdnSequence(name));
+}
+
+bool NatsServerReadsAsDn(const std::vector<NameAttribute>& name) {
+  for (const NameAttribute& attribute : name) {
+    if (TypeName(attribute.oid).empty() && attribute.oid != kDomainComponent) return false;
+  }
+  return true;
 }
 
 std::string GoDomainComponents(const std::vector<NameAttribute>& name) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cluster/numbered_messages.h"
+#include "harness/free_port.h"
 #include "harness/server_frames.h"
 
 namespace ringnats::clustertest {
@@ -118,6 +119,14 @@ void ClusterTest::TearDown() {
 
 void ClusterTest::StartNode(int index, NodeConfig config) {
   if (config.name.empty()) config.name = NodeName(index);
+  // A node may be restarted on its route port (RestartNode). A port the kernel picks lies in
+  // the ephemeral range, where, once the node is gone, another test's connection can be
+  // given it as its own port and the restart finds it taken (seen in a CI dry run): pick one
+  // below that range instead.
+  if (config.cluster_port <= 0) {
+    const int port = harness::FreeLoopbackPort();
+    if (port > 0) config.cluster_port = port;
+  }
   const harness::ServerSpec spec = NodeSpec(index);
   absl::StatusOr<std::unique_ptr<harness::ServerProcess>> process =
       harness::ServerProcess::Start({spec, NodeConfigText(config), {}});

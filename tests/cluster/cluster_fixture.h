@@ -55,7 +55,7 @@ struct NodeConfig {
   // The `cluster { authorization {} }` block; none when empty.
   std::optional<RouteAuth> auth = RouteAuth{std::string(kRouteUser), std::string(kRoutePassword)};
   std::vector<std::string> routes;  // route URLs, see RouteUrl
-  int cluster_port = -1;            // -1: the kernel picks, read from the ports file
+  int cluster_port = -1;            // -1: a free port below the ephemeral range
   std::string extra;                // more top-level config lines
   std::string cluster_extra;        // more lines inside `cluster {}`
 };

@@ -11,7 +11,9 @@ struct CertificateIdentity {
   std::vector<std::string> emails;
   std::vector<std::string> dns_names;
   std::vector<std::string> uris;
-  std::string subject;  // RFC 2253 as OpenSSL prints it: "CN=alice,OU=eng,O=Acme", read as a DN
+  // RFC 2253 as OpenSSL prints it, "CN=alice,OU=eng,O=Acme", for the DN match; empty when
+  // nats-server could not read the subject as a DN (tls::NatsServerReadsAsDn).
+  std::string subject;
   // The subject as nats-server's literal look-ups print it (tls/go_subject.h): Go's
   // RDNSequence string ("CN=alice,OU=eng,O=Acme", no emailAddress, DC or UID) and the domain
   // components it appends when there are any ("DC=acme,DC=test").

@@ -31,6 +31,12 @@ std::string GoNameString(const std::vector<NameAttribute>& name);
 // pkix.Name.ToRDNSequence().String(): "CN=alice,OU=a+OU=b,O=Acme" (no other attributes).
 std::string GoRdnSequenceString(const std::vector<NameAttribute>& name);
 
+// Whether nats-server can read the name as a distinguished name for its DN match
+// (internal/ldap FromRawCertSubject): only when every attribute is one of C, ST, L, STREET,
+// POSTALCODE, O, OU, CN, SERIALNUMBER and DC. An emailAddress or UID in the subject means no
+// DN match at all, only the look-ups by the strings above.
+bool NatsServerReadsAsDn(const std::vector<NameAttribute>& name);
+
 // The domain components as nats-server appends them to the string above, in the
 // certificate's order and unescaped: "DC=example,DC=com"; empty when there are none.
 std::string GoDomainComponents(const std::vector<NameAttribute>& name);

@@ -98,13 +98,21 @@ TEST(CertificateUserTest, ThenTheSubjectAsGoPrintsItWithAndWithoutDomainComponen
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=erin,O=Acme"}), cert, &how)),
             "CN=erin,O=Acme");
   EXPECT_EQ(how, "certificate subject");
-  // The DN look-up comes first.
-  EXPECT_EQ(
-      NameOf(UserFromCertificate(
-          UsersNamed({"CN=erin,O=Acme", "DC=acme,O=Acme,CN=erin,emailAddress=erin@acme.test"}),
-          cert, &how)),
-      "DC=acme,O=Acme,CN=erin,emailAddress=erin@acme.test");
+  // The DN look-up comes first when nats-server can read the subject as a DN...
+  const CertificateIdentity readable{.subject = "CN=erin,O=Acme,DC=acme",
+                                     .rdn_sequence = "CN=erin,O=Acme",
+                                     .domain_components = "DC=acme"};
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=erin,O=Acme", "DC=acme,O=Acme,CN=erin"}),
+                                       readable, &how)),
+            "DC=acme,O=Acme,CN=erin");
   EXPECT_EQ(how, "DistinguishedNameMatch");
+  // ... and with an emailAddress in it, it cannot (the engine leaves `subject` empty).
+  cert.subject.clear();
+  EXPECT_EQ(NameOf(UserFromCertificate(
+                UsersNamed({"emailAddress=erin@acme.test,CN=erin,O=Acme", "CN=erin,O=Acme"}), cert,
+                &how)),
+            "CN=erin,O=Acme");
+  EXPECT_EQ(how, "certificate subject");
   // Go's string is compared as written, not as a DN.
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"cn=erin, O=Acme"}), cert)), "(none)");
 }

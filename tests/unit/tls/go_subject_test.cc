@@ -47,6 +47,18 @@ TEST(GoSubjectTest, OtherTypesAreLeftOutOfTheRdnStringAndPrintedAsDerByString) {
             "0.9.2342.19200300.100.1.25=#130474657374");
 }
 
+TEST(GoSubjectTest, AnEmptyLastCommonNameIsLeftOutAnEmptyOrganizationIsNot) {
+  EXPECT_EQ(GoRdnSequenceString({{kCN, "alice"}, {kO, ""}, {kCN, ""}}), "O=");
+}
+
+// nats-server's DN parser knows the named types and DC; anything else and there is no DN.
+TEST(GoSubjectTest, NatsServerReadsADnOnlyOfTheTypesItKnows) {
+  EXPECT_TRUE(NatsServerReadsAsDn({{kDC, "acme"}, {kO, "Acme"}, {kCN, "a"}, {kSerial, "1"}}));
+  EXPECT_TRUE(NatsServerReadsAsDn({}));
+  EXPECT_FALSE(NatsServerReadsAsDn({{kO, "Acme"}, {kCN, "a"}, {kEmail, "a@acme.test"}}));
+  EXPECT_FALSE(NatsServerReadsAsDn({{kUid, "a"}}));
+}
+
 TEST(GoSubjectTest, SerialNumberIsNamedAndPrintedOnce) {
   const Name name = {{kCN, "x"}, {kSerial, "42"}, {kUid, "u*1"}};
   EXPECT_EQ(GoRdnSequenceString(name), "SERIALNUMBER=42,CN=x");
