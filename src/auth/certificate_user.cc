@@ -3,62 +3,27 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "ringnats/util/hex_digit.h"
 
 namespace ringnats::auth {
 namespace {
 
-// Spaces (not other whitespace) around an attribute's type or value do not count, as
-// nats-server's DN parser reads a user name; a space escaped with a backslash ("alice\ ")
-// is part of the value.
-std::string_view TrimSpaces(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') {
-    size_t backslashes = 0;
-    while (backslashes + 1 < text.size() && text[text.size() - 2 - backslashes] == '\\') {
-      ++backslashes;
-    }
-    if (backslashes % 2 == 1) break;
-    text.remove_suffix(1);
+// RFC 4514's characters that an escape gives as themselves; any other escape is two hex
+// digits.
+bool EscapesAsItself(char c) {
+  switch (c) {
+    case ' ':
+    case '"':
+    case '#':
+    case '+':
+    case ',':
+    case ';':
+    case '<':
+    case '=':
+    case '>':
+    case '\\': return true;
+    default: return false;
   }
-  return text;
-}
-
-// Splits at `separator` where it is not escaped with a backslash.
-std::vector<std::string_view> SplitUnescaped(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\') {
-      ++i;
-    } else if (text[i] == separator) {
-      parts.push_back(text.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  parts.push_back(text.substr(start));
-  return parts;
-}
-
-// RFC 4514 escapes: a backslash and two hex digits is that byte (OpenSSL writes every byte of
-// a UTF-8 character so), a backslash and any other character is that character.
-std::string Unescape(std::string_view value) {
-  std::string out;
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\\' && i + 1 < value.size()) {
-      ++i;
-      if (i + 1 < value.size() && util::HexDigitValue(value[i]) >= 0 &&
-          util::HexDigitValue(value[i + 1]) >= 0) {
-        out.push_back(static_cast<char>(util::HexDigitValue(value[i]) * 16 +
-                                        util::HexDigitValue(value[i + 1])));
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(value[i]);
-  }
-  return out;
 }
 
 const User* FindUser(const AuthConfig& config, std::string_view name) {
@@ -67,8 +32,7 @@ const User* FindUser(const AuthConfig& config, std::string_view name) {
 }
 
 // A user whose name, read as a DN, is the subject's DN.
-const User* UserByDistinguishedName(const AuthConfig& config, std::string_view subject_text) {
-  const DistinguishedName subject = ParseDistinguishedName(subject_text);
+const User* UserByDistinguishedName(const AuthConfig& config, const DistinguishedName& subject) {
   if (subject.empty()) return nullptr;
   // Exact order first, then the same RDNs reordered (nats-server's two passes).
   const User* reordered = nullptr;
@@ -88,30 +52,63 @@ const User* UserByDistinguishedName(const AuthConfig& config, std::string_view s
 
 DistinguishedName ParseDistinguishedName(std::string_view text) {
   DistinguishedName dn;
-  if (TrimSpaces(text).empty()) return dn;
-  for (std::string_view rdn_text : SplitUnescaped(text, ',')) {
-    Rdn rdn;
-    // "CN=alice+UID=7" is one RDN of two attributes; an escaped "\+" is part of a value.
-    for (std::string_view attribute : SplitUnescaped(rdn_text, '+')) {
-      attribute = TrimSpaces(attribute);
-      const size_t equals = attribute.find('=');
-      if (equals == std::string_view::npos || equals == 0) return {};
-      std::string type(TrimSpaces(attribute.substr(0, equals)));
-      absl::AsciiStrToLower(&type);
-      rdn.emplace_back(std::move(type), Unescape(TrimSpaces(attribute.substr(equals + 1))));
+  Rdn rdn;
+  std::string type;
+  std::string buffer;
+  size_t trailing_spaces = 0;  // unescaped spaces at the end of `buffer`
+  const auto take = [&] {
+    std::string taken = buffer.substr(0, buffer.size() - trailing_spaces);
+    buffer.clear();
+    trailing_spaces = 0;
+    return taken;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\') {
+      trailing_spaces = 0;
+      if (++i == text.size()) break;  // a lone backslash at the end is dropped
+      if (EscapesAsItself(text[i])) {
+        buffer.push_back(text[i]);
+        continue;
+      }
+      if (i + 1 == text.size()) return {};
+      const int high = util::HexDigitValue(text[i]);
+      const int low = util::HexDigitValue(text[i + 1]);
+      if (high < 0 || low < 0) return {};
+      buffer.push_back(static_cast<char>(high * 16 + low));
+      ++i;
+    } else if (c == '=') {
+      type = take();
+      // A '#' value is BER, which nats-server's parser refuses.
+      if (i + 1 < text.size() && text[i + 1] == '#') return {};
+    } else if (c == ',' || c == '+') {
+      if (type.empty()) return {};
+      rdn.emplace_back(std::move(type), take());
+      type.clear();
+      if (c == ',') dn.push_back(std::exchange(rdn, {}));
+    } else if (c == ' ' && buffer.empty()) {
+      continue;  // leading spaces do not count
+    } else {
+      trailing_spaces = c == ' ' ? trailing_spaces + 1 : 0;
+      buffer.push_back(c);
     }
-    std::sort(rdn.begin(), rdn.end());
+  }
+  // What is still open counts only when its value is not empty.
+  if (!buffer.empty()) {
+    if (type.empty()) return {};
+    rdn.emplace_back(std::move(type), take());
     dn.push_back(std::move(rdn));
   }
-  return dn;
+  return CanonicalDn(std::move(dn));
 }
 
 const User* UserFromCertificate(const AuthConfig& config, const CertificateIdentity& identity,
                                 std::string_view* matched_by) {
-  auto found = [&](const User* user, const char* how) {
+  auto found = [&](const User* user, std::string_view how) {
     if (user != nullptr && matched_by != nullptr) *matched_by = how;
     return user;
   };
+  if (NamesNoUser(identity)) return nullptr;
   for (const std::string& email : identity.emails) {
     if (const User* user = FindUser(config, email)) return found(user, "email found in cert");
   }
@@ -124,15 +121,10 @@ const User* UserFromCertificate(const AuthConfig& config, const CertificateIdent
   if (const User* user = UserByDistinguishedName(config, identity.subject)) {
     return found(user, "DistinguishedNameMatch");
   }
-  // Then users named as Go prints the subject, with its domain components and without.
-  if (!identity.domain_components.empty()) {
-    if (const User* user =
-            FindUser(config, identity.rdn_sequence + "," + identity.domain_components)) {
-      return found(user, "RDNSequence");
-    }
+  for (const SubjectName& subject : GoSubjectNames(identity)) {
+    if (const User* user = FindUser(config, subject.name)) return found(user, subject.matched_by);
   }
-  if (identity.rdn_sequence.empty()) return nullptr;
-  return found(FindUser(config, identity.rdn_sequence), "certificate subject");
+  return nullptr;
 }
 
 }  // namespace ringnats::auth

@@ -20,7 +20,7 @@ bool DnsNameMatchesHost(std::string_view dns_name, std::string_view host) {
 bool RouteCertificateAccepted(const RouteCertificateRule& rule,
                               const CertificateIdentity* certificate,
                               std::string_view* matched_by) {
-  if (certificate == nullptr) return false;
+  if (certificate == nullptr || NamesNoUser(*certificate)) return false;
   // nats-server's callback: an empty name never matches; a DNS name may match a known URL.
   const auto accepts = [&rule](const std::string& name, bool dns_name) {
     if (name.empty()) return false;
@@ -44,12 +44,9 @@ bool RouteCertificateAccepted(const RouteCertificateRule& rule,
   for (const std::string& uri : certificate->uris) {
     if (accepts(uri, false)) return found("URI found in cert");
   }
-  // nats-server's order: the subject with its domain components, then without.
-  if (!certificate->domain_components.empty() &&
-      accepts(certificate->rdn_sequence + "," + certificate->domain_components, false)) {
-    return found("RDNSequence");
+  for (const SubjectName& subject : GoSubjectNames(*certificate)) {
+    if (accepts(subject.name, false)) return found(subject.matched_by);
   }
-  if (accepts(certificate->rdn_sequence, false)) return found("certificate subject");
   return false;
 }
 

@@ -127,15 +127,15 @@ void Worker::OnTlsEstablished(ring::ConnId id) {
     tls::PeerCertificate peer = engine->peer_certificate();
     session->tls_peer_spki_sha256 = std::move(peer.spki_sha256);
     session->tls_peer_cert_sha256 = std::move(peer.cert_sha256);
-    session->tls_peer_subject = tls::GoNameString(peer.subject_attributes);
     session->tls_peer = auth::CertificateIdentity{
         .emails = std::move(peer.emails),
         .dns_names = std::move(peer.dns_names),
         .uris = std::move(peer.uris),
-        .subject = tls::NatsServerReadsAsDn(peer.subject_attributes) ? std::move(peer.subject)
-                                                                     : std::string(),
+        .subject = auth::CanonicalDn(
+            tls::NatsServerDn(peer.subject_attributes).value_or(auth::DistinguishedName())),
         .rdn_sequence = tls::GoRdnSequenceString(peer.subject_attributes),
-        .domain_components = tls::GoDomainComponents(peer.subject_attributes)};
+        .domain_components = tls::GoDomainComponents(peer.subject_attributes),
+        .name_string = tls::GoNameString(peer.subject_attributes)};
   }
   log::Debug("%s - TLS handshake complete", session->log_prefix);
   log::Debug("%s - TLS version %s, cipher suite %s", session->log_prefix, session->tls_version,

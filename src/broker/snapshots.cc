@@ -105,7 +105,7 @@ monitor::ConnectionInfo Worker::ConnectionInfoOf(const Session& session, SubsLis
   info.tls_cipher_suite = session.tls_cipher_suite;
   if (session.tls_peer.has_value()) {
     info.tls_peer_certs.push_back(
-        monitor::TlsPeerCert{.subject = session.tls_peer_subject,
+        monitor::TlsPeerCert{.subject = session.tls_peer->name_string,
                              .spki_sha256 = session.tls_peer_spki_sha256,
                              .cert_sha256 = session.tls_peer_cert_sha256});
   }

@@ -65,7 +65,7 @@ std::vector<NameAttribute> NameAttributes(const X509_NAME* name) {
     const int oid_length = OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(entry), 1);
     if (oid_length <= 0 || static_cast<size_t>(oid_length) >= sizeof(oid)) continue;
     const ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
-    NameAttribute attribute{.oid = oid, .value = {}};
+    NameAttribute attribute{.oid = oid, .value = {}, .rdn = X509_NAME_ENTRY_set(entry)};
     if (ASN1_STRING_type(data) == V_ASN1_BMPSTRING) {
       unsigned char* utf8 = nullptr;
       const int length = ASN1_STRING_to_UTF8(&utf8, data);

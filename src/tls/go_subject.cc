@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -170,11 +171,18 @@ std::string GoRdnSequenceString(const std::vector<NameAttribute>& name) {
   return SequenceString(ToRdnSequence(name));
 }
 
-bool NatsServerReadsAsDn(const std::vector<NameAttribute>& name) {
-  for (const NameAttribute& attribute : name) {
-    if (TypeName(attribute.oid).empty() && attribute.oid != kDomainComponent) return false;
+std::optional<std::vector<std::vector<DnAttribute>>> NatsServerDn(
+    const std::vector<NameAttribute>& name) {
+  std::vector<std::vector<DnAttribute>> dn;
+  for (auto attribute = name.rbegin(); attribute != name.rend(); ++attribute) {
+    std::string_view type =
+        attribute->oid == kDomainComponent ? std::string_view("DC") : TypeName(attribute->oid);
+    if (type.empty()) return std::nullopt;
+    if (attribute == name.rbegin() || attribute->rdn != std::prev(attribute)->rdn)
+      dn.emplace_back();
+    dn.back().emplace_back(std::string(type), attribute->value);
   }
-  return true;
+  return dn;
 }
 
 std::string GoDomainComponents(const std::vector<NameAttribute>& name) {

@@ -74,6 +74,8 @@ Certificates Make() {
   c.client_literal_plus = Pair(dir, "client-literal-plus");
   c.client_email_dn = Pair(dir, "client-email-dn");
   c.client_dc = Pair(dir, "client-dc");
+  c.client_multi_rdn = Pair(dir, "client-multi-rdn");
+  c.client_no_subject = Pair(dir, "client-no-subject");
   c.client_wrong_ca = Pair(dir, "client-wrong-ca");
   c.client_expired = Pair(dir, "client-expired");
   return c;

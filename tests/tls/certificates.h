@@ -34,6 +34,8 @@ struct Certificates {
   // /DC=test/DC=acme/O=Acme/CN=frank/emailAddress=...
   KeyPair client_email_dn;
   KeyPair client_dc;
+  KeyPair client_multi_rdn;
+  KeyPair client_no_subject;
   KeyPair client_wrong_ca;
   KeyPair client_expired;
 };

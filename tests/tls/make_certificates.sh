@@ -19,6 +19,9 @@
 #   client-literal-plus             one CN holding "dave+OU=ops" (not a multi-valued RDN), O=Acme
 #   client-email-dn                 /O=Acme/CN=erin/emailAddress=erin@acme.test
 #   client-dc                       /DC=test/DC=acme/O=Acme/CN=frank/emailAddress=frank@acme.test
+#   client-multi-rdn                /O=Acme/OU=ops+CN=heidi: one RDN of two attributes
+#   client-no-subject               an empty subject, SAN DNS:grace.example.com (critical, as
+#                                   RFC 5280 wants when the subject is empty)
 #   client-wrong-ca                 CN=client, signed by "Other CA"
 #   client-expired                  CN=client, valid 2020-01-01 to 2021-01-01
 #
@@ -78,7 +81,7 @@ issue() {
   local name=$1 key=$2 subject=$3 ca=$4 usage=$5 sans=$6
   local start=${7:-} end=${8:-}
   new_key "$name-key.pem" "$key"
-  "$openssl" req -new -utf8 -key "$name-key.pem" -subj "$subject" -out "$name.csr"
+  "$openssl" req -new -utf8 -multivalue-rdn -key "$name-key.pem" -subj "$subject" -out "$name.csr"
   {
     echo "basicConstraints=critical,CA:FALSE"
     echo "keyUsage=critical,digitalSignature,keyEncipherment"
@@ -92,6 +95,19 @@ issue() {
     -keyfile "$ca-key.pem" -in "$name.csr" -out "$name.pem" -extfile "$name.ext" \
     "${dates[@]}" 2>/dev/null
   rm -f "$name.csr" "$name.ext"
+}
+
+# `openssl ca` wants a commonName; `openssl x509 -req` signs an empty subject.
+issue_without_subject() {  # <name> <SANs>
+  local name=$1 sans=$2
+  new_key "$name-key.pem" ecdsa
+  "$openssl" req -new -key "$name-key.pem" -subj "/" -out "$name.csr"
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=clientAuth" \
+    "authorityKeyIdentifier=keyid" "subjectAltName=critical,$sans" >"$name.ext"
+  "$openssl" x509 -req -in "$name.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+    -CAserial "$name.srl" -days 30 -sha256 -extfile "$name.ext" -out "$name.pem" 2>/dev/null
+  rm -f "$name.csr" "$name.ext" "$name.srl"
 }
 
 new_ca ca "/O=Acme/CN=Test CA"
@@ -114,5 +130,7 @@ issue client-utf8 ecdsa "/O=Acme/CN=José" ca client ""
 issue client-literal-plus ecdsa "/O=Acme/CN=dave\+OU=ops" ca client ""
 issue client-email-dn ecdsa "/O=Acme/CN=erin/emailAddress=erin@acme.test" ca client ""
 issue client-dc ecdsa "/DC=test/DC=acme/O=Acme/CN=frank/emailAddress=frank@acme.test" ca client ""
+issue client-multi-rdn ecdsa "/O=Acme/OU=ops+CN=heidi" ca client ""
+issue_without_subject client-no-subject "DNS:grace.example.com"
 issue client-wrong-ca ecdsa "/O=Acme/CN=client" other-ca client ""
 issue client-expired ecdsa "/O=Acme/CN=client" ca client "" 200101000000Z 210101000000Z

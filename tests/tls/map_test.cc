@@ -30,6 +30,8 @@ authorization {
       permissions: { publish: "never.>", subscribe: "never.>" } }
     { user: "CN=frank,O=Acme,DC=test,DC=acme",
       permissions: { publish: "frank.>", subscribe: "frank.>" } }
+    { user: "CN=heidi+OU=ops,O=Acme", permissions: { publish: "heidi.>", subscribe: "heidi.>" } }
+    { user: "grace.example.com", permissions: { publish: "grace.>", subscribe: "grace.>" } }
   ]
 }
 )";
@@ -71,6 +73,15 @@ class MapTest : public TlsTest {
         client_port,
         absl::StrFormat(R"(Subscription Violation - User "%s", Subject "denied\.y", SID 2$)",
                         user)));
+  }
+
+  // The certificate `pair` names no user: `Authorization Violation` and closed.
+  void ExpectNoUser(const KeyPair& pair) {
+    SCOPED_TRACE(pair.cert);
+    absl::StatusOr<std::unique_ptr<RawClient>> raw = harness::ConnectTls(port(), Trusting(&pair));
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    ASSERT_TRUE((*raw)->Send(absl::StrFormat("CONNECT %s\r\nPING\r\n", kTlsConnect)));
+    EXPECT_TRUE((*raw)->ExpectClosed("-ERR 'Authorization Violation'\r\n"));
   }
 };
 
@@ -128,13 +139,20 @@ TEST_F(MapTest, ConnzShowsThePeerSubjectAsNatsServerPrintsIt) {
       << answer->body;
 }
 
+// A certificate whose RDN holds two attributes is the user written with them in either order.
+TEST_F(MapTest, UserBySubjectDnWithAMultiValuedRdn) {
+  ExpectMappedTo(certs().client_multi_rdn, R"(CN=heidi\+OU=ops,O=Acme)", "heidi");
+}
+
 // A CN holding a plus sign is not the user whose RDN has two attributes (CN and OU).
 TEST_F(MapTest, LiteralPlusInASubjectIsNotAMultiValuedRdn) {
-  absl::StatusOr<std::unique_ptr<RawClient>> raw =
-      harness::ConnectTls(port(), Trusting(&certs().client_literal_plus));
-  ASSERT_TRUE(raw.ok()) << raw.status();
-  ASSERT_TRUE((*raw)->Send(absl::StrFormat("CONNECT %s\r\nPING\r\n", kTlsConnect)));
-  EXPECT_TRUE((*raw)->ExpectClosed("-ERR 'Authorization Violation'\r\n"));
+  ExpectNoUser(certs().client_literal_plus);
+}
+
+// A certificate with no email, no URI and an empty subject names no user, even by a DNS name
+// that is one (nats-server: "User required in cert, none found").
+TEST_F(MapTest, EmptySubjectWithoutEmailOrUriNamesNoUserByDnsName) {
+  ExpectNoUser(certs().client_no_subject);
 }
 
 TEST_F(MapTest, UnmappedCertificateGetsAuthorizationViolation) {

@@ -25,13 +25,12 @@ namespace ringnats::auth {
 const User* UserFromCertificate(const AuthConfig& config, const CertificateIdentity& identity,
                                 std::string_view* matched_by = nullptr);
 
-// One RDN of a distinguished name: its (lower-case attribute type, unescaped value) pairs,
-// sorted, since a multi-valued RDN ("CN=alice+UID=7") is a set.
-using Rdn = std::vector<std::pair<std::string, std::string>>;
-using DistinguishedName = std::vector<Rdn>;
-
-// The RDNs of `text` in written order; empty when `text` is not a DN. Values are unescaped as
-// RFC 4514 says ("\,", and "\C3\A9" for the bytes of "é"). Exposed for tests.
+// A user name read as a DN, as nats-server's DN parser (internal/ldap ParseDN) reads it, in
+// CanonicalDn form; empty when it is not one. Values are unescaped ("\,", and "\C3\A9" for
+// the bytes of "é"); an escape must be a special character or two hex digits; a value may not
+// start with '#'; every '=' ends a type ("CN=a=b" is type "a"); spaces around types and
+// values do not count; an attribute left empty at the very end drops its whole RDN.
+// Exposed for tests.
 DistinguishedName ParseDistinguishedName(std::string_view text);
 
 }  // namespace ringnats::auth

@@ -92,7 +92,6 @@ struct Session {
   std::optional<auth::CertificateIdentity> tls_peer;
   // A TLS error after the handshake closes as a read error, but its alert still goes out.
   bool tls_alert_to_flush = false;
-  std::string tls_peer_subject;      // as nats-server's /connz prints it (Go's pkix.Name.String())
   std::string tls_peer_spki_sha256;  // for /connz?auth=1
   std::string tls_peer_cert_sha256;
   // The bcrypt hash this client's secret was last verified against: a reload that keeps the

@@ -62,7 +62,7 @@ int OnClientHello(SSL* ssl, int* alert, void* arg);
 // What verify_and_map needs from a client certificate.
 struct PeerCertificate {
   // OpenSSL's RFC 2253 printing: every attribute, the last first, UTF-8 as \XX escapes:
-  // "CN=alice,OU=eng,O=Acme,C=US" (verify_and_map parses it as a DN).
+  // "CN=alice,OU=eng,O=Acme,C=US".
   std::string subject;
   // The subject's attributes, for Go's printings of it (go_subject.h).
   std::vector<NameAttribute> subject_attributes;

@@ -13,6 +13,16 @@ AuthConfig UsersNamed(std::initializer_list<const char*> names) {
   return config;
 }
 
+// A certificate with only a subject, written as a DN without escapes.
+CertificateIdentity WithSubject(const std::string& subject) {
+  return CertificateIdentity{.subject = ParseDistinguishedName(subject), .name_string = subject};
+}
+
+CertificateIdentity WithSubject(DistinguishedName subject) {
+  return CertificateIdentity{.subject = CanonicalDn(std::move(subject)),
+                             .name_string = "(printed by Go)"};
+}
+
 std::string NameOf(const User* user) {
   return user == nullptr ? "(none)" : user->name;
 }
@@ -24,7 +34,10 @@ TEST(CertificateUserTest, ParsesDistinguishedNames) {
   // A multi-valued RDN is a set; an escaped plus is part of a value.
   EXPECT_EQ(ParseDistinguishedName("UID=7+CN=alice,O=Acme"),
             (Dn{{{"cn", "alice"}, {"uid", "7"}}, {{"o", "Acme"}}}));
-  EXPECT_EQ(ParseDistinguishedName("CN=alice\\+O=Acme"), (Dn{{{"cn", "alice+O=Acme"}}}));
+  // Every '=' ends a type, escaped plus or not, as nats-server's parser reads it: a CN that
+  // holds "alice+O=Acme" is written with the '=' escaped too.
+  EXPECT_EQ(ParseDistinguishedName("CN=alice\\+O=Acme"), (Dn{{{"alice+o", "Acme"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=alice\\+O\\=Acme"), (Dn{{{"cn", "alice+O=Acme"}}}));
   // OpenSSL's RFC 2253 form escapes each byte of a UTF-8 character.
   EXPECT_EQ(ParseDistinguishedName("CN=Jos\\C3\\A9"), (Dn{{{"cn", "Jos\xC3\xA9"}}}));
   // An escaped space at either end is part of the value; an escaped backslash before an
@@ -40,6 +53,16 @@ TEST(CertificateUserTest, ParsesDistinguishedNames) {
   EXPECT_TRUE(ParseDistinguishedName("alice").empty());
   EXPECT_TRUE(ParseDistinguishedName("").empty());
   EXPECT_TRUE(ParseDistinguishedName("CN=a,,O=b").empty());
+  // An escape is a special character or two hex digits; a value does not start with '#'.
+  EXPECT_TRUE(ParseDistinguishedName("CN=\\zz").empty());
+  EXPECT_TRUE(ParseDistinguishedName("CN=a\\4").empty());
+  EXPECT_TRUE(ParseDistinguishedName("CN=#0c01").empty());
+  EXPECT_EQ(ParseDistinguishedName("CN= #0c01"), (Dn{{{"cn", "#0c01"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=\\#0c01"), (Dn{{{"cn", "#0c01"}}}));
+  // A lone backslash at the end is dropped; an empty value at the end drops its RDN.
+  EXPECT_EQ(ParseDistinguishedName("CN=a\\"), (Dn{{{"cn", "a"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=alice,OU=eng+O="), (Dn{{{"cn", "alice"}}}));
+  EXPECT_EQ(ParseDistinguishedName("CN=alice,"), (Dn{{{"cn", "alice"}}}));
 }
 
 TEST(CertificateUserTest, LooksUpEmailsThenDnsNamesThenUrisThenTheSubject) {
@@ -48,7 +71,8 @@ TEST(CertificateUserTest, LooksUpEmailsThenDnsNamesThenUrisThenTheSubject) {
   CertificateIdentity cert{.emails = {"alice@acme.test"},
                            .dns_names = {"host.acme.test"},
                            .uris = {"spiffe://acme/alice"},
-                           .subject = "CN=alice,O=Acme"};
+                           .subject = ParseDistinguishedName("CN=alice,O=Acme"),
+                           .name_string = "CN=alice,O=Acme"};
   std::string_view how;
   EXPECT_EQ(NameOf(UserFromCertificate(config, cert, &how)), "alice@acme.test");
   EXPECT_EQ(how, "email found in cert");
@@ -65,21 +89,19 @@ TEST(CertificateUserTest, LooksUpEmailsThenDnsNamesThenUrisThenTheSubject) {
 
 TEST(CertificateUserTest, SubjectMatchesExactlyFirstThenReordered) {
   // Attribute types compare without case and spaces around parts do not count; values do.
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"cn=alice, o=Acme"}),
-                                       CertificateIdentity{.subject = "CN=alice,O=Acme"})),
-            "cn=alice, o=Acme");
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=Alice,O=Acme"}),
-                                       CertificateIdentity{.subject = "CN=alice,O=Acme"})),
-            "(none)");
+  EXPECT_EQ(
+      NameOf(UserFromCertificate(UsersNamed({"cn=alice, o=Acme"}), WithSubject("CN=alice,O=Acme"))),
+      "cn=alice, o=Acme");
+  EXPECT_EQ(
+      NameOf(UserFromCertificate(UsersNamed({"CN=Alice,O=Acme"}), WithSubject("CN=alice,O=Acme"))),
+      "(none)");
   const AuthConfig both = UsersNamed({"O=Acme,CN=alice", "CN=alice,O=Acme"});
-  EXPECT_EQ(NameOf(UserFromCertificate(both, CertificateIdentity{.subject = "CN=alice,O=Acme"})),
-            "CN=alice,O=Acme");
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"O=Acme,CN=alice"}),
-                                       CertificateIdentity{.subject = "CN=alice,O=Acme"})),
-            "O=Acme,CN=alice");
+  EXPECT_EQ(NameOf(UserFromCertificate(both, WithSubject("CN=alice,O=Acme"))), "CN=alice,O=Acme");
+  EXPECT_EQ(
+      NameOf(UserFromCertificate(UsersNamed({"O=Acme,CN=alice"}), WithSubject("CN=alice,O=Acme"))),
+      "O=Acme,CN=alice");
   // A subset of the subject's RDNs is not the subject.
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}),
-                                       CertificateIdentity{.subject = "CN=alice,O=Acme"})),
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}), WithSubject("CN=alice,O=Acme"))),
             "(none)");
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}), CertificateIdentity{})), "(none)");
 }
@@ -87,9 +109,13 @@ TEST(CertificateUserTest, SubjectMatchesExactlyFirstThenReordered) {
 // A subject with attributes Go's RDN string leaves out is no user's DN; the user named as Go
 // prints it with the domain components, then without, is found after the DN look-ups.
 TEST(CertificateUserTest, ThenTheSubjectAsGoPrintsItWithAndWithoutDomainComponents) {
-  CertificateIdentity cert{.subject = "emailAddress=erin@acme.test,CN=erin,O=Acme,DC=acme",
+  // nats-server reads no DN from a subject with an emailAddress.
+  CertificateIdentity cert{.subject = {},
                            .rdn_sequence = "CN=erin,O=Acme",
-                           .domain_components = "DC=acme"};
+                           .domain_components = "DC=acme",
+                           .name_string =
+                               "CN=erin,O=Acme,1.2.840.113549.1.9.1=#160e6572696e4061636d"
+                               "652e74657374,DC=acme"};
   std::string_view how;
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=erin,O=Acme", "CN=erin,O=Acme,DC=acme"}),
                                        cert, &how)),
@@ -99,15 +125,15 @@ TEST(CertificateUserTest, ThenTheSubjectAsGoPrintsItWithAndWithoutDomainComponen
             "CN=erin,O=Acme");
   EXPECT_EQ(how, "certificate subject");
   // The DN look-up comes first when nats-server can read the subject as a DN...
-  const CertificateIdentity readable{.subject = "CN=erin,O=Acme,DC=acme",
+  const CertificateIdentity readable{.subject = ParseDistinguishedName("CN=erin,O=Acme,DC=acme"),
                                      .rdn_sequence = "CN=erin,O=Acme",
-                                     .domain_components = "DC=acme"};
+                                     .domain_components = "DC=acme",
+                                     .name_string = "CN=erin,O=Acme,DC=acme"};
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=erin,O=Acme", "DC=acme,O=Acme,CN=erin"}),
                                        readable, &how)),
             "DC=acme,O=Acme,CN=erin");
   EXPECT_EQ(how, "DistinguishedNameMatch");
-  // ... and with an emailAddress in it, it cannot (the engine leaves `subject` empty).
-  cert.subject.clear();
+  // ... and with an emailAddress in it, it cannot (tls::NatsServerDn has none).
   EXPECT_EQ(NameOf(UserFromCertificate(
                 UsersNamed({"emailAddress=erin@acme.test,CN=erin,O=Acme", "CN=erin,O=Acme"}), cert,
                 &how)),
@@ -117,23 +143,47 @@ TEST(CertificateUserTest, ThenTheSubjectAsGoPrintsItWithAndWithoutDomainComponen
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"cn=erin, O=Acme"}), cert)), "(none)");
 }
 
-// The subject as the engine prints it (OpenSSL's RFC 2253 form) against users written as
-// nats-server reads them.
-TEST(CertificateUserTest, EscapedSubjectsMatchWhatTheyMeanOnly) {
-  // A user of two attributes in one RDN is not a certificate whose CN holds a literal plus.
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice+O=Acme"}),
-                                       CertificateIdentity{.subject = "CN=alice\\+O=Acme"})),
+// nats-server looks no further than "none found" when a certificate has no email, no URI and
+// no subject Go prints: its DNS names are not looked up then.
+TEST(CertificateUserTest, NoEmailNoUriAndNoSubjectNamesNoUserEvenByDnsName) {
+  const AuthConfig config = UsersNamed({"grace.acme.test"});
+  CertificateIdentity cert{.dns_names = {"grace.acme.test"}};
+  EXPECT_EQ(NameOf(UserFromCertificate(config, cert)), "(none)");
+  cert.name_string = "CN=grace";
+  EXPECT_EQ(NameOf(UserFromCertificate(config, cert)), "grace.acme.test");
+  cert.name_string.clear();
+  cert.uris = {"spiffe://acme/grace"};
+  EXPECT_EQ(NameOf(UserFromCertificate(config, cert)), "grace.acme.test");
+  cert.uris.clear();
+  cert.emails = {"grace@acme.test"};
+  EXPECT_EQ(NameOf(UserFromCertificate(config, cert)), "grace.acme.test");
+}
+
+// The certificate's subject (its attributes as nats-server reads them) against users written
+// as nats-server reads their names.
+TEST(CertificateUserTest, EscapedNamesMatchWhatTheyMeanOnly) {
+  using Dn = DistinguishedName;
+  const Dn literal_plus = {{{"CN", "alice+O=Acme"}}};
+  const Dn multi_valued = {{{"CN", "alice"}, {"O", "Acme"}}};
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice+O=Acme"}), WithSubject(literal_plus))),
             "(none)");
-  // ... but is the certificate with that multi-valued RDN, in either order.
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice+O=Acme"}),
-                                       CertificateIdentity{.subject = "O=Acme+CN=alice"})),
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice+O=Acme"}), WithSubject(multi_valued))),
             "CN=alice+O=Acme");
-  // Non-ASCII names: the escaped bytes are the UTF-8 the user is written in, not hex text.
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=Jos\xC3\xA9,O=Acme"}),
-                                       CertificateIdentity{.subject = "CN=Jos\\C3\\A9,O=Acme"})),
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"O=Acme+CN=alice"}), WithSubject(multi_valued))),
+            "O=Acme+CN=alice");
+  EXPECT_EQ(
+      NameOf(UserFromCertificate(UsersNamed({"CN=alice\\+O\\=Acme"}), WithSubject(literal_plus))),
+      "CN=alice\\+O\\=Acme");
+  EXPECT_EQ(
+      NameOf(UserFromCertificate(UsersNamed({"CN=alice\\+O=Acme"}), WithSubject(literal_plus))),
+      "(none)");
+  // Non-ASCII names: as UTF-8, or escaped byte by byte; hex text is not the bytes.
+  const Dn jose = {{{"CN", "Jos\xC3\xA9"}}, {{"O", "Acme"}}};
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=Jos\xC3\xA9,O=Acme"}), WithSubject(jose))),
             "CN=Jos\xC3\xA9,O=Acme");
-  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=JosC3A9,O=Acme"}),
-                                       CertificateIdentity{.subject = "CN=Jos\\C3\\A9,O=Acme"})),
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=Jos\\C3\\A9,O=Acme"}), WithSubject(jose))),
+            "CN=Jos\\C3\\A9,O=Acme");
+  EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=JosC3A9,O=Acme"}), WithSubject(jose))),
             "(none)");
 }
 

@@ -14,8 +14,8 @@ CertificateIdentity Identity() {
   identity.emails = {"ops@acme.test"};
   identity.dns_names = {"node-b.cluster.acme.test", "localhost"};
   identity.uris = {"spiffe://acme.test/route"};
-  identity.subject = "CN=route-b,O=Acme";
   identity.rdn_sequence = "CN=route-b,O=Acme";
+  identity.name_string = "CN=route-b,O=Acme";
   return identity;
 }
 
@@ -51,17 +51,32 @@ TEST(RouteCertificateTest, VerifyAndMapAcceptsAnyNameEqualToTheClusterUser) {
 // printing of it (every attribute) is not compared.
 TEST(RouteCertificateTest, SubjectMatchesAsGoPrintsItWithDomainComponentsFirst) {
   const CertificateIdentity identity{
-      .subject = "emailAddress=ops@acme.test,CN=route-b,O=Acme,DC=acme,DC=test",
       .rdn_sequence = "CN=route-b,O=Acme",
-      .domain_components = "DC=test,DC=acme"};
+      .domain_components = "DC=test,DC=acme",
+      .name_string =
+          "CN=route-b,O=Acme,1.2.840.113549.1.9.1=#160d6f70734061636d652e74657374,"
+          "DC=acme,DC=test"};
   std::string_view how;
   EXPECT_TRUE(
       RouteCertificateAccepted(MapUser("CN=route-b,O=Acme,DC=test,DC=acme"), &identity, &how));
   EXPECT_EQ(how, "RDNSequence");
   EXPECT_TRUE(RouteCertificateAccepted(MapUser("CN=route-b,O=Acme"), &identity, &how));
   EXPECT_EQ(how, "certificate subject");
-  EXPECT_FALSE(RouteCertificateAccepted(MapUser(identity.subject), &identity));
+  EXPECT_FALSE(RouteCertificateAccepted(
+      MapUser("emailAddress=ops@acme.test,CN=route-b,O=Acme,DC=acme,DC=test"), &identity));
   EXPECT_FALSE(RouteCertificateAccepted(MapUser("CN=route-b,O=Acme,DC=acme,DC=test"), &identity));
+}
+
+// As for clients: no email, no URI and no subject Go prints, and nats-server looks at nothing,
+// not even a DNS name that matches a known URL.
+TEST(RouteCertificateTest, NoEmailNoUriAndNoSubjectIsNoRoute) {
+  CertificateIdentity identity{.dns_names = {"node-b.cluster.acme.test"}};
+  RouteCertificateRule rule;
+  rule.check_known_urls = true;
+  rule.known_hosts = {"node-b.cluster.acme.test"};
+  EXPECT_FALSE(RouteCertificateAccepted(rule, &identity));
+  identity.name_string = "CN=route-b";
+  EXPECT_TRUE(RouteCertificateAccepted(rule, &identity));
 }
 
 TEST(RouteCertificateTest, KnownUrlsMatchADnsNameAgainstTheConfiguredRouteHosts) {

@@ -51,12 +51,21 @@ TEST(GoSubjectTest, AnEmptyLastCommonNameIsLeftOutAnEmptyOrganizationIsNot) {
   EXPECT_EQ(GoRdnSequenceString({{kCN, "alice"}, {kO, ""}, {kCN, ""}}), "O=");
 }
 
-// nats-server's DN parser knows the named types and DC; anything else and there is no DN.
+// nats-server's DN of a certificate knows the named types and DC; anything else and there is
+// no DN. The RDNs and the attributes within one come last first.
 TEST(GoSubjectTest, NatsServerReadsADnOnlyOfTheTypesItKnows) {
-  EXPECT_TRUE(NatsServerReadsAsDn({{kDC, "acme"}, {kO, "Acme"}, {kCN, "a"}, {kSerial, "1"}}));
-  EXPECT_TRUE(NatsServerReadsAsDn({}));
-  EXPECT_FALSE(NatsServerReadsAsDn({{kO, "Acme"}, {kCN, "a"}, {kEmail, "a@acme.test"}}));
-  EXPECT_FALSE(NatsServerReadsAsDn({{kUid, "a"}}));
+  using Dn = std::vector<std::vector<DnAttribute>>;
+  EXPECT_EQ(NatsServerDn({{.oid = kDC, .value = "acme", .rdn = 0},
+                          {.oid = kO, .value = "Acme", .rdn = 1},
+                          {.oid = kCN, .value = "a", .rdn = 2},
+                          {.oid = kSerial, .value = "1", .rdn = 2}}),
+            (Dn{{{"SERIALNUMBER", "1"}, {"CN", "a"}}, {{"O", "Acme"}}, {{"DC", "acme"}}}));
+  EXPECT_EQ(NatsServerDn({}), Dn{});
+  EXPECT_EQ(NatsServerDn({{.oid = kO, .value = "Acme", .rdn = 0},
+                          {.oid = kCN, .value = "a", .rdn = 1},
+                          {.oid = kEmail, .value = "a@acme.test", .rdn = 2}}),
+            std::nullopt);
+  EXPECT_EQ(NatsServerDn({{kUid, "a"}}), std::nullopt);
 }
 
 TEST(GoSubjectTest, SerialNumberIsNamedAndPrintedOnce) {
