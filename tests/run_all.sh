@@ -33,6 +33,13 @@ build_failures=0
 logs=()
 started=$SECONDS
 
+# Runs a command as a child and waits for it: bash runs a trap (below) only once the
+# foreground command has ended, but interrupts a `wait` at once.
+interruptible() {
+  "$@" &
+  wait $!
+}
+
 # The build targets the tests of the given suites need (what `meson test` would rebuild).
 suite_targets() {  # dir, suite...
   python3 - "$@" <<'EOF'
@@ -64,7 +71,8 @@ build() {  # dir, suites, setup args...
   ninja -C "$dir" build.ninja >/dev/null 2>&1
   # shellcheck disable=SC2086
   [ -z "$suites" ] || mapfile -t targets < <(suite_targets "$dir" $suites)
-  ninja -C "$dir" "${targets[@]}" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
+  interruptible ninja -C "$dir" "${targets[@]}" >"$dir.build.log" 2>&1 ||
+    { tail -50 "$dir.build.log"; return 1; }
   echo "== $dir: built in $((SECONDS - t0)) s"
 }
 
@@ -72,7 +80,7 @@ build() {  # dir, suites, setup args...
 # those tests mostly wait on sockets and child processes, and the scheduler gives them the
 # CPU whenever they want it, so the compiler only takes what they leave idle.
 build_in_background() {  # dir, suites, setup args...
-  nice -n 19 bash -c "$(declare -f build suite_targets); build \"\$@\"" build "$@" &
+  nice -n 19 bash -c "$(declare -f build suite_targets interruptible); build \"\$@\"" build "$@" &
 }
 
 # Sanitizer builds pass a timeout multiplier: their tests run several times slower.
@@ -81,7 +89,8 @@ run_tests() {  # dir, suites to run ("" = all), suites expected to run, timeout 
   local test_args=(--timeout-multiplier "$4")
   for suite in $suites; do test_args+=(--suite "$suite"); done
   logs+=("$dir/meson-logs/testlog.json=${expected// /,}")
-  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "${test_args[@]}"
+  interruptible meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" \
+    "${test_args[@]}"
   echo "== $dir: tested in $((SECONDS - t0)) s"
 }
 
@@ -89,7 +98,27 @@ run_tests() {  # dir, suites to run ("" = all), suites expected to run, timeout 
 # run on a machine builds it from Debian's source package (cached, keyed by its version), in
 # the background from the start.
 absl_tsan_file=$(mktemp)
-trap 'rm -f "$absl_tsan_file"' EXIT
+
+# Background work ignores the terminal's Ctrl-C (a non-interactive shell starts it so): when
+# this script is interrupted or ends early, stop it and everything it started.
+descendants() {  # pid: its children's descendants, then its children
+  local child
+  for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    descendants "$child"
+    echo "$child"
+  done
+}
+stop_background_work() {
+  local pid all=()
+  for pid in $(jobs -p); do
+    mapfile -t -O "${#all[@]}" all < <(descendants "$pid")
+    all+=("$pid")
+  done
+  [ "${#all[@]}" -eq 0 ] || kill "${all[@]}" 2>/dev/null
+}
+trap 'stop_background_work; rm -f "$absl_tsan_file"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 nice -n 19 deploy/build-tsan-abseil.sh >"$absl_tsan_file" &
 absl_tsan_pid=$!
 
