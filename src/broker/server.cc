@@ -58,8 +58,11 @@ absl::Status WriteFile(const std::string& path, std::string_view contents) {
   return absl::OkStatus();
 }
 
+// <program>_<pid>.ports, as nats-server names it after its executable: "ringnats_<pid>", or
+// "nats-server_<pid>" when installed under that name.
 std::string PortsFilePath(const config::ServerOptions& options) {
-  return absl::StrFormat("%s/ringnats_%d.ports", options.ports_file_dir, getpid());
+  return absl::StrFormat("%s/%s_%d.ports", options.ports_file_dir, program_invocation_short_name,
+                         getpid());
 }
 
 // A host for client URLs: a wildcard listen address is reached through loopback locally.

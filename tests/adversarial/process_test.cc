@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "adversarial/adversarial_fixture.h"
 #include "harness/free_port.h"
+#include "harness/server_process.h"
 
 namespace ringnats::adversarial {
 namespace {
@@ -241,6 +243,29 @@ TEST_F(ProcessTest, VersionFlagNamesNatsServerVersionFirst) {
   ASSERT_TRUE(std::regex_search(result.output, match, std::regex(R"(v?(\d+\.\d+\.\d+))")))
       << result.output;
   EXPECT_EQ(match[1].str(), "2.9.10") << "output: " << result.output;
+}
+
+// Tools find a broker's ports file by its executable's name: nats-server writes
+// <base name of argv[0]>_<pid>.ports, so ringnats installed as nats-server must write
+// nats-server_<pid>.ports. Removed at exit.
+TEST_F(ProcessTest, PortsFileIsNamedAfterTheExecutable) {
+  std::string link_dir = std::filesystem::temp_directory_path() / "ringnats-exe-XXXXXX";
+  ASSERT_NE(mkdtemp(link_dir.data()), nullptr);
+  const std::string link = link_dir + "/broker-under-test";
+  std::filesystem::create_symlink(std::filesystem::absolute(spec().binary), link);
+  harness::ServerOptions options{.spec = spec()};
+  options.spec.binary = link;
+  {
+    absl::StatusOr<std::unique_ptr<harness::ServerProcess>> server =
+        harness::ServerProcess::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    const std::string ports_file =
+        absl::StrFormat("%s/broker-under-test_%d.ports", (*server)->dir(), (*server)->pid());
+    EXPECT_TRUE(std::filesystem::exists(ports_file)) << ports_file;
+    EXPECT_TRUE((*server)->StopAndCheck());
+    EXPECT_FALSE(std::filesystem::exists(ports_file)) << ports_file;
+  }
+  std::filesystem::remove_all(link_dir);
 }
 
 }  // namespace
