@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "ringnats/config/cluster_options.h"
+#include "ringnats/util/hex_digit.h"
 #include "route_url_internal.h"
 
 namespace ringnats::config {
@@ -22,15 +23,6 @@ std::string Cat(std::initializer_list<std::string_view> parts) {
   std::string out;
   for (std::string_view part : parts) out.append(part);
   return out;
-}
-
-bool IsHex(char c) {
-  return absl::ascii_isxdigit(static_cast<unsigned char>(c));
-}
-
-int Unhex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  return absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10;
 }
 
 enum class EscapeMode { kHost, kZone, kUserPassword, kPath, kFragment };
@@ -72,13 +64,14 @@ absl::StatusOr<std::string> Unescape(std::string_view s, EscapeMode mode) {
   for (size_t i = 0; i < s.size();) {
     const char c = s[i];
     if (c == '%') {
-      if (i + 2 >= s.size() || !IsHex(s[i + 1]) || !IsHex(s[i + 2])) {
+      if (i + 2 >= s.size() || util::HexDigitValue(s[i + 1]) < 0 ||
+          util::HexDigitValue(s[i + 2]) < 0) {
         std::string_view bad = s.substr(i, 3);
         return absl::InvalidArgumentError(absl::StrFormat("invalid URL escape \"%s\"", bad));
       }
       const std::string_view seq = s.substr(i, 3);
-      const int value = Unhex(s[i + 1]) << 4 | Unhex(s[i + 2]);
-      if (mode == EscapeMode::kHost && Unhex(s[i + 1]) < 8 && seq != "%25") {
+      const int value = util::HexDigitValue(s[i + 1]) << 4 | util::HexDigitValue(s[i + 2]);
+      if (mode == EscapeMode::kHost && util::HexDigitValue(s[i + 1]) < 8 && seq != "%25") {
         return absl::InvalidArgumentError(absl::StrFormat("invalid URL escape \"%s\"", seq));
       }
       if (mode == EscapeMode::kZone && seq != "%25" && value != ' ' && value < 0x80 &&

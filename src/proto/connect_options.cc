@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/strings/str_format.h"
+#include "ringnats/util/utf8.h"
 
 namespace ringnats::proto {
 namespace {
@@ -296,50 +297,6 @@ class ConnectSax : public nlohmann::json_sax<Json> {
   size_t syntax_error_position_ = 0;
 };
 
-// Length of the well-formed UTF-8 sequence at s[i] (Go's utf8.DecodeRune rules), 0 if none.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) -> unsigned {
-    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
-  };
-  const unsigned b0 = byte(0);
-  if (b0 < 0x80) {
-    return 1;
-  }
-  size_t len;
-  unsigned lo = 0x80;
-  unsigned hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) {
-      lo = 0xA0;
-    } else if (b0 == 0xED) {
-      hi = 0x9F;
-    }
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) {
-      lo = 0x90;
-    } else if (b0 == 0xF4) {
-      hi = 0x8F;
-    }
-  } else {
-    return 0;
-  }
-  const unsigned b1 = byte(1);
-  if (b1 < lo || b1 > hi) {
-    return 0;
-  }
-  for (size_t k = 2; k < len; ++k) {
-    const unsigned b = byte(k);
-    if (b < 0x80 || b > 0xBF) {
-      return 0;
-    }
-  }
-  return len;
-}
-
 std::optional<unsigned> Hex4(std::string_view s, size_t i) {
   if (i + 4 > s.size()) {
     return std::nullopt;
@@ -383,7 +340,8 @@ std::string RepairForGo(std::string_view s) {
   while (i < s.size()) {
     const char c = s[i];
     if (static_cast<unsigned char>(c) >= 0x80) {
-      const size_t len = Utf8SequenceLength(s, i);
+      uint32_t rune = 0;
+      const size_t len = util::DecodeUtf8(s, i, &rune);
       if (len == 0) {
         out += "\xEF\xBF\xBD";
         ++i;
