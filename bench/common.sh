@@ -64,8 +64,10 @@ start_server() {
       ;;
   esac
   server_pid=$!
-  # Both brokers name the file <program>_<pid>.ports and write it once they listen.
-  server_ports="$dir/${name}_${server_pid}.ports"
+  # Both brokers name the file <executable>_<pid>.ports and write it once they listen.
+  local executable=$RINGNATS_BIN
+  [[ $name == ringnats ]] || executable=$NATS_SERVER_BIN
+  server_ports="$dir/$(basename "$executable")_${server_pid}.ports"
   local ready=false
   for _ in $(seq 200); do
     if [[ -s $server_ports ]] &&

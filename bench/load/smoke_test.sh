@@ -20,7 +20,7 @@ trap cleanup EXIT
 start_broker() { # [ringnats flags...]
   "$broker" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" --workers 2 "$@" > "$dir/log" 2>&1 &
   pid=$!
-  ports="$dir/ringnats_$pid.ports"
+  ports="$dir/$(basename "$broker")_$pid.ports"
   # The broker writes the ports file once it listens; give it up to 10 s.
   for _ in $(seq 200); do
     [[ -s $ports ]] && break
