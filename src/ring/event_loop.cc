@@ -261,7 +261,8 @@ struct EventLoop::Impl {
     Conn& conn = *conns[slot];
     io_uring_sqe* sqe = GetSqe();
     if (conn.recv_one_shot) {
-      io_uring_prep_recv(sqe, conn.fd, nullptr, 0, 0);
+      io_uring_prep_recv(sqe, conn.fd, nullptr,
+                         std::min(settings.buffer_size, settings.one_at_a_time_bytes), 0);
     } else {
       io_uring_prep_recv_multishot(sqe, conn.fd, nullptr, 0, 0);
     }

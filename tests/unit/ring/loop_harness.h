@@ -69,7 +69,10 @@ class RecordingHandler : public LoopHandler {
     }
     Push({.kind = Kind::kAccepted, .id = id, .listener = listener_id});
   }
+  // Runs on the loop's thread inside OnConnected, before the loop arms the first receive.
+  std::function<void(ConnId)> on_connected;
   void OnConnected(ConnId id, uint64_t tag) override {
+    if (on_connected) on_connected(id);
     Push({.kind = Kind::kConnected, .id = id, .tag = tag});
   }
   void OnConnectFailed(uint64_t tag, int error) override {
