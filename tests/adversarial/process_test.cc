@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_format.h"
 #include "adversarial/adversarial_fixture.h"
 #include "harness/free_port.h"
@@ -251,6 +252,7 @@ TEST_F(ProcessTest, VersionFlagNamesNatsServerVersionFirst) {
 TEST_F(ProcessTest, PortsFileIsNamedAfterTheExecutable) {
   std::string link_dir = std::filesystem::temp_directory_path() / "ringnats-exe-XXXXXX";
   ASSERT_NE(mkdtemp(link_dir.data()), nullptr);
+  const absl::Cleanup remove_link_dir = [&link_dir] { std::filesystem::remove_all(link_dir); };
   const std::string link = link_dir + "/broker-under-test";
   std::filesystem::create_symlink(std::filesystem::absolute(spec().binary), link);
   harness::ServerOptions options{.spec = spec()};
@@ -265,7 +267,6 @@ TEST_F(ProcessTest, PortsFileIsNamedAfterTheExecutable) {
     EXPECT_TRUE((*server)->StopAndCheck());
     EXPECT_FALSE(std::filesystem::exists(ports_file)) << ports_file;
   }
-  std::filesystem::remove_all(link_dir);
 }
 
 }  // namespace
