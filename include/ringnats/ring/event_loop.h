@@ -109,11 +109,11 @@ class LoopHandler {
 
 struct LoopSettings {
   int listen_fd = -1;           // owned by the loop from Create() on; kMainListenerId
-  // Provided receive buffers (a power of two of them). 64 KiB: a receive of a busy
-  // publisher's stream takes four times fewer completions than with 16 KiB (measured: 6-8 %
-  // less broker CPU per 1 KiB message), in the same 8 MiB.
-  unsigned buffer_count = 128;
-  unsigned buffer_size = 64 * 1024;
+  // Provided receive buffers (a power of two of them). 128 x 64 KiB measured 6-8 % less
+  // broker CPU per 1 KiB message, but a verbose SUB/UNSUB/PUB flood that never reads its
+  // +OKs then stalled under ASan (bench/RESULTS-profile.md): not adopted until understood.
+  unsigned buffer_count = 512;
+  unsigned buffer_size = 16 * 1024;
   // A receive in ReceiveMode::kOneBufferAtATime reads at most this much: what a connection
   // whose input is parked (waiting for a bcrypt verdict) can hold.
   unsigned one_at_a_time_bytes = 16 * 1024;
