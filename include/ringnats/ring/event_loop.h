@@ -109,9 +109,9 @@ class LoopHandler {
 
 struct LoopSettings {
   int listen_fd = -1;           // owned by the loop from Create() on; kMainListenerId
-  // Provided receive buffers (a power of two of them). 128 x 64 KiB measured 6-8 % less
-  // broker CPU per 1 KiB message, but a verbose SUB/UNSUB/PUB flood that never reads its
-  // +OKs then stalled under ASan (bench/RESULTS-profile.md): not adopted until understood.
+  // Provided receive buffers (a power of two of them). Not larger: 64 KiB cost less CPU per
+  // byte, but a multishot receive keeps filling buffers until a pause takes effect, so parked
+  // input overshoots its bound by that much more (bench/RESULTS-profile.md).
   unsigned buffer_count = 512;
   unsigned buffer_size = 16 * 1024;
   // A receive in ReceiveMode::kOneBufferAtATime reads at most this much: what a connection
