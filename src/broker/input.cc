@@ -4,7 +4,8 @@
 // yet (a bcrypt verdict pending, the producer stalled behind a slow consumer, credit owed
 // by another worker, or the budget used up). Parked input is bounded: reading pauses as soon
 // as input is blocked, or once the parked bytes pass kParkedInputPauseBytes, and TCP pushes
-// back on the client.
+// back on the client. What the receive under way delivers before the pause takes effect is
+// parked too: at most one streaming burst (ring::LoopSettings::streaming_burst_bytes).
 
 #include "ringnats/broker/worker.h"
 

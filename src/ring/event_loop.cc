@@ -142,6 +142,8 @@ struct EventLoop::Impl {
   size_t buf_ring_bytes = 0;
   char* buffers = nullptr;
   unsigned buffers_out = 0;  // buffers handed to us and not yet returned
+  // Cleared when the kernel refuses a multishot receive's total limit (before Linux 6.17).
+  bool burst_limit_accepted = true;
   unsigned cheap_signs_left = 0;  // this iteration's (LoopSettings::cheap_signs_per_iteration)
 
   ChunkPool chunk_pool;
@@ -265,6 +267,9 @@ struct EventLoop::Impl {
                          std::min(settings.buffer_size, settings.one_at_a_time_bytes), 0);
     } else {
       io_uring_prep_recv_multishot(sqe, conn.fd, nullptr, 0, 0);
+      // The total a multishot receive may deliver before it ends without IORING_CQE_F_MORE.
+      // Newer headers call this field optlen; liburing 2.3's names it file_index.
+      if (burst_limit_accepted) sqe->file_index = settings.streaming_burst_bytes;
     }
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = kBufferGroup;
@@ -408,7 +413,7 @@ struct EventLoop::Impl {
         log::Debug("TCP_NODELAY: %s", strerror(errno));
       }
       handler.OnConnected(ConnId{slot, conn.generation}, tag);
-      if (!conn.closing) ArmRecv(slot);
+      if (!conn.closing && !conn.recv_paused) ArmRecv(slot);
       return;
     }
     int error = cqe.res < 0 ? -cqe.res : ECANCELED;
@@ -525,14 +530,17 @@ struct EventLoop::Impl {
     ++stats->accepts;
     const uint32_t slot = AllocSlot(fd);
     handler.OnAcceptedFrom(ConnId{slot, conns[slot]->generation}, peer, listener.id);
-    if (!conns[slot]->closing) ArmRecv(slot);
+    if (!conns[slot]->closing && !conns[slot]->recv_paused) ArmRecv(slot);
   }
 
   void HandleRecv(const io_uring_cqe& cqe, LoopHandler& handler) {
     const uint32_t slot = SlotOf(cqe.user_data);
     Conn& conn = *conns[slot];
     const bool more = cqe.flags & IORING_CQE_F_MORE;
-    if (!more) conn.recv_armed = false;
+    if (!more) {
+      conn.recv_armed = false;
+      if (cqe.res > 0 && !conn.recv_one_shot) ++stats->recv_bursts_ended;
+    }
     const ConnId id{slot, conn.generation};
     if (cqe.res > 0) {
       RN_CHECK(cqe.flags & IORING_CQE_F_BUFFER);
@@ -554,6 +562,11 @@ struct EventLoop::Impl {
       ++stats->recv_enobufs;
     } else if (cqe.res == -ECANCELED) {
       // Paused or closing.
+    } else if (cqe.res == -EINVAL && !conn.recv_one_shot && burst_limit_accepted &&
+               settings.streaming_burst_bytes != 0) {
+      // A kernel before 6.17 refuses the limit on the receive's preparation; stream without.
+      burst_limit_accepted = false;
+      log::Debug("this kernel does not limit multishot receives: streaming without a burst bound");
     } else if (cqe.res == 0 && conn.tls != nullptr && !conn.closing) {
       // The engine decides what the EOF means: a failed handshake, a truncated session, or
       // the end after the plaintext still to be read.
@@ -1169,6 +1182,10 @@ void EventLoop::ResumeReceive(ConnId id) {
   if (conn->tls != nullptr && conn->tls->undelivered_input) {
     impl_->tls_resume_queue.push_back(id.slot);
   }
+}
+
+bool EventLoop::streaming_bursts_limited() const {
+  return impl_->burst_limit_accepted && impl_->settings.streaming_burst_bytes != 0;
 }
 
 size_t EventLoop::sends_in_flight() const {

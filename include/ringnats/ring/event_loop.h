@@ -109,11 +109,16 @@ class LoopHandler {
 
 struct LoopSettings {
   int listen_fd = -1;           // owned by the loop from Create() on; kMainListenerId
-  // Provided receive buffers (a power of two of them). Not larger: 64 KiB cost less CPU per
-  // byte, but a multishot receive keeps filling buffers until a pause takes effect, so parked
-  // input overshoots its bound by that much more (bench/RESULTS-profile.md).
+  // Provided receive buffers (a power of two of them).
   unsigned buffer_count = 512;
   unsigned buffer_size = 16 * 1024;
+  // The most a streaming (multishot) receive delivers before it ends and is re-armed at the
+  // end of the iteration (Linux 6.17+; older kernels refuse the limit and the loop streams
+  // without it). Without it the kernel drains a flooding socket into every free buffer
+  // between two iterations: megabytes that one connection takes from the shared pool and
+  // that arrive after its handler asked to pause. So this is also how far a pause can
+  // overshoot. 0: no limit.
+  unsigned streaming_burst_bytes = 256 * 1024;
   // A receive in ReceiveMode::kOneBufferAtATime reads at most this much: what a connection
   // whose input is parked (waiting for a bcrypt verdict) can hold.
   unsigned one_at_a_time_bytes = 16 * 1024;
@@ -137,6 +142,7 @@ struct LoopStats {
   uint64_t connects_started = 0;
   uint64_t connects_failed = 0;
   uint64_t recv_enobufs = 0;
+  uint64_t recv_bursts_ended = 0;  // streaming receives that reached streaming_burst_bytes
   uint64_t doorbells_sent = 0;
   uint64_t doorbells_skipped = 0;
   uint64_t tls_handshake_steps_offloaded = 0;
@@ -235,6 +241,8 @@ class EventLoop {
   void ConnsSending(std::vector<ConnId>* out) const;
 
   const LoopStats& stats() const { return stats_; }
+  // False if streaming_burst_bytes is 0 or the kernel refused it (before Linux 6.17).
+  bool streaming_bursts_limited() const;
 
  private:
   struct Impl;

@@ -78,7 +78,10 @@ class RecordingHandler : public LoopHandler {
   void OnConnectFailed(uint64_t tag, int error) override {
     Push({.kind = Kind::kConnectFailed, .tag = tag, .error = error});
   }
+  // Runs on the loop's thread for every receive, before it is recorded.
+  std::function<void(ConnId, std::string_view)> on_received;
   void OnReceived(ConnId id, std::string_view data) override {
+    if (on_received) on_received(id, data);
     Push({.kind = Kind::kReceived, .id = id, .data = std::string(data)});
   }
   void OnPeerGone(ConnId id, PeerGone) override { Push({.kind = Kind::kPeerGone, .id = id}); }

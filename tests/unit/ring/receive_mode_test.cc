@@ -1,12 +1,15 @@
 // How the loop reads a connection's socket. Streaming keeps a multishot receive armed that
-// fills whole provided buffers; one at a time reads at most LoopSettings::one_at_a_time_bytes
-// per receive, which is what bounds the input a connection waiting for a bcrypt verdict holds
-// however large the receive buffers are.
+// fills whole provided buffers, at most LoopSettings::streaming_burst_bytes before it is
+// re-armed, which is what bounds how far a pause overshoots; one at a time reads at most
+// LoopSettings::one_at_a_time_bytes per receive, which is what bounds the input a connection
+// waiting for a bcrypt verdict holds however large the receive buffers are.
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -45,6 +48,27 @@ Received SendBulk(LoopThread& lt, int fd, ConnId id) {
   return received;
 }
 
+// The loop connects to `server`; the test's end of that connection and the loop's id for it.
+struct LoopConnection {
+  int fd = -1;
+  ConnId id;
+};
+
+std::optional<LoopConnection> ConnectLoop(LoopThread& lt, const TestSocket& server) {
+  if (!lt.OnLoop([&](EventLoop& loop) { return loop.Connect(Loopback(server.port), 1); }).ok()) {
+    return std::nullopt;
+  }
+  const int fd = accept4(server.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  SetTimeouts(fd);
+  std::optional<Event> connected = lt.handler.Wait(Kind::kConnected);
+  if (!connected) {
+    close(fd);
+    return std::nullopt;
+  }
+  return LoopConnection{fd, connected->id};
+}
+
 TEST(ReceiveModeTest, OneAtATimeReadsAtMostItsBoundStreamingFillsBuffers) {
   TestSocket server;
   BindLoopback(server, 4);
@@ -56,13 +80,9 @@ TEST(ReceiveModeTest, OneAtATimeReadsAtMostItsBoundStreamingFillsBuffers) {
   lt.handler.on_connected = [&lt](ConnId id) {
     lt.loop()->SetReceiveMode(id, ReceiveMode::kOneBufferAtATime);
   };
-  ASSERT_TRUE(
-      lt.OnLoop([&](EventLoop& loop) { return loop.Connect(Loopback(server.port), 1); }).ok());
-  const int fd = accept4(server.fd, nullptr, nullptr, SOCK_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  SetTimeouts(fd);
-  std::optional<Event> connected = lt.handler.Wait(Kind::kConnected);
+  std::optional<LoopConnection> connected = ConnectLoop(lt, server);
   ASSERT_TRUE(connected.has_value());
+  const int fd = connected->fd;
 
   const Received one_at_a_time = SendBulk(lt, fd, connected->id);
   EXPECT_EQ(one_at_a_time.total, kBulk);
@@ -76,6 +96,78 @@ TEST(ReceiveModeTest, OneAtATimeReadsAtMostItsBoundStreamingFillsBuffers) {
   EXPECT_EQ(streaming.total, kBulk);
   EXPECT_GT(streaming.largest, settings.one_at_a_time_bytes);
   EXPECT_LE(streaming.largest, settings.buffer_size);
+  close(fd);
+}
+
+// Writes until the socket takes no more (the peer is not reading); returns the bytes sent.
+size_t FillSocket(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return 0;
+  const std::string chunk(16 * 1024, 'f');
+  size_t sent = 0;
+  while (sent < 64 * 1024 * 1024) {
+    const ssize_t n = write(fd, chunk.data(), chunk.size());
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  fcntl(fd, F_SETFL, flags);
+  return sent;
+}
+
+// A flood is already waiting in the socket when streaming starts, and the handler pauses the
+// connection on its first bytes. What arrives meanwhile must stay within one burst (and the
+// buffer that crosses its end), not whatever the kernel can drain into free buffers before
+// the pause takes effect; after a resume the rest arrives, nothing lost.
+TEST(ReceiveModeTest, APauseTakesEffectWithinOneStreamingBurst) {
+  TestSocket server;
+  BindLoopback(server, 4);
+  LoopSettings settings;
+  settings.buffer_count = 64;
+  settings.buffer_size = 16 * 1024;
+  settings.streaming_burst_bytes = 64 * 1024;
+  LoopThread lt(settings);
+  std::atomic<bool> pause_on_data{true};
+  std::atomic<size_t> received_before_resume{0};
+  lt.handler.on_connected = [&lt](ConnId id) { lt.loop()->PauseReceive(id); };
+  lt.handler.on_received = [&](ConnId id, std::string_view data) {
+    if (!pause_on_data) return;
+    received_before_resume += data.size();
+    lt.loop()->PauseReceive(id);
+  };
+  std::optional<LoopConnection> connected = ConnectLoop(lt, server);
+  ASSERT_TRUE(connected.has_value());
+  const int fd = connected->fd;
+  const ConnId id = connected->id;
+
+  const size_t sent = FillSocket(fd);
+  const size_t bound = settings.streaming_burst_bytes + settings.buffer_size;
+  ASSERT_GT(sent, 4 * bound) << "the socket must hold far more than one burst";
+  lt.OnLoop([&](EventLoop& loop) {
+    loop.ResumeReceive(id);
+    return 0;
+  });
+  std::optional<Event> first = lt.handler.Wait(Kind::kReceived);
+  ASSERT_TRUE(first.has_value());
+  // The cancel goes out with the iteration that paused; a few more iterations hand over
+  // anything the kernel delivered before it took effect.
+  for (int i = 0; i < 4; ++i) lt.OnLoop([](EventLoop&) { return 0; });
+  if (!lt.OnLoop([](EventLoop& loop) { return loop.streaming_bursts_limited(); })) {
+    close(fd);
+    GTEST_SKIP() << "this kernel does not limit multishot receives (Linux 6.17+ does)";
+  }
+  EXPECT_GT(received_before_resume.load(), 0u);
+  EXPECT_LE(received_before_resume.load(), bound);
+
+  pause_on_data = false;
+  lt.OnLoop([&](EventLoop& loop) {
+    loop.ResumeReceive(id);
+    return 0;
+  });
+  // Everything, the bytes received before the resume included, in order and complete.
+  const std::string got = first->data + lt.handler.WaitBytes(id, sent - first->data.size());
+  EXPECT_EQ(got.size(), sent);
+  EXPECT_EQ(got.find_first_not_of('f'), std::string::npos);
+  EXPECT_GT(lt.OnLoop([](EventLoop& loop) { return loop.stats().recv_bursts_ended; }), 0u);
   close(fd);
 }
 
