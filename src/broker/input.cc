@@ -5,7 +5,9 @@
 // by another worker, or the budget used up). Parked input is bounded: reading pauses as soon
 // as input is blocked, or once the parked bytes pass kParkedInputPauseBytes, and TCP pushes
 // back on the client. What the receive under way delivers before the pause takes effect is
-// parked too: at most one streaming burst (ring::LoopSettings::streaming_burst_bytes).
+// parked too: at most one streaming burst (ring::LoopSettings::streaming_burst_bytes; on
+// kernels before 6.17, which have no burst bound, whatever the kernel drained before the
+// pause).
 
 #include "ringnats/broker/worker.h"
 

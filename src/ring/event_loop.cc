@@ -5,16 +5,19 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "ringnats/util/check.h"
@@ -51,6 +54,10 @@ uint32_t SlotOf(uint64_t data) {
 }
 
 constexpr unsigned kBufferGroup = 0;
+// A group no buffer is ever given to: ProbeBurstLimit's receive fails with ENOBUFS there.
+constexpr unsigned kProbeBufferGroup = 1;
+// Receive buffer size without a streaming burst bound (LoopSettings::buffer_size).
+constexpr unsigned kUnboundedStreamingBufferSize = 16 * 1024;
 constexpr size_t kMaxIovecs = 64;
 // Ciphertext a TLS connection may have queued for its socket before more of its plaintext is
 // encrypted: encryption keeps pace with the socket instead of running ahead of it.
@@ -58,6 +65,47 @@ constexpr size_t kTlsWireHighWater = 256 * 1024;
 
 absl::Status ErrnoStatus(const char* what, int error) {
   return absl::ErrnoToStatus(error, absl::StrFormat("%s: %s", what, strerror(error)));
+}
+
+// The total a multishot receive may deliver before it ends without IORING_CQE_F_MORE.
+// Newer headers call this field optlen; liburing 2.3's names it file_index.
+void SetBurstLimit(io_uring_sqe* sqe, unsigned bytes) {
+  sqe->file_index = bytes;
+}
+
+// Whether the kernel takes a total limit on a multishot receive (Linux 6.17+): older ones
+// refuse it with EINVAL when the receive is prepared. Probed with a byte waiting in a
+// socketpair and no buffer to put it in, so the receive ends at once either way.
+absl::StatusOr<bool> ProbeBurstLimit(io_uring* ring) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    return absl::InternalError(absl::StrFormat("socketpair: %s", strerror(errno)));
+  }
+  absl::Cleanup close_pair = [&pair] {
+    for (int fd : pair) {
+      if (::close(fd) != 0) log::Debug("close: %s", strerror(errno));
+    }
+  };
+  if (::write(pair[1], "x", 1) != 1) {
+    return absl::InternalError(absl::StrFormat("socketpair write: %s", strerror(errno)));
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(ring);
+  RN_CHECK(sqe != nullptr);
+  io_uring_prep_recv_multishot(sqe, pair[0], nullptr, 0, 0);
+  SetBurstLimit(sqe, 1);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kProbeBufferGroup;
+  io_uring_sqe_set_data64(sqe, 0);
+  io_uring_cqe* cqe = nullptr;
+  const int rc = io_uring_submit_and_wait(ring, 1);
+  if (rc < 0) return absl::InternalError(absl::StrFormat("io_uring_enter: %s", strerror(-rc)));
+  const int wait = io_uring_peek_cqe(ring, &cqe);
+  if (wait < 0) return absl::InternalError(absl::StrFormat("probe: %s", strerror(-wait)));
+  const int res = cqe->res;
+  const bool more = cqe->flags & IORING_CQE_F_MORE;
+  io_uring_cqe_seen(ring, cqe);
+  RN_CHECK(!more);
+  return res != -EINVAL;
 }
 
 }  // namespace
@@ -87,6 +135,7 @@ struct Conn {
   bool recv_armed = false;
   bool recv_paused = false;
   bool recv_one_shot = false;
+  bool recv_burst_limited = false;  // the receive armed carries streaming_burst_bytes
   bool hangup_armed = false;  // a poll for the peer's FIN while reading is paused
   bool send_in_flight = false;
   uint32_t sending_index = 0;  // its place in Impl::sending while send_in_flight
@@ -142,8 +191,8 @@ struct EventLoop::Impl {
   size_t buf_ring_bytes = 0;
   char* buffers = nullptr;
   unsigned buffers_out = 0;  // buffers handed to us and not yet returned
-  // Cleared when the kernel refuses a multishot receive's total limit (before Linux 6.17).
-  bool burst_limit_accepted = true;
+  // settings.streaming_burst_bytes, or 0 when the kernel refuses the limit (ProbeBurstLimit).
+  unsigned burst_limit = 0;
   unsigned cheap_signs_left = 0;  // this iteration's (LoopSettings::cheap_signs_per_iteration)
 
   ChunkPool chunk_pool;
@@ -151,7 +200,8 @@ struct EventLoop::Impl {
   std::vector<uint32_t> free_slots;
   std::vector<uint32_t> send_queue;   // slots with bytes to send this iteration
   std::vector<uint32_t> close_queue;  // slots waiting for their close to finish
-  std::vector<uint32_t> rearm_queue;  // slots whose recv ended early (ENOBUFS etc.)
+  std::vector<uint32_t> rearm_queue;  // slots whose recv ended (a burst's end, ENOBUFS, ...)
+  std::vector<uint32_t> rearm_first_queue;  // those that got ENOBUFS: re-armed first
   std::vector<uint32_t> connecting;   // slots with a connect in flight
   std::vector<uint32_t> tls_resume_queue;  // TLS slots with plaintext to hand over again
   std::string tls_plaintext;
@@ -267,10 +317,9 @@ struct EventLoop::Impl {
                          std::min(settings.buffer_size, settings.one_at_a_time_bytes), 0);
     } else {
       io_uring_prep_recv_multishot(sqe, conn.fd, nullptr, 0, 0);
-      // The total a multishot receive may deliver before it ends without IORING_CQE_F_MORE.
-      // Newer headers call this field optlen; liburing 2.3's names it file_index.
-      if (burst_limit_accepted) sqe->file_index = settings.streaming_burst_bytes;
+      SetBurstLimit(sqe, burst_limit);
     }
+    conn.recv_burst_limited = !conn.recv_one_shot && burst_limit != 0;
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = kBufferGroup;
     io_uring_sqe_set_data64(sqe, Pack(Tag::kRecv, slot, conn.generation));
@@ -539,7 +588,7 @@ struct EventLoop::Impl {
     const bool more = cqe.flags & IORING_CQE_F_MORE;
     if (!more) {
       conn.recv_armed = false;
-      if (cqe.res > 0 && !conn.recv_one_shot) ++stats->recv_bursts_ended;
+      if (cqe.res > 0 && conn.recv_burst_limited) ++stats->recv_bursts_ended;
     }
     const ConnId id{slot, conn.generation};
     if (cqe.res > 0) {
@@ -558,15 +607,11 @@ struct EventLoop::Impl {
       }
       ReturnBuffer(bid);
     } else if (cqe.res == -ENOBUFS) {
-      // Buffers come back as soon as this iteration's data is parsed; re-arm below.
+      // Buffers come back as soon as this iteration's data is parsed; re-armed first, ahead
+      // of the connections whose bursts ended, so that those cannot take every buffer again.
       ++stats->recv_enobufs;
     } else if (cqe.res == -ECANCELED) {
       // Paused or closing.
-    } else if (cqe.res == -EINVAL && !conn.recv_one_shot && burst_limit_accepted &&
-               settings.streaming_burst_bytes != 0) {
-      // A kernel before 6.17 refuses the limit on the receive's preparation; stream without.
-      burst_limit_accepted = false;
-      log::Debug("this kernel does not limit multishot receives: streaming without a burst bound");
     } else if (cqe.res == 0 && conn.tls != nullptr && !conn.closing) {
       // The engine decides what the EOF means: a failed handshake, a truncated session, or
       // the end after the plaintext still to be read.
@@ -583,7 +628,7 @@ struct EventLoop::Impl {
       if (conn.closing) {
         AdvanceClose(slot, handler);
       } else if (!conn.recv_paused) {
-        rearm_queue.push_back(slot);
+        (cqe.res == -ENOBUFS ? rearm_first_queue : rearm_queue).push_back(slot);
       }
     }
   }
@@ -696,14 +741,16 @@ struct EventLoop::Impl {
   }
 
   void RearmReceives() {
-    for (uint32_t slot : rearm_queue) {
-      Conn& conn = *conns[slot];
-      if (conn.in_use && !conn.closing && !conn.recv_paused && !conn.recv_armed &&
-          !conn.read_ended) {
-        ArmRecv(slot);
+    for (std::vector<uint32_t>* queue : {&rearm_first_queue, &rearm_queue}) {
+      for (uint32_t slot : *queue) {
+        Conn& conn = *conns[slot];
+        if (conn.in_use && !conn.closing && !conn.recv_paused && !conn.recv_armed &&
+            !conn.read_ended) {
+          ArmRecv(slot);
+        }
       }
+      queue->clear();
     }
-    rearm_queue.clear();
     if (tls_resume_queue.empty()) return;
     std::vector<uint32_t> resumed;
     resumed.swap(tls_resume_queue);
@@ -887,8 +934,28 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
         strerror(-rc)));
   }
 
+  if (settings.streaming_burst_bytes != 0) {
+    absl::StatusOr<bool> limited = ProbeBurstLimit(&impl->ring);
+    if (!limited.ok()) return limited.status();
+    if (*limited) {
+      impl->burst_limit = settings.streaming_burst_bytes;
+    } else {
+      log::Debug("this kernel does not limit multishot receives (Linux 6.17+ does)");
+    }
+  }
+  if (impl->burst_limit == 0 && settings.buffer_size > kUnboundedStreamingBufferSize &&
+      settings.buffer_size % kUnboundedStreamingBufferSize == 0 &&
+      std::has_single_bit(settings.buffer_size / kUnboundedStreamingBufferSize)) {
+    // Without the bound a flooding socket is drained into every free buffer before its
+    // connection can pause; smaller buffers make that drain smaller. Same memory.
+    impl->settings.buffer_count =
+        settings.buffer_count * (settings.buffer_size / kUnboundedStreamingBufferSize);
+    impl->settings.buffer_size = kUnboundedStreamingBufferSize;
+  }
+
   // Provided-buffer ring for multishot recv.
-  const unsigned count = settings.buffer_count;
+  const LoopSettings& buffers = impl->settings;
+  const unsigned count = buffers.buffer_count;
   impl->buf_ring_bytes = sizeof(io_uring_buf) * count;
   void* ring_mem = mmap(nullptr, impl->buf_ring_bytes, PROT_READ | PROT_WRITE,
                         MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
@@ -904,11 +971,11 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
     return absl::UnavailableError(
         absl::StrFormat("io_uring_register_buf_ring: %s (kernel 5.19+ needed)", strerror(-rc)));
   }
-  impl->buffers = static_cast<char*>(aligned_alloc(4096, size_t{count} * settings.buffer_size));
+  impl->buffers = static_cast<char*>(aligned_alloc(4096, size_t{count} * buffers.buffer_size));
   RN_CHECK(impl->buffers != nullptr);
   for (unsigned bid = 0; bid < count; ++bid) {
-    io_uring_buf_ring_add(impl->buf_ring, impl->buffers + size_t{bid} * settings.buffer_size,
-                          settings.buffer_size, bid, io_uring_buf_ring_mask(count), bid);
+    io_uring_buf_ring_add(impl->buf_ring, impl->buffers + size_t{bid} * buffers.buffer_size,
+                          buffers.buffer_size, bid, io_uring_buf_ring_mask(count), bid);
   }
   io_uring_buf_ring_advance(impl->buf_ring, count);
 
@@ -968,8 +1035,9 @@ void EventLoop::Run(LoopHandler& handler) {
     // Sleep unless something is already waiting.
     s.sleeping.store(true, std::memory_order_seq_cst);
     // Closes in progress wait for completions, so they do not count as work to spin on.
+    // A receive resumed by OnTick is armed by the next iteration, not a tick later.
     const bool busy = handler.HasPendingWork() || mailbox_.HasTasks() || !s.send_queue.empty() ||
-                      io_uring_cq_ready(&s.ring) > 0;
+                      !s.rearm_queue.empty() || io_uring_cq_ready(&s.ring) > 0;
     int rc;
     if (busy) {
       s.sleeping.store(false, std::memory_order_relaxed);
@@ -1185,7 +1253,7 @@ void EventLoop::ResumeReceive(ConnId id) {
 }
 
 bool EventLoop::streaming_bursts_limited() const {
-  return impl_->burst_limit_accepted && impl_->settings.streaming_burst_bytes != 0;
+  return impl_->burst_limit != 0;
 }
 
 size_t EventLoop::sends_in_flight() const {

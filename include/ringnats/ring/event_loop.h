@@ -111,14 +111,15 @@ struct LoopSettings {
   int listen_fd = -1;           // owned by the loop from Create() on; kMainListenerId
   // Provided receive buffers (a power of two of them). 64 KiB: a quarter of the receive
   // completions per byte of 16 KiB ones, for the same memory (bench/RESULTS-profile.md).
+  // Without a streaming burst bound (below) buffers larger than 16 KiB are split into 16 KiB
+  // ones, the same memory: the unbounded drain then takes four times fewer bytes.
   unsigned buffer_count = 128;
   unsigned buffer_size = 64 * 1024;
   // The most a streaming (multishot) receive delivers before it ends and is re-armed at the
-  // end of the iteration (Linux 6.17+; older kernels refuse the limit and the loop streams
-  // without it). Without it the kernel drains a flooding socket into every free buffer
-  // between two iterations: megabytes that one connection takes from the shared pool and
-  // that arrive after its handler asked to pause. So this is also how far a pause can
-  // overshoot. 0: no limit.
+  // end of the iteration. Without it the kernel drains a flooding socket into every free
+  // buffer between two iterations: megabytes that one connection takes from the shared pool
+  // and that arrive after its handler asked to pause. So this is also how far a pause can
+  // overshoot. Needs Linux 6.17+ (Create probes; older kernels stream without it). 0: none.
   unsigned streaming_burst_bytes = 256 * 1024;
   // A receive in ReceiveMode::kOneBufferAtATime reads at most this much: what a connection
   // whose input is parked (waiting for a bcrypt verdict) can hold.
@@ -242,7 +243,7 @@ class EventLoop {
   void ConnsSending(std::vector<ConnId>* out) const;
 
   const LoopStats& stats() const { return stats_; }
-  // False if streaming_burst_bytes is 0 or the kernel refused it (before Linux 6.17).
+  // False if streaming_burst_bytes is 0 or the kernel does not take it (before Linux 6.17).
   bool streaming_bursts_limited() const;
 
  private:

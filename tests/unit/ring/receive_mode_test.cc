@@ -12,6 +12,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/cleanup/cleanup.h"
 #include "gtest/gtest.h"
 #include "loop_harness.h"
 #include "ringnats/ring/event_loop.h"
@@ -125,9 +126,10 @@ TEST(ReceiveModeTest, APauseTakesEffectWithinOneStreamingBurst) {
   settings.buffer_count = 64;
   settings.buffer_size = 16 * 1024;
   settings.streaming_burst_bytes = 64 * 1024;
-  LoopThread lt(settings);
+  // Declared before the loop, which uses them until it stops.
   std::atomic<bool> pause_on_data{true};
   std::atomic<size_t> received_before_resume{0};
+  LoopThread lt(settings);
   lt.handler.on_connected = [&lt](ConnId id) { lt.loop()->PauseReceive(id); };
   lt.handler.on_received = [&](ConnId id, std::string_view data) {
     if (!pause_on_data) return;
@@ -139,9 +141,13 @@ TEST(ReceiveModeTest, APauseTakesEffectWithinOneStreamingBurst) {
   const int fd = connected->fd;
   const ConnId id = connected->id;
 
+  absl::Cleanup close_fd = [fd] { close(fd); };
   const size_t sent = FillSocket(fd);
   const size_t bound = settings.streaming_burst_bytes + settings.buffer_size;
   ASSERT_GT(sent, 4 * bound) << "the socket must hold far more than one burst";
+  // Paused from OnConnected on: nothing is read until the resume.
+  for (int i = 0; i < 4; ++i) lt.OnLoop([](EventLoop&) { return 0; });
+  ASSERT_EQ(received_before_resume.load(), 0u);
   lt.OnLoop([&](EventLoop& loop) {
     loop.ResumeReceive(id);
     return 0;
@@ -152,7 +158,6 @@ TEST(ReceiveModeTest, APauseTakesEffectWithinOneStreamingBurst) {
   // anything the kernel delivered before it took effect.
   for (int i = 0; i < 4; ++i) lt.OnLoop([](EventLoop&) { return 0; });
   if (!lt.OnLoop([](EventLoop& loop) { return loop.streaming_bursts_limited(); })) {
-    close(fd);
     GTEST_SKIP() << "this kernel does not limit multishot receives (Linux 6.17+ does)";
   }
   EXPECT_GT(received_before_resume.load(), 0u);
@@ -168,7 +173,26 @@ TEST(ReceiveModeTest, APauseTakesEffectWithinOneStreamingBurst) {
   EXPECT_EQ(got.size(), sent);
   EXPECT_EQ(got.find_first_not_of('f'), std::string::npos);
   EXPECT_GT(lt.OnLoop([](EventLoop& loop) { return loop.stats().recv_bursts_ended; }), 0u);
-  close(fd);
+}
+
+// Without a burst bound (none asked for, or a kernel before 6.17) a flooding socket is
+// drained into free buffers until its handler's pause takes effect; 16 KiB buffers keep that
+// drain four times smaller than 64 KiB ones would, for the same memory.
+TEST(ReceiveModeTest, WithoutABurstBoundReceivesAreAtMostSixteenKiB) {
+  TestSocket server;
+  BindLoopback(server, 4);
+  LoopSettings settings;
+  settings.buffer_count = 8;
+  settings.buffer_size = 64 * 1024;
+  settings.streaming_burst_bytes = 0;
+  LoopThread lt(settings);
+  std::optional<LoopConnection> connected = ConnectLoop(lt, server);
+  ASSERT_TRUE(connected.has_value());
+  absl::Cleanup close_fd = [fd = connected->fd] { close(fd); };
+  EXPECT_FALSE(lt.OnLoop([](EventLoop& loop) { return loop.streaming_bursts_limited(); }));
+  const Received streaming = SendBulk(lt, connected->fd, connected->id);
+  EXPECT_EQ(streaming.total, kBulk);
+  EXPECT_LE(streaming.largest, 16u * 1024);
 }
 
 }  // namespace
