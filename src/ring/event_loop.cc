@@ -58,6 +58,8 @@ constexpr unsigned kBufferGroup = 0;
 constexpr unsigned kProbeBufferGroup = 1;
 // Receive buffer size without a streaming burst bound (LoopSettings::buffer_size).
 constexpr unsigned kUnboundedStreamingBufferSize = 16 * 1024;
+// The most entries a provided-buffer ring may have.
+constexpr uint64_t kMaxProvidedBuffers = 32768;
 constexpr size_t kMaxIovecs = 64;
 // Ciphertext a TLS connection may have queued for its socket before more of its plaintext is
 // encrypted: encryption keeps pace with the socket instead of running ahead of it.
@@ -200,10 +202,13 @@ struct EventLoop::Impl {
   std::vector<uint32_t> free_slots;
   std::vector<uint32_t> send_queue;   // slots with bytes to send this iteration
   std::vector<uint32_t> close_queue;  // slots waiting for their close to finish
-  std::vector<uint32_t> rearm_queue;  // slots whose recv ended (a burst's end, ENOBUFS, ...)
-  std::vector<uint32_t> rearm_first_queue;  // those that got ENOBUFS: re-armed first
+  // Connections whose recv ended (a burst's end, ENOBUFS, a resume), re-armed at the end of
+  // the iteration. With the generation: a slot closed and reused meanwhile (say by an
+  // outbound connect, still connecting) is not the connection that was queued.
+  std::vector<ConnId> rearm_queue;
+  std::vector<ConnId> rearm_first_queue;  // those that got ENOBUFS: re-armed first
   std::vector<uint32_t> connecting;   // slots with a connect in flight
-  std::vector<uint32_t> tls_resume_queue;  // TLS slots with plaintext to hand over again
+  std::vector<ConnId> tls_resume_queue;  // TLS connections with plaintext to hand over again
   std::string tls_plaintext;
   EventLoop* self = nullptr;
   LoopHandler* handler = nullptr;     // during Run
@@ -628,7 +633,7 @@ struct EventLoop::Impl {
       if (conn.closing) {
         AdvanceClose(slot, handler);
       } else if (!conn.recv_paused) {
-        (cqe.res == -ENOBUFS ? rearm_first_queue : rearm_queue).push_back(slot);
+        (cqe.res == -ENOBUFS ? rearm_first_queue : rearm_queue).push_back(id);
       }
     }
   }
@@ -741,24 +746,24 @@ struct EventLoop::Impl {
   }
 
   void RearmReceives() {
-    for (std::vector<uint32_t>* queue : {&rearm_first_queue, &rearm_queue}) {
-      for (uint32_t slot : *queue) {
-        Conn& conn = *conns[slot];
-        if (conn.in_use && !conn.closing && !conn.recv_paused && !conn.recv_armed &&
-            !conn.read_ended) {
-          ArmRecv(slot);
+    for (std::vector<ConnId>* queue : {&rearm_first_queue, &rearm_queue}) {
+      for (ConnId id : *queue) {
+        Conn& conn = *conns[id.slot];
+        if (conn.in_use && conn.generation == id.generation && !conn.connecting && !conn.closing &&
+            !conn.recv_paused && !conn.recv_armed && !conn.read_ended) {
+          ArmRecv(id.slot);
         }
       }
       queue->clear();
     }
     if (tls_resume_queue.empty()) return;
-    std::vector<uint32_t> resumed;
+    std::vector<ConnId> resumed;
     resumed.swap(tls_resume_queue);
-    for (uint32_t slot : resumed) {
-      Conn& conn = *conns[slot];
-      if (conn.in_use && !conn.closing && !conn.recv_paused && conn.tls != nullptr &&
-          conn.tls->engine() != nullptr) {
-        DeliverPlaintext(slot);
+    for (ConnId id : resumed) {
+      Conn& conn = *conns[id.slot];
+      if (conn.in_use && conn.generation == id.generation && !conn.closing && !conn.recv_paused &&
+          conn.tls != nullptr && conn.tls->engine() != nullptr) {
+        DeliverPlaintext(id.slot);
       }
     }
   }
@@ -936,16 +941,20 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
 
   if (settings.streaming_burst_bytes != 0) {
     absl::StatusOr<bool> limited = ProbeBurstLimit(&impl->ring);
-    if (!limited.ok()) return limited.status();
-    if (*limited) {
+    if (limited.ok() && *limited) {
       impl->burst_limit = settings.streaming_burst_bytes;
-    } else {
+    } else if (limited.ok()) {
       log::Debug("this kernel does not limit multishot receives (Linux 6.17+ does)");
+    } else {
+      log::Warn("probing for multishot receive limits failed, streaming without: %s",
+                limited.status().message());
     }
   }
   if (impl->burst_limit == 0 && settings.buffer_size > kUnboundedStreamingBufferSize &&
       settings.buffer_size % kUnboundedStreamingBufferSize == 0 &&
-      std::has_single_bit(settings.buffer_size / kUnboundedStreamingBufferSize)) {
+      std::has_single_bit(settings.buffer_size / kUnboundedStreamingBufferSize) &&
+      uint64_t{settings.buffer_count} * (settings.buffer_size / kUnboundedStreamingBufferSize) <=
+          kMaxProvidedBuffers) {
     // Without the bound a flooding socket is drained into every free buffer before its
     // connection can pause; smaller buffers make that drain smaller. Same memory.
     impl->settings.buffer_count =
@@ -1246,9 +1255,9 @@ void EventLoop::ResumeReceive(ConnId id) {
   Conn* conn = impl_->Find(id);
   if (conn == nullptr || !conn->recv_paused || conn->closing) return;
   conn->recv_paused = false;
-  if (!conn->recv_armed) impl_->rearm_queue.push_back(id.slot);
+  if (!conn->recv_armed) impl_->rearm_queue.push_back(id);
   if (conn->tls != nullptr && conn->tls->undelivered_input) {
-    impl_->tls_resume_queue.push_back(id.slot);
+    impl_->tls_resume_queue.push_back(id);
   }
 }
 

@@ -193,6 +193,8 @@ TEST(ReceiveModeTest, WithoutABurstBoundReceivesAreAtMostSixteenKiB) {
   const Received streaming = SendBulk(lt, connected->fd, connected->id);
   EXPECT_EQ(streaming.total, kBulk);
   EXPECT_LE(streaming.largest, 16u * 1024);
+  // Four times as many buffers (the same memory): the bulk fitted without running out.
+  EXPECT_EQ(lt.OnLoop([](EventLoop& loop) { return loop.stats().recv_enobufs; }), 0u);
 }
 
 }  // namespace
