@@ -81,7 +81,7 @@ void SetBurstLimit(io_uring_sqe* sqe, unsigned bytes) {
 absl::StatusOr<bool> ProbeBurstLimit(io_uring* ring) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-    return absl::InternalError(absl::StrFormat("socketpair: %s", strerror(errno)));
+    return ErrnoStatus("socketpair", errno);
   }
   absl::Cleanup close_pair = [&pair] {
     for (int fd : pair) {
@@ -89,7 +89,7 @@ absl::StatusOr<bool> ProbeBurstLimit(io_uring* ring) {
     }
   };
   if (::write(pair[1], "x", 1) != 1) {
-    return absl::InternalError(absl::StrFormat("socketpair write: %s", strerror(errno)));
+    return ErrnoStatus("socketpair write", errno);
   }
   io_uring_sqe* sqe = io_uring_get_sqe(ring);
   RN_CHECK(sqe != nullptr);
@@ -100,9 +100,9 @@ absl::StatusOr<bool> ProbeBurstLimit(io_uring* ring) {
   io_uring_sqe_set_data64(sqe, 0);
   io_uring_cqe* cqe = nullptr;
   const int rc = io_uring_submit_and_wait(ring, 1);
-  if (rc < 0) return absl::InternalError(absl::StrFormat("io_uring_enter: %s", strerror(-rc)));
+  if (rc < 0) return ErrnoStatus("io_uring_enter", -rc);
   const int wait = io_uring_peek_cqe(ring, &cqe);
-  if (wait < 0) return absl::InternalError(absl::StrFormat("probe: %s", strerror(-wait)));
+  if (wait < 0) return ErrnoStatus("io_uring_peek_cqe", -wait);
   const int res = cqe->res;
   const bool more = cqe->flags & IORING_CQE_F_MORE;
   io_uring_cqe_seen(ring, cqe);
@@ -950,15 +950,14 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
                 limited.status().message());
     }
   }
-  if (impl->burst_limit == 0 && settings.buffer_size > kUnboundedStreamingBufferSize &&
-      settings.buffer_size % kUnboundedStreamingBufferSize == 0 &&
-      std::has_single_bit(settings.buffer_size / kUnboundedStreamingBufferSize) &&
-      uint64_t{settings.buffer_count} * (settings.buffer_size / kUnboundedStreamingBufferSize) <=
-          kMaxProvidedBuffers) {
-    // Without the bound a flooding socket is drained into every free buffer before its
-    // connection can pause; smaller buffers make that drain smaller. Same memory.
-    impl->settings.buffer_count =
-        settings.buffer_count * (settings.buffer_size / kUnboundedStreamingBufferSize);
+  // Without the bound a flooding socket is drained into every free buffer before its
+  // connection can pause; smaller buffers make that drain smaller. Same memory, split only
+  // into a power of two of pieces that the buffer ring can hold.
+  const unsigned split = settings.buffer_size / kUnboundedStreamingBufferSize;
+  if (impl->burst_limit == 0 && split > 1 &&
+      settings.buffer_size % kUnboundedStreamingBufferSize == 0 && std::has_single_bit(split) &&
+      uint64_t{settings.buffer_count} * split <= kMaxProvidedBuffers) {
+    impl->settings.buffer_count = settings.buffer_count * split;
     impl->settings.buffer_size = kUnboundedStreamingBufferSize;
   }
 
