@@ -261,8 +261,15 @@ cpu_note() { # CASE: where the two cores went during the measured windows (media
       "$(pct "$1" ringnats client_cpu_pct)" "$(pct "$1" nats-server client_cpu_pct)"
     return
   fi
-  printf 'ringnats ran %s%% of one core and its threads waited %s%% for a CPU (runnable, not running); nats-server ran %s%% and waited %s%%; the load generator used %s%% / %s%%' \
-    "$(pct "$1" ringnats server_cpu_pct)" "$rw" "$(pct "$1" nats-server server_cpu_pct)" "$nw" \
+  local ring_wait
+  ring_wait=$(pct "$1" ringnats ring_runq_wait_pct)
+  if [[ $ring_wait != - ]]; then
+    ring_wait=" (its ring threads $ring_wait%; the rest is the side pools' idle-class threads, which wait whenever anything else wants the CPU)"
+  else
+    ring_wait=""
+  fi
+  printf 'ringnats ran %s%% of one core and its threads waited %s%% for a CPU%s (runnable, not running); nats-server ran %s%% and waited %s%%; the load generator used %s%% / %s%%' \
+    "$(pct "$1" ringnats server_cpu_pct)" "$rw" "$ring_wait" "$(pct "$1" nats-server server_cpu_pct)" "$nw" \
     "$(pct "$1" ringnats client_cpu_pct)" "$(pct "$1" nats-server client_cpu_pct)"
 }
 spread() { # CASE METRIC: "ringnats MIN-MAX, nats-server MIN-MAX" and whether they overlap
@@ -312,7 +319,7 @@ if [[ -n $pool_cps_11 ]]; then
   share=$(div "$rn" "$pool_cps_11")
   row "$label" "$(meets "$share" ">=" 0.9)" \
     "$(num "$rn" 1) connects/s = ${share} x $(num "$pool_cps_11" 1)/s (\`ringnats-passwd --bench\`, 2 threads); nats-server $(num "$(med $c connects_per_sec nats-server)" 1)/s" \
-    "ringnats-passwd --bench hashes at normal priority with nothing else running in its process; the auth pool's threads run at nice 10 (they yield to the ring threads by design) on the same 2 cores as the ring threads, the load generator and, here, whatever else the machine was running (load average $compare_load when compare.sh started). $(cpu_note $c). A nice-10 thread gets about a tenth of the CPU share of a nice-0 one it competes with, so on a busy machine the pool hashes well below the projection; on an otherwise idle machine it would have both cores. Connect latency p50 was $(ms "$(med $c connect_p50_us)") ms (nats-server $(ms "$(med $c connect_p50_us nats-server)") ms)."
+    "ringnats-passwd --bench hashes at normal priority with nothing else running in its process; the auth pool's threads run in the idle scheduling class, at nice 10 while the idle class starves them (they yield to the ring threads by design), on the same 2 cores as the ring threads, the load generator and, here, whatever else the machine was running (load average $compare_load when compare.sh started). $(cpu_note $c). A nice-10 thread gets about a tenth of the CPU share of a nice-0 one it competes with, so on a busy machine the pool hashes well below the projection; on an otherwise idle machine it would have both cores. Connect latency p50 was $(ms "$(med $c connect_p50_us)") ms (nats-server $(ms "$(med $c connect_p50_us nats-server)") ms)."
 else
   row "$label" unknown "$(num "$rn" 1) connects/s; ringnats-passwd --bench unavailable"
 fi
@@ -330,7 +337,7 @@ growth=$(div "$storm" "$base")
 row "request/reply p99 during a bcrypt-11 connect storm (8 in flight) <= 2x ringnats' p99 without it" \
   "$(meets "$growth" "<=" 2)" \
   "p99 $(num "$storm" 0) us with the storm vs $(num "$base" 0) us without (${growth}x; 2,000 req/s on a fixed schedule, bcrypt user in both); nats-server $(num "$(med reqrep-b11-2k/s lat_p99_us nats-server)" 0) us -> $(num "$(med storm-b11-c8-2k/s lat_p99_us nats-server)" 0) us" \
-  "the storm's hashing ($(num "$(med storm-b11-c8-2k/s storm_connects_per_sec)" 1) connects/s, nice-10 pool threads) shares the 2 cores with the ring threads; $(cpu_note storm-b11-c8-2k/s). p50 was $(num "$(med storm-b11-c8-2k/s lat_p50_us)" 0) us with the storm."
+  "the storm's hashing ($(num "$(med storm-b11-c8-2k/s storm_connects_per_sec)" 1) connects/s, auth pool threads in the idle scheduling class) shares the 2 cores with the ring threads; $(cpu_note storm-b11-c8-2k/s). p50 was $(num "$(med storm-b11-c8-2k/s lat_p50_us)" 0) us with the storm."
 
 # Issue 13: pub 16 B >= 2x at <= 0.5x broker CPU per message, ringnats' own spread < 20 %.
 c=pub-16B

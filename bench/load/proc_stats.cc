@@ -9,6 +9,20 @@
 #include <string>
 
 namespace ringnats::load {
+namespace {
+
+// ringnats names its worker threads ring-0, ring-1, ...
+bool IsRingThread(const std::string& task_dir) {
+  FILE* f = std::fopen((task_dir + "/comm").c_str(), "r");
+  if (f == nullptr) return false;
+  char name[32] = "";
+  const bool ring =
+      std::fgets(name, sizeof name, f) != nullptr && std::strncmp(name, "ring-", 5) == 0;
+  std::fclose(f);
+  return ring;
+}
+
+}  // namespace
 
 std::optional<SchedNs> ReadProcessSchedNs(pid_t pid) {
   std::string dir = "/proc/" + std::to_string(pid) + "/task";
@@ -18,17 +32,21 @@ std::optional<SchedNs> ReadProcessSchedNs(pid_t pid) {
   bool any = false;
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
-    std::string path = dir + "/" + e->d_name + "/schedstat";
-    FILE* f = std::fopen(path.c_str(), "r");
+    std::string task = dir + "/" + e->d_name;
+    FILE* f = std::fopen((task + "/schedstat").c_str(), "r");
     if (f == nullptr) continue;  // the thread exited between readdir and open
     long long on_cpu = 0;
     long long waited = 0;
-    if (std::fscanf(f, "%lld %lld", &on_cpu, &waited) == 2) {
-      total.on_cpu += on_cpu;
-      total.run_queue_wait += waited;
-      any = true;
-    }
+    const bool read = std::fscanf(f, "%lld %lld", &on_cpu, &waited) == 2;
     std::fclose(f);
+    if (!read) continue;
+    total.on_cpu += on_cpu;
+    total.run_queue_wait += waited;
+    any = true;
+    if (IsRingThread(task)) {
+      total.ring_run_queue_wait += waited;
+      total.has_ring_threads = true;
+    }
   }
   closedir(d);
   if (!any) return std::nullopt;

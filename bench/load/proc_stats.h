@@ -20,6 +20,11 @@ std::optional<int64_t> ReadProcessCpuNs(pid_t pid);
 struct SchedNs {
   int64_t on_cpu = 0;
   int64_t run_queue_wait = 0;
+  // The part of run_queue_wait of threads named ring-N (ringnats' workers; nats-server has
+  // none): separate because ringnats' side pools run in the idle scheduling class, whose
+  // threads are runnable-but-waiting by design whenever anything else wants the CPU.
+  int64_t ring_run_queue_wait = 0;
+  bool has_ring_threads = false;
 };
 std::optional<SchedNs> ReadProcessSchedNs(pid_t pid);
 

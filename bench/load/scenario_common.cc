@@ -12,6 +12,7 @@ CpuSample SampleCpu(pid_t server_pid) {
     if (std::optional<SchedNs> times = ReadProcessSchedNs(server_pid)) {
       s.server_ns = times->on_cpu;
       s.server_wait_ns = times->run_queue_wait;
+      if (times->has_ring_threads) s.server_ring_wait_ns = times->ring_run_queue_wait;
     }
   }
   s.self_ns = SelfCpuNs();
@@ -43,6 +44,12 @@ void AddCpu(const CpuSample& start, const CpuSample& end, uint64_t ops, std::str
     report.Set("server_runq_wait_pct",
                100.0 * static_cast<double>(*end.server_wait_ns - *start.server_wait_ns) / wall,
                "% of one core: broker threads runnable but waiting for a CPU");
+  }
+  if (start.server_ring_wait_ns && end.server_ring_wait_ns && wall > 0) {
+    report.Set(
+        "ring_runq_wait_pct",
+        100.0 * static_cast<double>(*end.server_ring_wait_ns - *start.server_ring_wait_ns) / wall,
+        "% of one core: ring threads runnable but waiting for a CPU");
   }
   if (wall > 0) {
     report.Set("client_cpu_pct", 100.0 * static_cast<double>(end.self_ns - start.self_ns) / wall,
