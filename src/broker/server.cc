@@ -597,7 +597,8 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
         worker = std::make_unique<Worker>(static_cast<uint32_t>(i), shared, *loops[i]);
         shared.workers[i] = worker.get();
       } else {
-        ::close(listen_fds[i]);
+        // The listener went with the failed loop (Create closes it, the loop's destructor
+        // after a failed AddListener).
         absl::MutexLock lock(&errors_mu);
         errors.emplace_back(loop.status().message());
       }

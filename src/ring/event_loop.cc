@@ -177,7 +177,12 @@ struct ListenerState {
 };
 
 struct EventLoop::Impl {
+  // Releases whatever Create got as far as setting up, so a Create that fails part way
+  // leaks nothing (the listener it was given included).
+  ~Impl();
+
   io_uring ring{};
+  bool ring_set_up = false;
   // The thread that created the loop, then the one that runs it: the only one that may call
   // the per-connection methods (checked in debug builds; atomic so a wrong-thread call is
   // reported by the check, not by TSan).
@@ -898,18 +903,22 @@ EventLoop::EventLoop(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   impl_->self = this;
 }
 
+// Before the loop's other members (its mailbox, its stats) go.
 EventLoop::~EventLoop() {
-  Impl& s = *impl_;
-  for (auto& conn : s.conns) {
+  impl_.reset();
+}
+
+EventLoop::Impl::~Impl() {
+  for (auto& conn : conns) {
     if (conn->in_use && conn->fd >= 0) ::close(conn->fd);
   }
-  io_uring_queue_exit(&s.ring);
-  if (s.buf_ring != nullptr) munmap(s.buf_ring, s.buf_ring_bytes);
-  free(s.buffers);
-  for (const ListenerState& l : s.listeners) {
+  if (ring_set_up) io_uring_queue_exit(&ring);
+  if (buf_ring != nullptr) munmap(buf_ring, buf_ring_bytes);
+  free(buffers);
+  for (const ListenerState& l : listeners) {
     if (l.fd >= 0) ::close(l.fd);
   }
-  if (s.wake_fd >= 0) ::close(s.wake_fd);
+  if (wake_fd >= 0) ::close(wake_fd);
 }
 
 absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings& settings) {
@@ -938,6 +947,7 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
         "seccomp profile)",
         strerror(-rc)));
   }
+  impl->ring_set_up = true;
 
   if (settings.streaming_burst_bytes != 0) {
     absl::StatusOr<bool> limited = ProbeBurstLimit(&impl->ring);
@@ -988,7 +998,7 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(const LoopSettings&
   io_uring_buf_ring_advance(impl->buf_ring, count);
 
   impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->wake_fd < 0) return absl::InternalError("eventfd failed");
+  if (impl->wake_fd < 0) return ErrnoStatus("eventfd", errno);
   return std::unique_ptr<EventLoop>(new EventLoop(std::move(impl)));
 }
 

@@ -108,7 +108,7 @@ class LoopHandler {
 };
 
 struct LoopSettings {
-  int listen_fd = -1;           // owned by the loop from Create() on; kMainListenerId
+  int listen_fd = -1;  // kMainListenerId; the loop's from Create() on, closed if Create fails
   // Provided receive buffers (a power of two of them). 64 KiB: a quarter of the receive
   // completions per byte of 16 KiB ones, for the same memory (bench/RESULTS-profile.md).
   // Without a streaming burst bound (below) buffers larger than 16 KiB are split into 16 KiB
