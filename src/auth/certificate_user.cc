@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "ringnats/util/hex_digit.h"
 
 namespace ringnats::auth {
@@ -31,21 +32,36 @@ const User* FindUser(const AuthConfig& config, std::string_view name) {
   return it == config.users.end() ? nullptr : &it->second;
 }
 
-// A user whose name, read as a DN, is the subject's DN.
+// A DN as a map key: every type and value with its length before it, so no two DNs share
+// a key whatever their values hold.
+std::string DnKey(const DistinguishedName& dn) {
+  std::string key;
+  for (const Rdn& rdn : dn) {
+    for (const auto& [type, value] : rdn) {
+      absl::StrAppend(&key, type.size(), ":", type, value.size(), ":", value);
+    }
+    key.push_back('/');
+  }
+  return key;
+}
+
+DistinguishedName Reordered(DistinguishedName dn) {
+  std::sort(dn.begin(), dn.end());
+  return dn;
+}
+
+const User* UserNamedIn(const AuthConfig& config, const StringMap<std::string>& index,
+                        const std::string& key) {
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : FindUser(config, it->second);
+}
+
+// A user whose name, read as a DN, is the subject's DN: in the same order first, then with
+// the same RDNs in another order (nats-server's two passes).
 const User* UserByDistinguishedName(const AuthConfig& config, const DistinguishedName& subject) {
   if (subject.empty()) return nullptr;
-  // Exact order first, then the same RDNs reordered (nats-server's two passes).
-  const User* reordered = nullptr;
-  DistinguishedName sorted_subject = subject;
-  std::sort(sorted_subject.begin(), sorted_subject.end());
-  for (const auto& [name, user] : config.users) {
-    DistinguishedName candidate = ParseDistinguishedName(name);
-    if (candidate.empty()) continue;
-    if (candidate == subject) return &user;
-    std::sort(candidate.begin(), candidate.end());
-    if (reordered == nullptr && candidate == sorted_subject) reordered = &user;
-  }
-  return reordered;
+  if (const User* user = UserNamedIn(config, config.users_by_dn, DnKey(subject))) return user;
+  return UserNamedIn(config, config.users_by_reordered_dn, DnKey(Reordered(subject)));
 }
 
 }  // namespace
@@ -100,6 +116,19 @@ DistinguishedName ParseDistinguishedName(std::string_view text) {
     dn.push_back(std::move(rdn));
   }
   return CanonicalDn(std::move(dn));
+}
+
+void IndexUsersByDistinguishedName(AuthConfig& config) {
+  config.users_by_dn.clear();
+  config.users_by_reordered_dn.clear();
+  for (const auto& [name, user] : config.users) {
+    DistinguishedName dn = ParseDistinguishedName(name);
+    if (dn.empty()) continue;
+    // Two names for one DN ("CN=a,O=b" and "cn=a, o=b"): either may answer, as the
+    // order nats-server walks its users in is a map's.
+    config.users_by_dn.try_emplace(DnKey(dn), name);
+    config.users_by_reordered_dn.try_emplace(DnKey(Reordered(std::move(dn))), name);
+  }
 }
 
 const User* UserFromCertificate(const AuthConfig& config, const CertificateIdentity& identity,

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "ringnats/auth/certificate_user.h"
 #include "ringnats/config/cluster_options.h"
 #include "ringnats/tls/names.h"
 #include "route_url_internal.h"
@@ -550,6 +551,7 @@ auth::AuthConfig ResolveAuth(const ServerOptions& options) {
   }
   resolved.tls_map = options.tls.enabled && options.tls.verify_and_map &&
                      resolved.mode == auth::AuthConfig::Mode::kUsers;
+  if (resolved.tls_map) auth::IndexUsersByDistinguishedName(resolved);
   return resolved;
 }
 

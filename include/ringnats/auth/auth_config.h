@@ -53,6 +53,12 @@ struct AuthConfig {
   // kUsers with tls { verify_and_map }: the client certificate names the user (see
   // certificate_user.h); CONNECT's user and password play no part.
   bool tls_map = false;
+  // tls_map: the users whose names read as distinguished names, by the DN as written and by
+  // its RDNs sorted (certificate_user.h's IndexUsersByDistinguishedName), so a mapped connect
+  // looks its subject up instead of parsing every user's name. User names, not pointers:
+  // the snapshot is copied while it is built.
+  StringMap<std::string> users_by_dn;
+  StringMap<std::string> users_by_reordered_dn;
   RouteCertificateRule route_certificate;  // kRouteCertificate
 
   // INFO's auth_required: on whenever auth is configured, except with no_auth_user.

@@ -19,6 +19,10 @@
 
 namespace ringnats::auth {
 
+// Fills config.users_by_dn and config.users_by_reordered_dn from config.users, which the DN
+// step of UserFromCertificate looks in. Call once the users are final.
+void IndexUsersByDistinguishedName(AuthConfig& config);
+
 // Null when no user matches. `matched_by` (optional) says which part of the certificate
 // matched, as nats-server's debug line words it ("email found in cert", "SAN found in cert",
 // "URI found in cert", "DistinguishedNameMatch", "RDNSequence", "certificate subject").

@@ -10,6 +10,7 @@ AuthConfig UsersNamed(std::initializer_list<const char*> names) {
   config.mode = AuthConfig::Mode::kUsers;
   config.tls_map = true;
   for (const char* name : names) config.users[name] = User{.name = name};
+  IndexUsersByDistinguishedName(config);
   return config;
 }
 
@@ -104,6 +105,36 @@ TEST(CertificateUserTest, SubjectMatchesExactlyFirstThenReordered) {
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}), WithSubject("CN=alice,O=Acme"))),
             "(none)");
   EXPECT_EQ(NameOf(UserFromCertificate(UsersNamed({"CN=alice"}), CertificateIdentity{})), "(none)");
+}
+
+// The DN step looks the subject up in an index built with the config (a mapped connect
+// must not parse every user's name): it holds thousands of users, names only DNs, and
+// answers from a copy of the config (it keeps names, not pointers into the original).
+TEST(CertificateUserTest, TheDistinguishedNameIndexHoldsManyUsersAndSurvivesACopy) {
+  AuthConfig original;
+  original.mode = AuthConfig::Mode::kUsers;
+  original.tls_map = true;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string name = "CN=user" + std::to_string(i) + ",O=Acme";
+    original.users[name] = User{.name = name};
+  }
+  original.users["not a dn"] = User{.name = "not a dn"};
+  IndexUsersByDistinguishedName(original);
+  EXPECT_EQ(original.users_by_dn.size(), 5000u);
+  EXPECT_EQ(original.users_by_reordered_dn.size(), 5000u);
+
+  const AuthConfig copy = original;
+  original.users.clear();
+  std::string_view how;
+  EXPECT_EQ(NameOf(UserFromCertificate(copy, WithSubject("CN=user4321,O=Acme"), &how)),
+            "CN=user4321,O=Acme");
+  EXPECT_EQ(how, "DistinguishedNameMatch");
+  EXPECT_EQ(NameOf(UserFromCertificate(copy, WithSubject("O=Acme,CN=user17"))), "CN=user17,O=Acme");
+  EXPECT_EQ(NameOf(UserFromCertificate(copy, WithSubject("CN=user5000,O=Acme"))), "(none)");
+  // An escaped comma belongs to its value: CN "a,b" with O "c" is not CN "a" with O "b,c".
+  const AuthConfig tricky = UsersNamed({"CN=a\\,b,O=c"});
+  EXPECT_EQ(NameOf(UserFromCertificate(tricky, WithSubject("CN=a\\,b,O=c"))), "CN=a\\,b,O=c");
+  EXPECT_EQ(NameOf(UserFromCertificate(tricky, WithSubject("CN=a,O=b\\,c"))), "(none)");
 }
 
 // A subject with attributes Go's RDN string leaves out is no user's DN; the user named as Go
