@@ -115,10 +115,10 @@ void RouteProtocol::HandleConnect(Session& session, const proto::RouteOp& op) {
   }
   session.connect_received = true;
   session.connect_received_ns = worker_.now_ns_;
-  if (!AgreeOnClusterName(session, connect->cluster, connect->cluster_dynamic,
-                          NameRefusal::kError)) {
-    return;
-  }
+  RouteLink& link = *session.route;
+  link.cluster_proposal_pending = true;
+  link.proposed_cluster = std::move(connect->cluster);
+  link.proposed_cluster_dynamic = connect->cluster_dynamic;
   session.connect.headers = connect->headers;
   if (!session.auth_snapshot->enabled()) {
     Authenticated(session);
@@ -170,6 +170,14 @@ bool RouteProtocol::AgreeOnClusterName(Session& session, std::string_view name, 
 }
 
 void RouteProtocol::Authenticated(Session& session) {
+  RouteLink& link = *session.route;
+  if (link.cluster_proposal_pending) {
+    link.cluster_proposal_pending = false;
+    if (!AgreeOnClusterName(session, link.proposed_cluster, link.proposed_cluster_dynamic,
+                            NameRefusal::kError)) {
+      return;
+    }
+  }
   session.authenticated = true;
   session.auth_deadline_ns = 0;
   session.route->parser.set_connect_required(false);

@@ -143,6 +143,36 @@ TEST_F(RouteAuthTest, RawRouteConnectionsAreRefusedAsNatsServerDoes) {
   EXPECT_TRUE(good->ReadThrough("PONG\r\n", &reply));
 }
 
+// A node without a configured cluster name takes a dialling peer's name, but only from a
+// peer that logged in: nats-server checks the credentials before the name, so a stranger
+// on the route port cannot rename the cluster (and split it from the nodes that know the
+// old name).
+TEST_F(RouteAuthTest, ARouteConnectThatFailsToLogInDoesNotRenameADynamicCluster) {
+  NodeConfig dynamic;
+  dynamic.cluster_name.clear();
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, dynamic));
+
+  nlohmann::ordered_json info;
+  auto stranger = RouteConnection(&info);
+  ASSERT_TRUE(stranger);
+  const std::string generated = info.value("cluster", "");
+  ASSERT_FALSE(generated.empty()) << info.dump();
+  ASSERT_NE(generated, "evil");
+  ASSERT_TRUE(stranger->Send(RouteConnect(kRouteUser, kWrongPassword, "evil")));
+  EXPECT_TRUE(stranger->ExpectClosed("-ERR 'Authorization Violation'\r\n"));
+
+  nlohmann::ordered_json after;
+  auto next = RouteConnection(&after);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(after.value("cluster", ""), generated) << after.dump();
+
+  // A node that logs in and names the same dynamic cluster still joins.
+  NodeConfig joiner = dynamic;
+  joiner.routes = {RouteUrl(cluster_port(0))};
+  ASSERT_NO_FATAL_FAILURE(StartNode(1, joiner));
+  ASSERT_TRUE(AwaitMesh(AllNodes()));
+}
+
 // A reload that changes the cluster password while a route's bcrypt check is still running
 // (cost 14: about a second) decides that route under the new password: it is refused. Either
 // order of CONNECT and reload must end so. nats-server lets such a route finish under the

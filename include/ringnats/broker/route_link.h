@@ -29,6 +29,12 @@ struct RouteLink {
   // Index into the worker's solicited routes when this worker dialled the peer, else -1.
   int64_t solicited = -1;
   bool registered = false;  // the peer's INFO arrived and the route holds its server id
+  // The cluster name a dialling peer's CONNECT proposed, agreed on (and adopted, when ours
+  // is dynamic) only once the peer has authenticated, as nats-server checks credentials
+  // first: a CONNECT that fails to log in must not rename the cluster.
+  bool cluster_proposal_pending = false;
+  bool proposed_cluster_dynamic = false;
+  std::string proposed_cluster;
   route::PeerRouteInfo peer;
   // Interest the peer announced: interest key -> slot in the worker's SubscriptionTable.
   StringMap<uint32_t> remote_subs;
