@@ -8,12 +8,14 @@
 
 #include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "ringnats/broker/info.h"
 #include "ringnats/broker/worker.h"
+#include "ringnats/monitor/go_format.h"
 #include "ringnats/route/route_info.h"
 #include "ringnats/util/log.h"
 
@@ -239,17 +241,23 @@ void RouteProtocol::RefreshClientInfo(bool announce) {
   std::vector<std::string> urls;
   if (!lame_duck) urls = worker_.config_->route_facts.connect_urls;
   if (!worker_.options_->cluster.no_advertise) {
+    absl::flat_hash_set<std::string> listed(urls.begin(), urls.end());
     for (std::string& url : worker_.shared_.cluster->registry.PeerConnectUrls()) {
-      if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(std::move(url));
+      if (listed.insert(url).second) urls.push_back(std::move(url));
     }
   }
+  // Peers' URLs and a cluster name learnt from a peer are the peer's strings: escaped as
+  // JSON, so none can end the INFO line early and put protocol of its own after it.
   std::string urls_field;
-  if (!urls.empty()) {
-    urls_field = absl::StrCat(",\"connect_urls\":[\"", absl::StrJoin(urls, "\",\""), "\"]");
+  for (const std::string& url : urls) {
+    urls_field.append(urls_field.empty() ? ",\"connect_urls\":[" : ",");
+    monitor::AppendGoJsonString(&urls_field, url);
   }
-  client_info_fields_ = absl::StrCat(
-      absl::StrFormat(",\"cluster\":\"%s\"", worker_.shared_.cluster->registry.cluster_name()),
-      urls_field);
+  if (!urls_field.empty()) urls_field.push_back(']');
+  client_info_fields_ = ",\"cluster\":";
+  monitor::AppendGoJsonString(&client_info_fields_,
+                              worker_.shared_.cluster->registry.cluster_name());
+  client_info_fields_.append(urls_field);
   // A renamed cluster shows in the next INFO; only new places to reconnect to are announced
   // (nats-server sends no INFO for a new name).
   const bool urls_changed = urls_field != client_info_urls_;

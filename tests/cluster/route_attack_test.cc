@@ -571,6 +571,40 @@ TEST_F(RouteAttackTest, GossipFloodIsDialledOnceAndForgotten) {
 
 // RMSG/HMSG and RS+ for the system account and for an account nobody has are ignored: no
 // delivery to $G subscribers, no interest, the route stays up and still delivers $G.
+// A peer's strings reach clients in their INFO (its connect_urls): they go out escaped as
+// JSON, so a URL holding a quote and CR LF cannot end the INFO early and put protocol of
+// the peer's choosing after it (a MSG the client never subscribed to, here).
+TEST_F(RouteAttackTest, PeerUrlsInClientInfoCannotInjectProtocol) {
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, {}));
+  auto peer = RawRoute(0);
+  ASSERT_TRUE(peer);
+  constexpr std::string_view kServerId = "NFAKEINJECT00000000000000000000000000000000000000000000";
+  // As JSON text: the value is  127.0.0.1:1"]}<CR><LF>MSG injected 1 5<CR><LF>hello
+  const std::string injecting_url = R"("127.0.0.1:1\"]}\r\nMSG injected 1 5\r\nhello")";
+  const std::string info = absl::StrFormat(
+      "INFO {\"server_id\":\"%s\",\"server_name\":\"%s\",\"version\":\"2.9.10\",\"proto\":2,"
+      "\"host\":\"127.0.0.1\",\"port\":%d,\"headers\":true,\"max_payload\":1048576,"
+      "\"cluster\":\"%s\",\"connect_urls\":[%s]}\r\n",
+      kServerId, kServerId, harness::FreeLoopbackPort(), kClusterName, injecting_url);
+  ASSERT_TRUE(peer->Send(RouteConnect(kServerId) + info));
+  ASSERT_TRUE(peer->Sync()) << "the peer was not accepted";
+
+  // A client that connects now gets the peer's URL in its INFO, and nothing after it.
+  absl::StatusOr<std::unique_ptr<RawClient>> client = RawClient::Connect(node(0).port());
+  ASSERT_TRUE(client.ok()) << client.status();
+  nlohmann::ordered_json client_info;
+  ASSERT_TRUE((*client)->ReadInfo(&client_info));
+  const std::string expected_url = "127.0.0.1:1\"]}\r\nMSG injected 1 5\r\nhello";
+  bool listed = false;
+  for (const auto& url : client_info.value("connect_urls", nlohmann::ordered_json::array())) {
+    listed = listed || url == expected_url;
+  }
+  EXPECT_TRUE(listed) << client_info.dump();
+  ASSERT_TRUE((*client)->Send(std::string("CONNECT ") + std::string(kQuietConnect) + "\r\n"));
+  EXPECT_TRUE((*client)->Ping()) << "something other than PONG followed the INFO";
+  EXPECT_TRUE(node(0).Running());
+}
+
 TEST_F(RouteAttackTest, OtherAccountsOnARouteAreIgnored) {
   ASSERT_NO_FATAL_FAILURE(StartNode(0, {}));
   auto subscriber = Client(0);
