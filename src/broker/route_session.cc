@@ -293,9 +293,12 @@ void RouteProtocol::Closing(Session& session, CloseReason reason) {
     registered_.erase(std::remove(registered_.begin(), registered_.end(), session.conn), registered_.end());
     link.registered = false;
   }
+  // The extra members join the teardown under keys no interest key can have (a line break
+  // never reaches a subject or a queue name): a key that collided with a real queue name
+  // ("q#0") would leave its member in the trie.
   for (auto& [key, members] : link.extra_members) {
     for (size_t i = 0; i < members.size(); ++i) {
-      link.remote_subs.emplace(absl::StrFormat("%s#%d", key, i), members[i]);
+      link.remote_subs.emplace(absl::StrFormat("%s\n%d", key, i), members[i]);
     }
   }
   link.extra_members.clear();

@@ -571,6 +571,27 @@ TEST_F(RouteAttackTest, GossipFloodIsDialledOnceAndForgotten) {
 
 // RMSG/HMSG and RS+ for the system account and for an account nobody has are ignored: no
 // delivery to $G subscribers, no interest, the route stays up and still delivers $G.
+// A queue group of weight w is w members here; when the route closes, the members beyond
+// the first leave with the rest of its interest. A peer whose queue names look like the
+// names those extra members were filed under ("q" of weight 2, and "q#0") must not leave one
+// behind: a dead member would keep taking its share of the group's messages.
+TEST_F(RouteAttackTest, QueueNamesLikeWeightSlotsLeaveNoMemberBehind) {
+  ASSERT_NO_FATAL_FAILURE(StartNode(0, {}));
+  auto requester = Client(0, kNoRespondersConnect);
+  ASSERT_TRUE(requester);
+  auto peer = FakePeer(0, "NFAKEQUEUESLOT000000000000000000000000000000000000000000");
+  ASSERT_TRUE(peer);
+  ASSERT_TRUE(peer->Send("RS+ $G foo q 2\r\nRS+ $G foo q#0 1\r\nRS+ $G marker\r\n"));
+  ASSERT_TRUE(peer->Sync());
+  bool no_responders = true;
+  ASSERT_TRUE(RequestOnce(*requester, "foo", &no_responders));
+  ASSERT_FALSE(no_responders) << "the peer's queue interest was not taken";
+  peer->Close();
+  ASSERT_TRUE(AwaitNoResponders(*requester, "marker"));
+  EXPECT_TRUE(AwaitNoResponders(*requester, "foo")) << "a member of the closed route is left";
+  EXPECT_TRUE(node(0).Running());
+}
+
 // A peer's strings reach clients in their INFO (its connect_urls): they go out escaped as
 // JSON, so a URL holding a quote and CR LF cannot end the INFO early and put protocol of
 // the peer's choosing after it (a MSG the client never subscribed to, here).
