@@ -398,18 +398,20 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
     shared.monitor.RecordReload(absl::FailedPreconditionError(refused));
     return;
   }
-  log::Configure(log::Settings{next->debug, next->trace, next->logtime});
-  if (next->log_file != current->options.log_file) {
-    if (absl::Status st = log::UseLogFile(next->log_file); !st.ok()) log::Error("%s", st.message());
-  }
-  // Verdicts cached under the old users and passwords must not outlive them.
-  shared.auth_pool->ClearCache();
+  // Parsing checked the TLS files, but they may have changed since: nothing of the new
+  // configuration is applied until this last step that can fail has passed.
   absl::StatusOr<RuntimeConfigPtr> runtime = BuildRuntimeConfig(*next, shared);
   if (!runtime.ok()) {
     log::Error("Failed to reload server configuration: %s", runtime.status().message());
     shared.monitor.RecordReload(runtime.status());
     return;
   }
+  log::Configure(log::Settings{next->debug, next->trace, next->logtime});
+  if (next->log_file != current->options.log_file) {
+    if (absl::Status st = log::UseLogFile(next->log_file); !st.ok()) log::Error("%s", st.message());
+  }
+  // Verdicts cached under the old users and passwords must not outlive them.
+  shared.auth_pool->ClearCache();
   LogTlsReload(current->options.tls, next->tls, TlsCertificateChanged(*current, **runtime));
   shared.config.Publish(*std::move(runtime));
   if (shared.cluster != nullptr) {

@@ -3,7 +3,9 @@
 // old configuration stays in force for connected and new clients alike.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -120,6 +122,32 @@ TEST_F(ReloadErrorsTest, MonitoringListenerChangesAreRefused) {
   ASSERT_TRUE(Reload(BobChanged("http_port: -1\n")));
   EXPECT_TRUE(bob->ExpectClosed(kAuthViolation));
   EXPECT_EQ(varz_base_path(), "");
+}
+
+// A reload whose certificate is no certificate fails. Nothing of the file may stay behind,
+// though the debug flag and the log file come earlier in it: neither of them is applied.
+TEST_F(ReloadErrorsTest, AReloadFailingOnItsCertificateLeavesLoggingAsItWas) {
+  ScratchDir scratch;
+  const std::string new_log = scratch.File("after-reload.log");
+  const std::string not_a_certificate = scratch.File("garbage.pem");
+  {
+    std::ofstream garbage(not_a_certificate);
+    garbage << "not a certificate\n";
+  }
+  ASSERT_NO_FATAL_FAILURE(StartServer(TwoUsers()));
+  ASSERT_TRUE(
+      ReloadFails(TwoUsers(absl::StrFormat("debug: true\nlog_file: \"%s\"\n"
+                                           "tls {\n  cert_file: \"%s\"\n  key_file: \"%s\"\n}\n",
+                                           new_log, not_a_certificate, not_a_certificate)),
+                  ".+"));
+  std::unique_ptr<RawClient> bob = Client(UserConnect("bob", kBobPassword));
+  ASSERT_TRUE(bob);
+  ExpectOldConfig(*bob);
+  // Everything logged so far is in the old log; a good reload marks the end of it.
+  ASSERT_TRUE(Reload(TwoUsers()));
+  EXPECT_NE(access(new_log.c_str(), F_OK), 0) << "the failed reload opened its log file";
+  EXPECT_EQ(server().ReadLog().find("[DBG]"), std::string::npos)
+      << "the failed reload turned debug logging on";
 }
 
 TEST_F(ReloadErrorsTest, RefusedReloadThenGoodReload) {
