@@ -413,6 +413,14 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
   // Verdicts cached under the old users and passwords must not outlive them.
   shared.auth_pool->ClearCache();
   LogTlsReload(current->options.tls, next->tls, TlsCertificateChanged(*current, **runtime));
+  // As nats-server: a new pid_file is written (the old one stays), and it is the one removed
+  // at exit.
+  if (next->pid_file != current->options.pid_file && !next->pid_file.empty()) {
+    if (absl::Status st = WriteFile(next->pid_file, std::to_string(getpid())); !st.ok()) {
+      log::Error("Failed to write pidfile: %s", st.message());
+    }
+    log::Info("Reloaded: pid_file = %s", next->pid_file);
+  }
   shared.config.Publish(*std::move(runtime));
   if (shared.cluster != nullptr) {
     ReloadClusterName(shared, current->options.cluster, next->cluster);
@@ -752,7 +760,9 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   shared.auth_pool.reset();  // joins its threads before the loops they wake go away
   shared.handshake_pool.reset();  // likewise, and its jobs post to the loops
   if (!options.ports_file_dir.empty()) ::unlink(PortsFilePath(options).c_str());
-  if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
+  if (const std::string& pid_file = shared.config.Load()->options.pid_file; !pid_file.empty()) {
+    ::unlink(pid_file.c_str());  // the latest reload's
+  }
   log::Info("Server Exiting..");
   return exit_code;
 }

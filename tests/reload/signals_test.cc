@@ -137,6 +137,23 @@ TEST_F(SignalsTest, PidFileAndSignalCommandWithPidFile) {
   ExpectPidFileRemovedByRingnats(pid_file);
 }
 
+// A pid_file changed by a reload is written at once (nats-server's "Reloaded: pid_file"),
+// so `--signal` with the new file reaches the server; at exit ringnats removes the new one.
+TEST_F(SignalsTest, ReloadedPidFileIsWrittenAndSignalsReachIt) {
+  ScratchDir scratch;
+  const std::string first = scratch.File("first.pid");
+  const std::string second = scratch.File("second.pid");
+  ASSERT_NO_FATAL_FAILURE(StartServer(absl::StrFormat("pid_file: \"%s\"\n", first)));
+  ASSERT_TRUE(PidFileWritten(first));
+  ASSERT_TRUE(Reload(absl::StrFormat("pid_file: \"%s\"\n", second)));
+  ASSERT_TRUE(PidFileWritten(second));
+  EXPECT_TRUE(server().WaitForLog("Reloaded: pid_file = " + second));
+  CommandResult sent = SignalCommand("quit=" + second);
+  EXPECT_EQ(ExitCode(sent.wait_status), 0) << sent.output;
+  ASSERT_NO_FATAL_FAILURE(ExpectExit(0));
+  ExpectPidFileRemovedByRingnats(second);
+}
+
 TEST_F(SignalsTest, PidFileFromConfigAndSignalTerm) {
   ScratchDir scratch;
   const std::string pid_file = scratch.File("from-config.pid");
