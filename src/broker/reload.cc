@@ -4,6 +4,9 @@
 // no longer pass are closed with Authorization Violation; the others keep their connection
 // and their subscriptions.
 
+#include <atomic>
+#include <cstdint>
+
 #include "absl/strings/str_format.h"
 #include "ringnats/auth/authenticate.h"
 #include "ringnats/auth/permissions.h"
@@ -39,6 +42,32 @@ void Worker::ApplyConfig(RuntimeConfigPtr config) {
   if (client_pins_changed || route_pins_changed) {
     RecheckPinnedCerts(client_pins_changed, route_pins_changed);
   }
+  ShedClientsOverMaxConnections();
+}
+
+namespace {
+
+// One of the clients still to be shed, if any are left.
+bool TakeOne(std::atomic<int64_t>& count) {
+  int64_t left = count.load(std::memory_order_relaxed);
+  while (left > 0 && !count.compare_exchange_weak(left, left - 1, std::memory_order_relaxed)) {
+  }
+  return left > 0;
+}
+
+}  // namespace
+
+void Worker::ShedClientsOverMaxConnections() {
+  size_t closed = 0;
+  for (auto& slot : sessions_) {
+    if (slot == nullptr || slot->closing || slot->kind != SessionKind::kClient) continue;
+    if (!TakeOne(shared_.clients_to_shed)) break;
+    log::Error("%s - maximum connections exceeded", slot->log_prefix);
+    CloseWithError(*slot, "maximum connections exceeded", CloseReason::kMaxConnectionsExceeded);
+    ++closed;
+  }
+  // nats-server counts the whole server's; each worker counts its own.
+  if (closed > 0) log::Info("Closed %d connections to fall within max_connections", closed);
 }
 
 void Worker::RecheckPinnedCerts(bool clients, bool routes) {

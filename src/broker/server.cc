@@ -421,6 +421,12 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
     }
     log::Info("Reloaded: pid_file = %s", next->pid_file);
   }
+  // As nats-server: clients beyond a lowered max_connections are closed (any of them).
+  const int64_t over_limit =
+      next->max_connections > 0
+          ? shared.connections.load(std::memory_order_relaxed) - next->max_connections
+          : 0;
+  shared.clients_to_shed.store(std::max<int64_t>(over_limit, 0), std::memory_order_relaxed);
   shared.config.Publish(*std::move(runtime));
   if (shared.cluster != nullptr) {
     ReloadClusterName(shared, current->options.cluster, next->cluster);

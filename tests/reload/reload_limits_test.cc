@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "harness/raw_client.h"
@@ -37,6 +39,44 @@ TEST_F(ReloadLimitsTest, LoweredMaxPayloadAppliesToConnectedClients) {
   ASSERT_TRUE(client->Send(absl::StrFormat("PUB big 101\r\n%s\r\n", std::string(101, 'x'))));
   EXPECT_TRUE(client->ExpectClosed("-ERR 'Maximum Payload Violation'\r\n"));
   EXPECT_TRUE(ServerStillWorks());
+}
+
+// Lowering max_connections closes the clients beyond it, as nats-server's reload does: any
+// of them, each told `-ERR 'maximum connections exceeded'`; the rest keep going.
+TEST_F(ReloadLimitsTest, LoweredMaxConnectionsClosesTheClientsBeyondIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer("max_connections: 10\n"));
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(Client());
+    ASSERT_TRUE(clients.back()) << "client " << i;
+  }
+  ASSERT_TRUE(Reload("max_connections: 2\n"));
+  // The workers apply the new limit as they see it: ask every open client until three were
+  // closed (or the deadline says they never will be).
+  int closed_count = 0;
+  std::vector<bool> open(clients.size(), true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (closed_count < 3 && std::chrono::steady_clock::now() < deadline) {
+    for (size_t i = 0; i < clients.size(); ++i) {
+      if (!open[i]) continue;
+      std::string before;
+      bool closed = false;
+      ASSERT_TRUE(clients[i]->PingCollect(&before, &closed));
+      if (!closed) {
+        EXPECT_EQ(before, "") << "client " << i;
+        continue;
+      }
+      EXPECT_EQ(before, "-ERR 'maximum connections exceeded'\r\n") << "client " << i;
+      open[i] = false;
+      ++closed_count;
+    }
+  }
+  EXPECT_EQ(closed_count, 3);
+  for (size_t i = 0; i < clients.size(); ++i) {
+    if (open[i]) {
+      EXPECT_TRUE(clients[i]->Ping()) << "client " << i << " must stay";
+    }
+  }
 }
 
 TEST_F(ReloadLimitsTest, LoweredMaxControlLineAppliesToConnectedClients) {

@@ -161,6 +161,10 @@ struct SharedState {
 
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<int64_t> connections{0};  // open client connections, for max_connections
+  // Clients a reload that lowered max_connections still wants closed: set by the control
+  // thread before it publishes the config, taken one at a time (never below zero) by the
+  // workers as they apply it.
+  std::atomic<int64_t> clients_to_shed{0};
   std::atomic<uint64_t> auth_failures{0};
   std::atomic<uint64_t> total_connections{0};
   MonitorCounters monitor;  // see MonitorCounters

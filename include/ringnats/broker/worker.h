@@ -204,6 +204,9 @@ class Worker final : public ring::LoopHandler {
   void EnforceSubscribePermissions(Session& session);
   // pinned_certs changed: TLS sessions whose certificate is no longer pinned are closed.
   void RecheckPinnedCerts(bool clients, bool routes);
+  // After a reload lowered max_connections: closes this worker's share of the excess
+  // (SharedState::clients_to_shed).
+  void ShedClientsOverMaxConnections();
 
   // snapshots.cc
   // How many of a connection's subscriptions to list, and how many bytes of subjects, queues
