@@ -104,6 +104,9 @@ void Worker::ReauthenticateAfterReload(Session& session) {
       session.authenticated = true;
       session.auth_deadline_ns = 0;
       session.parser.set_connect_required(false);
+      // Nothing waits for a verdict any more: read as any authenticated session reads
+      // (its CONNECT, when it comes, goes straight to FinishConnect).
+      loop_.SetReceiveMode(session.conn, ring::ReceiveMode::kStreaming);
     }
     if (session.auth_pending) session.reauth_pending = true;  // decided again on arrival
     return;
