@@ -167,7 +167,13 @@ class TlsStream final : public httplib::Stream {
            connection_->Wait(POLLIN, read_millis_);
   }
   bool is_writable() const override { return connection_->Wait(POLLOUT, write_millis_); }
-  ssize_t read(char* ptr, size_t size) override { return connection_->Read(ptr, size); }
+  ssize_t read(char* ptr, size_t size) override {
+    if (!budget_.Allows()) return -1;
+    const ssize_t n = connection_->Read(ptr, size);
+    if (n > 0) budget_.Count(static_cast<size_t>(n));
+    return n;
+  }
+  RequestReadBudget& budget() { return budget_; }
   ssize_t write(const char* ptr, size_t size) override { return connection_->Write(ptr, size); }
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     SplitAddress(Address(connection_->fd(), true), ip, port);
@@ -181,6 +187,7 @@ class TlsStream final : public httplib::Stream {
   TlsConnection* const connection_;
   const int read_millis_;
   const int write_millis_;
+  RequestReadBudget budget_;
 };
 
 }  // namespace
@@ -229,6 +236,7 @@ bool HttpsServer::process_and_close_socket(socket_t sock) {
         const bool ready = connection.HasPlaintext() || connection.engine().HasInput() ||
                            connection.Wait(POLLIN, wait_millis);
         if (!ready || svr_sock_ == INVALID_SOCKET) break;
+        stream.budget().Start();
         bool connection_closed = false;
         served = process_request(stream, count == 1, connection_closed, [](httplib::Request&) {});
         if (!served || connection_closed) break;

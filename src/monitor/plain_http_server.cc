@@ -22,6 +22,7 @@ class BufferedSocketStream final : public httplib::Stream {
       : fd_(fd), read_millis_(read_millis), write_millis_(write_millis), listening_(listening) {}
 
   bool HasBuffered() const { return offset_ < filled_; }
+  RequestReadBudget& budget() { return budget_; }
 
   bool is_readable() const override {
     return HasBuffered() || WaitReady(fd_, POLLIN, read_millis_, listening_);
@@ -29,6 +30,7 @@ class BufferedSocketStream final : public httplib::Stream {
   bool is_writable() const override { return WaitReady(fd_, POLLOUT, write_millis_, listening_); }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (!budget_.Allows()) return -1;
     if (!HasBuffered()) {
       if (!is_readable()) return -1;
       while (true) {
@@ -47,6 +49,7 @@ class BufferedSocketStream final : public httplib::Stream {
     const size_t n = std::min(size, filled_ - offset_);
     std::memcpy(ptr, buffer_ + offset_, n);
     offset_ += n;
+    budget_.Count(n);
     return static_cast<ssize_t>(n);
   }
 
@@ -69,6 +72,7 @@ class BufferedSocketStream final : public httplib::Stream {
   const std::atomic<socket_t>& listening_;
   size_t offset_ = 0;
   size_t filled_ = 0;
+  RequestReadBudget budget_;
   char buffer_[4096];
 };
 
@@ -84,6 +88,7 @@ bool PlainHttpServer::process_and_close_socket(socket_t sock) {
         NextRequestWaitMillis(count == keep_alive_max_count_, keep_alive_timeout_sec_, read_millis);
     const bool ready = stream.HasBuffered() || WaitReady(sock, POLLIN, wait_millis, svr_sock_);
     if (!ready || svr_sock_ == INVALID_SOCKET) break;
+    stream.budget().Start();
     bool connection_closed = false;
     served = process_request(stream, count == 1, connection_closed, [](httplib::Request&) {});
     if (!served || connection_closed) break;

@@ -10,6 +10,9 @@
 #include <ctime>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
 namespace ringnats::monitor {
 
 int Millis(time_t seconds, time_t micros);
@@ -30,6 +33,32 @@ bool WaitReady(int fd, short events, int millis, const std::atomic<socket_t>& li
 // peer's window is full; false on a timeout or a socket error.
 bool SendAll(int fd, const char* data, size_t size, int write_millis,
              const std::atomic<socket_t>& listening);
+
+// One request's reading, bounded as a whole as nats-server bounds a request's head (Go's
+// MaxHeaderBytes 1 MiB; ReadHeaderTimeout 5 s since 2.10): every wait is bounded by the read
+// timeout anyway, but a client sending a byte every few seconds, or headers without end,
+// would otherwise hold one of the few pool threads (and its memory) for as long as it liked.
+// Go gives every connection a goroutine of its own; these threads are shared. The bound
+// covers a request's body too (at most max_request_body, 64 KiB).
+class RequestReadBudget {
+ public:
+  static constexpr absl::Duration kTime = absl::Seconds(5);
+  static constexpr size_t kBytes = size_t{1} << 20;
+
+  // At the first byte of each request.
+  void Start() {
+    deadline_ = absl::Now() + kTime;
+    bytes_ = 0;
+  }
+  // False once this request has had its time or its bytes: the read fails and the
+  // connection closes.
+  bool Allows() const { return bytes_ <= kBytes && absl::Now() < deadline_; }
+  void Count(size_t n) { bytes_ += n; }
+
+ private:
+  absl::Time deadline_ = absl::InfiniteFuture();
+  size_t bytes_ = 0;
+};
 
 // "127.0.0.1:54321" or "[::1]:54321", as Go prints an address; `peer` picks the remote end.
 std::string Address(int fd, bool peer);
