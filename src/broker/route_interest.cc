@@ -94,11 +94,7 @@ void RouteProtocol::PostInterestChanges() {
   interest_changes_.clear();
   // A route registered after this reads the ledger itself (SendAllInterest), so only the
   // workers owning routes now need the news.
-  std::vector<uint32_t> owners;
-  for (const route::RouteEntry& entry : worker_.shared_.cluster->registry.All()) owners.push_back(entry.worker);
-  std::sort(owners.begin(), owners.end());
-  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
-  for (uint32_t owner : owners) {
+  for (uint32_t owner : worker_.shared_.cluster->registry.OwningWorkers()) {
     if (owner == worker_.index_) {
       SyncInterest(*keys);
     } else {

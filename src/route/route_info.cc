@@ -72,7 +72,10 @@ absl::StatusOr<PeerRouteInfo> ParsePeerRouteInfo(std::string_view text) {
   info.ip = StringField(*json, "ip");
   info.lame_duck = BoolField(*json, "ldm");
   if (auto it = json->find("connect_urls"); it != json->end() && it->is_array()) {
+    // A server offers its clients a URL per address it listens on: a handful. Past the
+    // bound a peer's list would only grow every client's INFO (limits.md).
     for (const Json& url : *it) {
+      if (info.connect_urls.size() == kMaxPeerConnectUrls) break;
       if (url.is_string()) info.connect_urls.push_back(url.get<std::string>());
     }
   }

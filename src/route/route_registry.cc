@@ -1,6 +1,9 @@
 #include "ringnats/route/route_registry.h"
 
 #include <algorithm>
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
 
 namespace ringnats::route {
 
@@ -37,6 +40,18 @@ std::vector<RouteEntry> RouteRegistry::All() const {
   return routes_;
 }
 
+std::vector<uint32_t> RouteRegistry::OwningWorkers() const {
+  std::vector<uint32_t> workers;
+  {
+    absl::MutexLock lock(&mu_);
+    workers.reserve(routes_.size());
+    for (const RouteEntry& route : routes_) workers.push_back(route.worker);
+  }
+  std::sort(workers.begin(), workers.end());
+  workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
+  return workers;
+}
+
 size_t RouteRegistry::size() const {
   absl::MutexLock lock(&mu_);
   return routes_.size();
@@ -54,9 +69,10 @@ void RouteRegistry::ForgetConnectUrls(std::string_view server_id) {
 std::vector<std::string> RouteRegistry::PeerConnectUrls() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> urls;
+  absl::flat_hash_set<std::string_view> listed;
   for (const RouteEntry& route : routes_) {
     for (const std::string& url : route.connect_urls) {
-      if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(url);
+      if (listed.insert(url).second) urls.push_back(url);
     }
   }
   return urls;

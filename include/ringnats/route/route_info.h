@@ -3,6 +3,7 @@
 // CONNECT the soliciting side sends, with nats-server 2.9.10's field names and order.
 // Plain values and pure functions; any thread.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct LocalRouteFacts {
 
 // `INFO {...} \r\n` for a route (the handshake INFO carries a nonce, as nats-server's does).
 std::string BuildRouteInfo(const LocalRouteFacts& facts, std::string_view nonce);
+
+// The most client URLs kept from one peer's INFO (the rest are ignored).
+inline constexpr size_t kMaxPeerConnectUrls = 64;
 
 // What we learn from a peer's INFO (handshake or gossip).
 struct PeerRouteInfo {

@@ -51,6 +51,9 @@ class RouteRegistry {
   void Unregister(std::string_view server_id, uint32_t worker, ring::ConnId conn);
   bool Has(std::string_view server_id) const;
   std::vector<RouteEntry> All() const;
+  // The workers owning a route, each once: what a worker with interest changes needs to
+  // know every iteration, without copying every peer's INFO as All() does.
+  std::vector<uint32_t> OwningWorkers() const;
   size_t size() const;
   // The peer entered lame duck mode: its client URLs are no longer offered to clients.
   void ForgetConnectUrls(std::string_view server_id);

@@ -45,6 +45,21 @@ TEST(RouteInfoTest, GossipCarriesTheAgreedClusterName) {
   EXPECT_EQ(info.value("server_id", ""), "NPEER");
 }
 
+// A peer's client URLs are kept up to a bound: a list of thousands would only grow the INFO
+// of every client of this node.
+TEST(RouteInfoTest, APeersClientUrlsAreKeptUpToTheBound) {
+  nlohmann::json info = {{"server_id", "NPEER"}, {"port", 7}};
+  for (size_t i = 0; i < kMaxPeerConnectUrls + 10; ++i) {
+    info["connect_urls"].push_back("10.0.0." + std::to_string(i) + ":4222");
+  }
+  absl::StatusOr<PeerRouteInfo> peer = ParsePeerRouteInfo(info.dump());
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_EQ(peer->connect_urls.size(), kMaxPeerConnectUrls);
+  EXPECT_EQ(peer->connect_urls.front(), "10.0.0.0:4222");
+  EXPECT_EQ(peer->connect_urls.back(),
+            "10.0.0." + std::to_string(kMaxPeerConnectUrls - 1) + ":4222");
+}
+
 // Lame duck mode is told to routes with nats-server's "ldm" key, after the client URLs, and
 // read back from a peer's INFO; an ordinary INFO leaves the key out.
 TEST(RouteInfoTest, LameDuckModeTravelsAsLdm) {

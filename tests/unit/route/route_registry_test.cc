@@ -52,6 +52,26 @@ TEST(RouteRegistryTest, RoutesToDifferentPeersNeverCollide) {
   EXPECT_EQ(registry.size(), 2u);
 }
 
+// The client URLs of every peer once each, in registration order; the workers owning a
+// route once each.
+TEST(RouteRegistryTest, PeerUrlsAndOwningWorkersAreListedOnceEach) {
+  RouteRegistry registry("c", false);
+  RouteEntry b = Route("B", true, 1);
+  b.worker = 1;
+  b.connect_urls = {"b:4222", "shared:4222"};
+  RouteEntry c = Route("C", false, 2);
+  c.worker = 1;
+  c.connect_urls = {"shared:4222", "c:4222"};
+  RouteEntry d = Route("D", false, 3);
+  d.worker = 0;
+  ASSERT_TRUE(registry.Register(b, "A"));
+  ASSERT_TRUE(registry.Register(c, "A"));
+  ASSERT_TRUE(registry.Register(d, "A"));
+  EXPECT_EQ(registry.PeerConnectUrls(),
+            (std::vector<std::string>{"b:4222", "shared:4222", "c:4222"}));
+  EXPECT_EQ(registry.OwningWorkers(), (std::vector<uint32_t>{0, 1}));
+}
+
 // Dynamic cluster names as nats-server 2.9 settles them: a generated name gives way to a
 // configured one, and of two generated names the greater wins; the side that keeps its name
 // refuses the other (which adopts it from the INFO and connects again).
