@@ -422,9 +422,10 @@ void Reload(SharedState& shared, const ReloadOptions& reload_options, RouteResol
     log::Info("Reloaded: pid_file = %s", next->pid_file);
   }
   // As nats-server: clients beyond a lowered max_connections are closed (any of them).
+  // Those already closing do not count: they are on their way out.
   const int64_t over_limit =
       next->max_connections > 0
-          ? shared.connections.load(std::memory_order_relaxed) - next->max_connections
+          ? shared.clients_not_closing.load(std::memory_order_relaxed) - next->max_connections
           : 0;
   shared.clients_to_shed.store(std::max<int64_t>(over_limit, 0), std::memory_order_relaxed);
   shared.config.Publish(*std::move(runtime));
@@ -766,7 +767,7 @@ absl::StatusOr<int> RunServer(const config::ServerOptions& options,
   shared.auth_pool.reset();  // joins its threads before the loops they wake go away
   shared.handshake_pool.reset();  // likewise, and its jobs post to the loops
   if (!options.ports_file_dir.empty()) ::unlink(PortsFilePath(options).c_str());
-  if (const std::string& pid_file = shared.config.Load()->options.pid_file; !pid_file.empty()) {
+  if (const std::string pid_file = shared.config.Load()->options.pid_file; !pid_file.empty()) {
     ::unlink(pid_file.c_str());  // the latest reload's
   }
   log::Info("Server Exiting..");

@@ -133,6 +133,7 @@ void Worker::OnAccepted(ring::ConnId id, const sockaddr_storage& peer) {
 
   WorkerCounters::Add(counters_.connections, 1);
   const int64_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  shared_.clients_not_closing.fetch_add(1, std::memory_order_relaxed);
   // A negative max_connections means no limit, as in nats-server.
   const bool over_limit = options_->max_connections > 0 && open > options_->max_connections;
   // With TLS, INFO goes out in plaintext and the client starts the handshake after reading
@@ -237,6 +238,7 @@ void Worker::OnConnClosed(ring::ConnId id) {
   if (session == nullptr) return;
   if (session->kind == SessionKind::kClient) {
     shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+    if (!session->closing) shared_.clients_not_closing.fetch_sub(1, std::memory_order_relaxed);
     WorkerCounters::Add(counters_.connections, -1);
   }
   sessions_[id.slot].reset();
@@ -258,6 +260,9 @@ void Worker::CloseWithError(Session& session, std::string_view text, CloseReason
 void Worker::Close(Session& session, CloseReason reason) {
   if (session.closing) return;
   session.closing = true;
+  if (session.kind == SessionKind::kClient) {
+    shared_.clients_not_closing.fetch_sub(1, std::memory_order_relaxed);
+  }
   if ((session.auth_pending || session.reauth_pending) && !session.auth_queued_locally) {
     shared_.auth_pool->Withdraw(index_, SessionKey(session.conn, session.auth_ticket));
   }

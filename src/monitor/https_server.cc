@@ -90,12 +90,16 @@ class TlsConnection {
   }
 
   // True once established; false when the engine failed, the peer went or a wait timed out.
+  // The handshake as a whole gets a request's time: a ClientHello sent a byte at a time must
+  // not hold the thread.
   bool Handshake() {
+    RequestReadBudget budget;
+    budget.Start();
     while (true) {
       engine_.Advance();
       if (!Flush()) return false;
       if (!engine_.handshaking()) return engine_.established();
-      if (!Receive(read_millis_)) return false;
+      if (!Receive(budget.WaitMillis(read_millis_))) return false;
       if (engine_.failed()) {
         Flush();  // an alert, if the engine has one
         return false;
@@ -106,8 +110,9 @@ class TlsConnection {
   // Decrypted bytes ready to be read without waiting.
   bool HasPlaintext() const { return plain_offset_ < plain_.size(); }
 
-  // Like recv(): >0 bytes, 0 at the peer's end, -1 on an error or a timeout.
-  ssize_t Read(char* buffer, size_t size) {
+  // Like recv(): >0 bytes, 0 at the peer's end, -1 on an error, a timeout or once `budget`
+  // (the request's) is spent, also in the middle of a record.
+  ssize_t Read(char* buffer, size_t size, const RequestReadBudget& budget) {
     while (true) {
       if (HasPlaintext()) {
         const size_t n = std::min(size, plain_.size() - plain_offset_);
@@ -126,7 +131,7 @@ class TlsConnection {
       }
       if (engine_.peer_closed()) return 0;
       if (!engine_.established()) return -1;
-      if (!Receive(read_millis_)) return -1;
+      if (!budget.Allows() || !Receive(budget.WaitMillis(read_millis_))) return -1;
     }
   }
 
@@ -169,7 +174,7 @@ class TlsStream final : public httplib::Stream {
   bool is_writable() const override { return connection_->Wait(POLLOUT, write_millis_); }
   ssize_t read(char* ptr, size_t size) override {
     if (!budget_.Allows()) return -1;
-    const ssize_t n = connection_->Read(ptr, size);
+    const ssize_t n = connection_->Read(ptr, size, budget_);
     if (n > 0) budget_.Count(static_cast<size_t>(n));
     return n;
   }

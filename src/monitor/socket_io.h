@@ -5,8 +5,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <string>
 
@@ -54,6 +56,13 @@ class RequestReadBudget {
   // connection closes.
   bool Allows() const { return bytes_ <= kBytes && absl::Now() < deadline_; }
   void Count(size_t n) { bytes_ += n; }
+  // How long the next wait for bytes may be: `per_wait`, or less once the deadline is near
+  // (0 once it passed), so a read that needs many waits (a TLS record arriving a byte at a
+  // time) still ends with the request's time.
+  int WaitMillis(int per_wait) const {
+    const int64_t left = absl::ToInt64Milliseconds(deadline_ - absl::Now());
+    return static_cast<int>(std::clamp<int64_t>(left, 0, per_wait));
+  }
 
  private:
   absl::Time deadline_ = absl::InfiniteFuture();

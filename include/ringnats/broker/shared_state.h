@@ -161,6 +161,9 @@ struct SharedState {
 
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<int64_t> connections{0};  // open client connections, for max_connections
+  // Of those, the ones not closing yet (a closing one may wait to flush its -ERR for up to
+  // write_deadline): what a reload that lowers max_connections counts the excess in.
+  std::atomic<int64_t> clients_not_closing{0};
   // Clients a reload that lowered max_connections still wants closed: set by the control
   // thread before it publishes the config, taken one at a time (never below zero) by the
   // workers as they apply it.

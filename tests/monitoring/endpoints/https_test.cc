@@ -16,10 +16,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -454,6 +456,38 @@ TEST_P(Https, SilentClientsHoldNeitherOthersNorStop) {
   EXPECT_EQ(varz.status, 200);
   EXPECT_TRUE((*server)->StopAndCheck());
   for (int fd : silent) close(fd);
+}
+
+// A ClientHello sent a byte every 400 ms: each wait ends well inside the read timeout, the
+// handshake never does. ringnats gives a handshake, like a request's head, 5 s in all, so
+// four such clients cannot hold the four HTTP threads; nats-server 2.9.10 has no such bound
+// (and needs none: a goroutine per connection).
+TEST_P(Https, AHandshakeSentAByteAtATimeIsCut) {
+  if (harness::IsNatsServer(GetParam().spec())) GTEST_SKIP() << "a goroutine per connection";
+  auto server = Start(TlsBlock() + "https_port: -1\n");
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  const int fd = ConnectLoopback((*server)->monitor_port());
+  ASSERT_GE(fd, 0);
+  // A handshake record of 512 bytes holding a ClientHello of 508: both headers at once,
+  // then the body a zero byte at a time (nothing is judged before the message is whole).
+  const std::string headers("\x16\x03\x01\x02\x00\x01\x00\x01\xfc", 9);
+  ASSERT_EQ(send(fd, headers.data(), headers.size(), MSG_NOSIGNAL), 9);
+  bool closed = false;
+  for (int i = 0; i < 75 && !closed; ++i) {  // up to 30 s
+    if (send(fd, "\x00", 1, MSG_NOSIGNAL) != 1) {
+      closed = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 400) > 0) {
+      char buffer[256];
+      const ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      closed = n == 0 || (n < 0 && errno != EAGAIN);
+    }
+  }
+  close(fd);
+  EXPECT_TRUE(closed) << "a ClientHello trickled a byte at a time held its thread for 30 s";
+  EXPECT_TRUE(HttpsGet((*server)->monitor_port(), "/healthz", Ca()).handshake_ok);
 }
 
 TEST_P(Https, ReloadedCertificateIsServedToNewConnections) {
